@@ -1,0 +1,71 @@
+"""The `coro-tutor` command line.
+
+Each subcommand lives in its own module under `tutor.commands` and is imported only when
+it is used, so `list`, `check` and `run` start fast and never import textual.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from tutor import __version__
+
+# name -> (module under tutor.commands, one-line help)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "list": ("cmd_list", "list the lessons"),
+    "check": ("cmd_check", "validate lesson files and run their programs"),
+    "schema": ("cmd_schema", "print the JSON Schema of the lesson format"),
+    "doctor": ("cmd_doctor", "show versions, the sandbox tier and where progress is kept"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="coro-tutor",
+        description="Learn Python coroutines in your terminal. With no command, opens the tutor.",
+    )
+    parser.add_argument("--version", action="version", version=f"coro-tutor {__version__}")
+    add_common(parser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (module, help_text) in COMMANDS.items():
+        command = importlib.import_module(f"tutor.commands.{module}")
+        sub_parser = sub.add_parser(name, help=help_text, description=command.__doc__)
+        add_common(sub_parser, suppress=True)
+        command.add_arguments(sub_parser)
+        sub_parser.set_defaults(handler=command.run)
+    return parser
+
+
+def add_common(parser: argparse.ArgumentParser, suppress: bool = False) -> None:
+    """Options every command accepts, before or after the command name."""
+    default = argparse.SUPPRESS if suppress else None
+    parser.add_argument(
+        "--lessons",
+        metavar="DIR",
+        default=default,
+        help="read lessons from DIR instead of the shipped ones (or set CORO_TUTOR_LESSONS)",
+    )
+    parser.add_argument(
+        "--lang",
+        choices=["en", "zh"],
+        default=default,
+        help="language of lesson and interface text (remembered by the tutor)",
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    handler = getattr(args, "handler", None)
+    try:
+        if handler is None:
+            from tutor.commands import cmd_tui
+
+            return cmd_tui.run(args)
+        return handler(args)
+    except KeyboardInterrupt:
+        print("Interrupted.", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0

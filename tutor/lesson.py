@@ -1,0 +1,432 @@
+"""The lesson format and its loader.
+
+Lessons are strict YAML: every problem is reported as ``file:line: message`` with the
+line of the offending key or value, never as a traceback. The model is a set of msgspec
+structs (fast to import, strict, and able to print a JSON Schema for editors).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Literal, Union
+
+import msgspec
+import yaml
+
+NonEmpty = Annotated[str, msgspec.Meta(min_length=1)]
+LessonId = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9-]*$")]
+Package = Literal["greenlet", "gevent"]
+QuizKind = Literal["predict_order", "next_switch", "multiple_choice"]
+LANGUAGES = ("en", "zh")
+
+
+class Text(msgspec.Struct, forbid_unknown_fields=True):
+    """A text shown to the learner, in every language the tutor speaks."""
+
+    en: NonEmpty
+    zh: NonEmpty
+
+    def __call__(self, lang: str) -> str:
+        return self.zh if lang == "zh" else self.en
+
+
+class Limits(msgspec.Struct, forbid_unknown_fields=True):
+    """Limits a lesson may raise for its programs (the defaults live in the runner)."""
+
+    wall: Annotated[float, msgspec.Meta(gt=0, le=120)] | None = None
+    """Wall-clock seconds before the program is stopped."""
+
+
+class ReadStep(msgspec.Struct, tag="read", tag_field="kind", forbid_unknown_fields=True):
+    """A page of Markdown to read."""
+
+    text: Text
+
+
+class RunStep(msgspec.Struct, tag="run", tag_field="kind", forbid_unknown_fields=True):
+    """A program to read, run and edit."""
+
+    code: NonEmpty
+    title: Text | None = None
+    text: Text | None = None
+    """Markdown shown above the program."""
+    expect: str | None = None
+    """The output the author expects; always checked against a real run."""
+    runs_forever: bool = False
+    """A deliberate endless loop: the learner is meant to press Stop."""
+
+
+class Checkpoint(msgspec.Struct, forbid_unknown_fields=True):
+    """A pause in a `next_switch` quiz: the program stops after this output line."""
+
+    after: NonEmpty
+    occurrence: Annotated[int, msgspec.Meta(ge=1)] = 1
+    """Which printing of `after` to pause at, when the line is printed more than once."""
+    answer: str | None = None
+    """The author's key (a runner name); checked against the real trace."""
+
+
+class QuizStep(msgspec.Struct, tag="quiz", tag_field="kind", forbid_unknown_fields=True):
+    """A question on switch order whose key comes from running `code`."""
+
+    quiz: QuizKind
+    code: NonEmpty
+    question: Text
+    hint: Text
+    explanation: Text
+    options: list[NonEmpty] | None = None
+    """multiple_choice: the choices, compared with the real output."""
+    key_line: Annotated[int, msgspec.Meta(ge=1)] | None = None
+    """multiple_choice: the 1-based output line that decides the correct option."""
+    key_of: Literal["line", "runner"] = "line"
+    """multiple_choice: the correct option is that line's text, or the runner that printed it."""
+    checkpoints: list[Checkpoint] | None = None
+    """next_switch: the pauses at which the learner predicts the next runner."""
+    answer: str | list[str] | None = None
+    """The author's key: the ordered lines (predict_order) or the option (multiple_choice)."""
+
+    def __post_init__(self) -> None:
+        if self.quiz == "multiple_choice":
+            if not self.options or len(self.options) < 2:
+                raise ValueError("a multiple_choice quiz needs `options` with at least two choices")
+            if self.key_line is None:
+                raise ValueError("a multiple_choice quiz needs `key_line` (the output line that decides it)")
+            if self.answer is not None and self.answer not in self.options:
+                raise ValueError(f"`answer` {self.answer!r} is not one of the `options`")
+        elif self.options is not None or self.key_line is not None:
+            raise ValueError(f"`options` and `key_line` belong to multiple_choice quizzes, not {self.quiz}")
+        if self.quiz == "next_switch":
+            if not self.checkpoints:
+                raise ValueError("a next_switch quiz needs `checkpoints` (the lines to pause after)")
+            if self.answer is not None:
+                raise ValueError("a next_switch quiz takes its `answer` inside each checkpoint")
+        elif self.checkpoints is not None:
+            raise ValueError(f"`checkpoints` belong to next_switch quizzes, not {self.quiz}")
+        if self.quiz == "predict_order" and isinstance(self.answer, str):
+            raise ValueError("the `answer` of a predict_order quiz is a list of output lines")
+
+
+Step = Union[ReadStep, RunStep, QuizStep]
+
+
+class Lesson(msgspec.Struct, forbid_unknown_fields=True):
+    """One lesson: a few steps that teach one idea."""
+
+    id: LessonId
+    title: Text
+    summary: Text
+    topic: Text
+    steps: Annotated[list[Step], msgspec.Meta(min_length=1)]
+    requires: list[Package] = []
+    limits: Limits | None = None
+    path: str = ""
+    """Filled in by the loader (not written in YAML): where the lesson came from."""
+    step_lines: list[int] = []
+    """Filled in by the loader: the line each step starts on, for `check` reports."""
+
+    @property
+    def programs(self) -> list[tuple[int, RunStep | QuizStep]]:
+        """Every step that has a program, with its index."""
+        return [(i, s) for i, s in enumerate(self.steps) if not isinstance(s, ReadStep)]
+
+    def summary_dict(self) -> dict:
+        """The record `coro-tutor list --json` prints."""
+        return {
+            "id": self.id,
+            "title": msgspec.to_builtins(self.title),
+            "summary": msgspec.to_builtins(self.summary),
+            "topic": msgspec.to_builtins(self.topic),
+            "steps": len(self.steps),
+            "quizzes": sum(isinstance(s, QuizStep) for s in self.steps),
+            "requires": list(self.requires),
+            "path": self.path,
+        }
+
+
+@dataclass(frozen=True)
+class LessonError:
+    """One problem in a lesson file, printed as ``file:line: message``."""
+
+    path: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+@dataclass
+class Course:
+    """Every lesson found, in order, and every file that failed to load."""
+
+    lessons: list[Lesson] = field(default_factory=list)
+    errors: list[LessonError] = field(default_factory=list)
+
+    def get(self, lesson_id: str) -> Lesson | None:
+        return next((lesson for lesson in self.lessons if lesson.id == lesson_id), None)
+
+
+LOADER_FIELDS = {"path", "step_lines"}
+
+
+def lesson_schema() -> dict:
+    """The JSON Schema of a lesson file, for editor completion."""
+    schema = msgspec.json.schema(Lesson)
+    props = schema["$defs"]["Lesson"]["properties"]
+    for name in LOADER_FIELDS:
+        props.pop(name, None)
+    return schema
+
+
+# --- YAML with line numbers ---------------------------------------------------------
+
+
+class _Located:
+    """Line numbers (1-based) of every value and mapping key, by path."""
+
+    def __init__(self) -> None:
+        self.value: dict[tuple, int] = {}
+        self.key: dict[tuple, int] = {}
+
+    def line(self, loc: tuple, key: str | None = None) -> int:
+        if key is not None and loc + (key,) in self.key:
+            return self.key[loc + (key,)]
+        while loc not in self.value and loc:
+            loc = loc[:-1]
+        return self.value.get(loc, 1)
+
+
+class _LoadError(Exception):
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _plain(node: yaml.Node, loc: tuple, where: _Located, loader) -> object:
+    """Turn a composed YAML node into plain data, noting the line of every part."""
+    where.value[loc] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        out: dict = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise _LoadError(key_node.start_mark.line + 1, "a key must be a plain word")
+            key = key_node.value
+            if key in out:
+                raise _LoadError(key_node.start_mark.line + 1, f"duplicate key `{key}`")
+            where.key[loc + (key,)] = key_node.start_mark.line + 1
+            out[key] = _plain(value_node, loc + (key,), where, loader)
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        return [_plain(item, loc + (i,), where, loader) for i, item in enumerate(node.value)]
+    return loader.construct_object(node, deep=True)
+
+
+_MSGSPEC_AT = re.compile(r"^(?P<what>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.S)
+_PATH_PART = re.compile(r"\.([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]")
+_TYPE_WORDS = {
+    "str": "text",
+    "int": "a whole number",
+    "float": "a number",
+    "bool": "true or false",
+    "array": "a list",
+    "object": "a mapping of keys to values",
+    "null": "empty",
+}
+
+
+def _parse_loc(path: str) -> tuple:
+    return tuple(
+        name if name else int(index) for name, index in _PATH_PART.findall(path or "")
+    )
+
+
+def _plain_words(what: str, loc: tuple, data: object) -> tuple[str, str | None]:
+    """Rephrase a msgspec validation message; also return the key it is about, if any."""
+    field_name = loc[-1] if loc and isinstance(loc[-1], str) else None
+    if m := re.match(r"Object contains unknown field `(.+)`", what):
+        return f"unknown key `{m[1]}`{_allowed_keys(loc, data)}", m[1]
+    if m := re.match(r"Object missing required field `(.+)`", what):
+        if m[1] in LANGUAGES:
+            return f"missing the `{m[1]}` text (every text needs both en and zh)", None
+        if m[1] == "code" and loc and loc[-1] is not None:
+            return "missing `code`: every run step and quiz needs a program", None
+        return f"missing required key `{m[1]}`", None
+    if m := re.match(r"Expected `(.+?)`, got `(.+?)`", what):
+        want = " or ".join(_TYPE_WORDS.get(t.strip(), t.strip()) for t in m[1].split("|"))
+        got = _TYPE_WORDS.get(m[2], m[2])
+        subject = f"`{field_name}`" if field_name else "this value"
+        return f"{subject} should be {want}, not {got}", None
+    if "of length >= 1" in what:
+        return f"`{field_name or 'this value'}` is empty", None
+    if m := re.match(r"Invalid value (.+)", what):
+        if field_name == "kind":
+            return f"unknown step kind {m[1]} (expected read, run or quiz)", None
+        if field_name == "quiz":
+            return (
+                f"unknown quiz kind {m[1]} (expected predict_order, next_switch or multiple_choice)",
+                None,
+            )
+        if loc and loc[0] == "requires":
+            return f"unknown requirement {m[1]} (expected greenlet or gevent)", None
+        return f"`{field_name}` cannot be {m[1]}", None
+    if "must match pattern" in what and field_name == "id":
+        return "`id` must be lowercase letters, digits and dashes (like `yield-from`)", None
+    return what[0].lower() + what[1:] if what else "invalid value", None
+
+
+def _allowed_keys(loc: tuple, data: object) -> str:
+    struct = _struct_at(loc, data)
+    if struct is None:
+        return ""
+    names = [f for f in struct.__struct_fields__ if f not in LOADER_FIELDS]
+    return " (allowed here: " + ", ".join(names) + ")"
+
+
+_STEP_KINDS = {"read": ReadStep, "run": RunStep, "quiz": QuizStep}
+_FIELD_STRUCTS: dict[tuple[type, str], type] = {
+    (Lesson, "title"): Text,
+    (Lesson, "summary"): Text,
+    (Lesson, "topic"): Text,
+    (Lesson, "limits"): Limits,
+    (ReadStep, "text"): Text,
+    (RunStep, "title"): Text,
+    (RunStep, "text"): Text,
+    (QuizStep, "question"): Text,
+    (QuizStep, "hint"): Text,
+    (QuizStep, "explanation"): Text,
+}
+_LIST_STRUCTS: dict[tuple[type, str], type] = {(QuizStep, "checkpoints"): Checkpoint}
+
+
+def _struct_at(loc: tuple, data: object) -> type | None:
+    """The struct that the mapping at `loc` is read as, when it can be known."""
+    current: object = Lesson
+    for index, part in enumerate(loc):
+        data = data[part] if isinstance(data, (dict, list)) else None
+        if isinstance(part, int):
+            continue  # the list's item type was chosen at the list's key
+        if current is Lesson and part == "steps":
+            kind = None
+            if len(loc) > index + 1 and isinstance(data, list):
+                step = data[loc[index + 1]]
+                kind = step.get("kind") if isinstance(step, dict) else None
+            current = _STEP_KINDS.get(kind)
+        elif isinstance(current, type):
+            current = _FIELD_STRUCTS.get((current, part)) or _LIST_STRUCTS.get((current, part))
+        else:
+            return None
+    return current if isinstance(current, type) else None
+
+
+def load_lesson(path: Path, shown_as: str | None = None) -> tuple[Lesson | None, list[LessonError]]:
+    """Read one lesson file. Returns the lesson, or None and the errors found."""
+    name = shown_as or str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, [LessonError(name, 1, f"cannot read the file: {exc}")]
+    where = _Located()
+    try:
+        loader = _Loader(text)
+        try:
+            node = loader.get_single_node()
+            if node is None:
+                return None, [LessonError(name, 1, "the file is empty")]
+            data = _plain(node, (), where, loader)
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 1
+        return None, [LessonError(name, line, f"not valid YAML: {exc.problem or exc.context}")]
+    except yaml.YAMLError as exc:
+        return None, [LessonError(name, 1, f"not valid YAML: {exc}")]
+    except _LoadError as exc:
+        return None, [LessonError(name, exc.line, exc.message)]
+    if not isinstance(data, dict):
+        return None, [LessonError(name, 1, "a lesson file must be a mapping (id:, title:, steps: ...)")]
+    for reserved in LOADER_FIELDS & data.keys():
+        return None, [
+            LessonError(name, where.line((), reserved), f"unknown key `{reserved}`{_allowed_keys((), data)}")
+        ]
+    try:
+        lesson = msgspec.convert(data, Lesson)
+    except msgspec.ValidationError as exc:
+        m = _MSGSPEC_AT.match(str(exc))
+        assert m is not None
+        loc = _parse_loc(m["path"])
+        message, key = _plain_words(m["what"], loc, data)
+        return None, [LessonError(name, where.line(loc, key), message)]
+    lesson.path = name
+    lesson.step_lines = [where.line(("steps", i)) for i in range(len(lesson.steps))]
+    return lesson, []
+
+
+def default_lessons_dir() -> Path:
+    """The lessons shipped with the tutor: inside the wheel, or beside a source checkout."""
+    here = Path(__file__).resolve().parent
+    shipped = here / "_lessons"
+    return shipped if shipped.is_dir() else here.parent / "lessons"
+
+
+def lessons_dir(option: str | None = None) -> Path:
+    """The folder to read: `--lessons`, else $CORO_TUTOR_LESSONS, else the shipped one."""
+    chosen = option or os.environ.get("CORO_TUTOR_LESSONS")
+    return Path(chosen).expanduser() if chosen else default_lessons_dir()
+
+
+def lesson_files(paths: Iterable[Path]) -> list[Path]:
+    """Lesson files under the given files and folders, in course order (by file name)."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml")))
+        else:
+            found.append(path)
+    return found
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def load_course(paths: Iterable[Path]) -> Course:
+    """Load every lesson under `paths`; bad files become errors, never exceptions."""
+    course = Course()
+    seen: dict[str, str] = {}
+    for path in lesson_files(paths):
+        shown = _display(path)
+        if not path.exists():
+            course.errors.append(LessonError(shown, 1, "no such file or folder"))
+            continue
+        lesson, errors = load_lesson(path, shown)
+        course.errors.extend(errors)
+        if lesson is None:
+            continue
+        if lesson.id in seen:
+            line = _id_line(path)
+            course.errors.append(
+                LessonError(shown, line, f"duplicate id `{lesson.id}` (also used by {seen[lesson.id]})")
+            )
+            continue
+        seen[lesson.id] = shown
+        course.lessons.append(lesson)
+    return course
+
+
+def _id_line(path: Path) -> int:
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if line.startswith("id:"):
+            return number
+    return 1

@@ -1,0 +1,73 @@
+"""The event stream: the only contract between a run and whoever watches it.
+
+The TUI, `coro-tutor run --json`, the quiz grader and the tests all read these events.
+Field names follow DESIGN.md exactly; `switch` events carry `from`, spelled `from_` here.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, Union
+
+import msgspec
+
+Isolation = Literal["bwrap", "unshare", "basic"]
+ExitReason = Literal["ok", "error", "timeout", "cpu", "memory", "output", "killed", "denied"]
+UNATTRIBUTED = "?"
+"""The runner of output that bypassed sys.stdout/sys.stderr (os.write, a subprocess, C code)."""
+
+
+class _Event(msgspec.Struct, tag_field="type", kw_only=True, omit_defaults=True):
+    seq: int
+    t: float
+    pid: int | None = None
+    """Set on events from a process the program forked."""
+
+
+class Start(_Event, tag="start"):
+    isolation: Isolation
+    python: str
+
+
+class Stdout(_Event, tag="stdout"):
+    runner: str
+    text: str
+
+
+class Stderr(_Event, tag="stderr"):
+    runner: str
+    text: str
+
+
+class Switch(_Event, tag="switch"):
+    from_: str = msgspec.field(name="from")
+    to: str
+    via: str
+
+
+class Cap(_Event, tag="cap"):
+    after: int
+
+
+class Exit(_Event, tag="exit"):
+    returncode: int
+    reason: ExitReason
+    message: str
+    switches: int
+    dropped: int
+
+
+Event = Union[Start, Stdout, Stderr, Switch, Cap, Exit]
+Output = (Stdout, Stderr)
+
+_encoder = msgspec.json.Encoder()
+_decoder = msgspec.json.Decoder(Event)
+
+
+def encode(event: Event) -> bytes:
+    """One event as a JSON line (with its newline)."""
+    return _encoder.encode(event) + b"\n"
+
+
+def decode(line: bytes | str) -> Event:
+    """One JSON line back into an event."""
+    return _decoder.decode(line)
