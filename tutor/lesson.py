@@ -265,8 +265,10 @@ def _plain_words(what: str, loc: tuple, data: object) -> tuple[str, str | None]:
         subject = f"`{field_name}`" if field_name else "this value"
         return f"{subject} should be {want}, not {got}", None
     if "of length >= 1" in what:
+        if field_name == "steps":
+            return "`steps` is empty: a lesson needs at least one step", None
         return f"`{field_name or 'this value'}` is empty", None
-    if m := re.match(r"Invalid value (.+)", what):
+    if m := re.match(r"Invalid (?:enum )?value (.+)", what):
         if field_name == "kind":
             return f"unknown step kind {m[1]} (expected read, run or quiz)", None
         if field_name == "quiz":
@@ -277,7 +279,7 @@ def _plain_words(what: str, loc: tuple, data: object) -> tuple[str, str | None]:
         if loc and loc[0] == "requires":
             return f"unknown requirement {m[1]} (expected greenlet or gevent)", None
         return f"`{field_name}` cannot be {m[1]}", None
-    if "must match pattern" in what and field_name == "id":
+    if "matching regex" in what and field_name == "id":
         return "`id` must be lowercase letters, digits and dashes (like `yield-from`)", None
     return what[0].lower() + what[1:] if what else "invalid value", None
 
@@ -346,7 +348,10 @@ def load_lesson(path: Path, shown_as: str | None = None) -> tuple[Lesson | None,
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
-        return None, [LessonError(name, line, f"not valid YAML: {exc.problem or exc.context}")]
+        message = f"not valid YAML: {exc.problem or exc.context}"
+        if exc.context and exc.context_mark and exc.problem:
+            message += f" ({exc.context} that starts on line {exc.context_mark.line + 1})"
+        return None, [LessonError(name, line, message)]
     except yaml.YAMLError as exc:
         return None, [LessonError(name, 1, f"not valid YAML: {exc}")]
     except _LoadError as exc:

@@ -11,6 +11,7 @@ from tutor.lesson import load_course
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="*", metavar="PATH", help="lesson files or folders (default: the course)")
+    parser.add_argument("--no-run", action="store_true", help="only validate the files; do not run the programs")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -1,0 +1,34 @@
+"""Shared fixtures: every test gets its own tutor home, so no test sees real progress."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+LESSONS = REPO / "lessons"
+
+
+@pytest.fixture(autouse=True)
+def tutor_home(tmp_path_factory, monkeypatch) -> Path:
+    home = tmp_path_factory.mktemp("tutor-home")
+    monkeypatch.setenv("CORO_TUTOR_HOME", str(home))
+    monkeypatch.delenv("CORO_TUTOR_LESSONS", raising=False)
+    return home
+
+
+def run_cli(*args: str, cwd: Path | None = None, env: dict | None = None, timeout: float = 60):
+    """Run `python -m tutor ARGS` in a subprocess, as a user would."""
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "tutor", *args],
+        cwd=cwd or REPO,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
