@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import platform
 import sys
-from importlib import metadata
 
 from tutor import __version__
 from tutor.paths import data_dir
@@ -16,6 +15,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def package_version(name: str) -> str | None:
+    from importlib import metadata  # costs ~20 ms: only when asked
+
     try:
         return metadata.version(name)
     except metadata.PackageNotFoundError:
