@@ -16,11 +16,12 @@ from tests.conftest import LESSONS, REPO
 @pytest.mark.slow
 def test_the_wheel_ships_every_lesson(tmp_path):
     wheels = tmp_path / "wheels"
-    subprocess.run(
+    built = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(wheels), str(REPO)],
-        check=True,
         capture_output=True,
+        text=True,
     )
+    assert built.returncode == 0, built.stderr
     (wheel,) = wheels.glob("coro_tutor-*.whl")
     target = tmp_path / "site"
     subprocess.run(
