@@ -93,8 +93,12 @@ def progress_path() -> Path:
 class Progress:
     """The learner's progress in memory; :meth:`save` writes it to disk atomically."""
 
-    def __init__(self, data: ProgressData | None = None, path: Path | None = None,
-                 read_only: str | None = None) -> None:
+    def __init__(
+        self,
+        data: ProgressData | None = None,
+        path: Path | None = None,
+        read_only: str | None = None,
+    ) -> None:
         self.data = data or ProgressData()
         self.path = path or progress_path()
         self.read_only = read_only
@@ -190,8 +194,16 @@ class Progress:
                 wrong = quiz.attempts and not quiz.correct
                 revealed = quiz.revealed and not quiz.ever_correct
                 if wrong or revealed:
-                    found.append(Mistake(lesson_id, int(index), quiz.attempts, quiz.answer,
-                                         quiz.revealed, quiz.at))
+                    found.append(
+                        Mistake(
+                            lesson_id,
+                            int(index),
+                            quiz.attempts,
+                            quiz.answer,
+                            quiz.revealed,
+                            quiz.at,
+                        )
+                    )
         found.sort(key=lambda m: (m.lesson_id, m.step_index))
         return found
 
@@ -294,8 +306,10 @@ def load_progress(path: Path | None = None) -> tuple[Progress, str | None]:
     except FileNotFoundError:
         return Progress(path=path), None
     except OSError as exc:
-        sentence = (f"Could not read your progress file {path} ({exc.strerror or exc}); "
-                    "starting from an empty state and not saving over it.")
+        sentence = (
+            f"Could not read your progress file {path} ({exc.strerror or exc}); "
+            "starting from an empty state and not saving over it."
+        )
         return Progress(path=path, read_only=sentence), sentence
     try:
         plain = msgspec.json.decode(raw)
@@ -315,11 +329,15 @@ def load_progress(path: Path | None = None) -> tuple[Progress, str | None]:
         try:
             moved = _move_aside(path)
         except OSError as exc:
-            sentence = (f"Your progress file {path} is damaged and could not be moved aside "
-                        f"({exc.strerror or exc}); starting from an empty state.")
+            sentence = (
+                f"Your progress file {path} is damaged and could not be moved aside "
+                f"({exc.strerror or exc}); starting from an empty state."
+            )
             return Progress(path=path, read_only=sentence), sentence
-        sentence = (f"Your progress file was damaged; it was moved aside to {moved.name} "
-                    "and you start from an empty state.")
+        sentence = (
+            f"Your progress file was damaged; it was moved aside to {moved.name} "
+            "and you start from an empty state."
+        )
         return Progress(path=path), sentence
     return Progress(data, path=path), None
 
