@@ -70,9 +70,15 @@ def test_reset_keeps_settings(tutor_home):
 
 @pytest.mark.parametrize(
     "garbage",
-    [b"", b"{", b"\x00\xff\xfe garbage", b"[1, 2, 3]", b'{"version": "x"}',
-     b'{"version": 1, "lessons": {"a": {"position": "nine"}}}',
-     b'{"lessons": {"a": {"quizzes": {"1": {"attempts": 1'],
+    [
+        b"",
+        b"{",
+        b"\x00\xff\xfe garbage",
+        b"[1, 2, 3]",
+        b'{"version": "x"}',
+        b'{"version": 1, "lessons": {"a": {"position": "nine"}}}',
+        b'{"lessons": {"a": {"quizzes": {"1": {"attempts": 1',
+    ],
 )
 def test_garbage_file_is_moved_aside(tutor_home, garbage):
     (tutor_home / "progress.json").write_bytes(garbage)
@@ -88,8 +94,12 @@ def test_garbage_file_is_moved_aside(tutor_home, garbage):
 
 
 def test_newer_schema_is_not_overwritten(tutor_home):
-    newer = {"version": SCHEMA_VERSION + 1, "last_lesson": "a", "future": [1],
-             "lessons": {"a": {"position": 2, "hologram": True}}}
+    newer = {
+        "version": SCHEMA_VERSION + 1,
+        "last_lesson": "a",
+        "future": [1],
+        "lessons": {"a": {"position": 2, "hologram": True}},
+    }
     path = tutor_home / "progress.json"
     path.write_text(json.dumps(newer))
     progress, warning = load_progress()
@@ -134,8 +144,9 @@ def test_kill_9_during_writes_leaves_old_or_new_state(tutor_home):
     env = {**os.environ, "CORO_TUTOR_HOME": str(tutor_home)}
     last = 0
     for round_ in range(6):
-        child = subprocess.Popen([sys.executable, "-c", WRITER], env=env, cwd=REPO,
-                                 stdout=subprocess.PIPE, text=True)
+        child = subprocess.Popen(
+            [sys.executable, "-c", WRITER], env=env, cwd=REPO, stdout=subprocess.PIPE, text=True
+        )
         assert child.stdout.readline() == "ready\n"
         time.sleep(0.05 + 0.07 * round_)
         child.send_signal(signal.SIGKILL)

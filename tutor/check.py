@@ -1,0 +1,219 @@
+"""Run every lesson program for `coro-tutor check` and report what is wrong with it.
+
+Each run and quiz program runs `runs` times (3 by default), two at a time. A problem is
+reported as ``file:line: message`` with the line of the step, when:
+
+* the program fails or hits a limit (other than a `runs_forever` step, which is run once
+  with a short wall limit and must be stopped by it);
+* its output (lines and the runner that printed each) differs between runs;
+* a run step's `expect` differs from the real output;
+* a quiz has no usable key (a checkpoint line never printed, `key_line` past the end, ...),
+  its key differs between runs, or the author's written key differs from the real one.
+
+When every run of a quiz agrees, its trace is cached, so the TUI and `coro-tutor quiz`
+do not run it again.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from tutor.lesson import Lesson, QuizStep, RunStep
+from tutor.quiz import (
+    DEFAULT_TIMEOUT,
+    QuizKeyError,
+    _request_cache_key,
+    author_key_problems,
+    exit_event,
+    prepare,
+    program_filename,
+    store_trace,
+)
+from tutor.runner.events import Event, Stderr, Stdout
+
+RunFunction = Callable[[str, str, float], Sequence[Event]]
+"""(code, filename, timeout) -> the events of one run."""
+FOREVER_WALL = 2.0
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+@dataclass
+class Report:
+    problems: list[Problem] = field(default_factory=list)
+    lessons: int = 0
+    programs: int = 0
+    runs: int = 0
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        outcome = f"{len(self.problems)} problem(s)" if self.problems else "all consistent"
+        return (
+            f"Ran {self.programs} program(s) of {self.lessons} lesson(s), {self.runs} run(s) "
+            f"in {self.seconds:.1f} s: {outcome}."
+        )
+
+
+def runner_run(code: str, filename: str, timeout: float) -> list[Event]:
+    from tutor.runner import RunRequest, run_to_end
+
+    return list(run_to_end(RunRequest(code=code, filename=filename, timeout=timeout)))
+
+
+def _timeout(lesson: Lesson) -> float:
+    return lesson.limits.wall if lesson.limits and lesson.limits.wall else DEFAULT_TIMEOUT
+
+
+def _rows(events: Sequence[Event]) -> list[tuple[str, str, str]]:
+    return [
+        ("stdout" if isinstance(e, Stdout) else "stderr", e.runner, e.text)
+        for e in events
+        if isinstance(e, (Stdout, Stderr))
+    ]
+
+
+def _failure(events: Sequence[Event], timeout: float) -> str | None:
+    end = exit_event(events)
+    if end is None:
+        return "the run ended without an exit event (a runner problem)"
+    if end.reason == "ok":
+        return None
+    if end.reason == "timeout":
+        return f"the program did not finish within {timeout:g} s"
+    last = next((e.text for e in reversed(events) if isinstance(e, Stderr) and e.text.strip()), "")
+    detail = f" ({last.strip()})" if last and last.strip() not in (end.message or "") else ""
+    return f"the program failed: {end.message or end.reason}{detail}"
+
+
+def _first_difference(a: list, b: list) -> int:
+    for i, (x, y) in enumerate(zip(a, b, strict=False)):
+        if x != y:
+            return i
+    return min(len(a), len(b))
+
+
+def _show(row: tuple[str, str, str] | None) -> str:
+    if row is None:
+        return "nothing"
+    kind, runner, text = row
+    where = "" if kind == "stdout" else " on stderr"
+    return f"{text!r} from {runner}{where}"
+
+
+def _judge(lesson: Lesson, index: int, runs: list[list[Event]], timeout: float) -> list[str]:
+    """Messages about one program, given its runs."""
+    step = lesson.steps[index]
+    if isinstance(step, RunStep) and step.runs_forever:
+        end = exit_event(runs[0])
+        if end is not None and end.reason == "timeout":
+            return []
+        how = end.reason if end else "no exit event"
+        return [f"a `runs_forever` program must run until stopped, but it ended ({how})"]
+    for number, events in enumerate(runs, 1):
+        failure = _failure(events, timeout)
+        if failure:
+            return [failure + (f" in run {number} of {len(runs)}" if number > 1 else "")]
+    messages = []
+    first = _rows(runs[0])
+    for number, events in enumerate(runs[1:], 2):
+        other = _rows(events)
+        if other != first:
+            at = _first_difference(first, other)
+            a = first[at] if at < len(first) else None
+            b = other[at] if at < len(other) else None
+            messages.append(
+                f"output differs between runs: line {at + 1} is {_show(a)} in run 1 "
+                f"but {_show(b)} in run {number}"
+            )
+            return messages
+    if isinstance(step, RunStep) and step.expect is not None:
+        expected = step.expect.rstrip("\n").split("\n") if step.expect.strip() else []
+        real = [text for kind, _, text in first if kind == "stdout"]
+        if expected != real:
+            at = _first_difference(expected, real)
+            want = repr(expected[at]) if at < len(expected) else "the end of the output"
+            got = repr(real[at]) if at < len(real) else "the end of the output"
+            messages.append(f"`expect` line {at + 1} is {want} but the real run prints {got}")
+    if isinstance(step, QuizStep):
+        keys = []
+        for events in runs:
+            try:
+                keys.append(prepare(lesson, index, events))
+            except QuizKeyError as exc:
+                return messages + [f"{step.quiz} quiz: {exc}"]
+        for number, quiz in enumerate(keys[1:], 2):
+            if quiz.key != keys[0].key:
+                messages.append(
+                    f"the derived key differs between runs: {keys[0].key!r} in run 1, "
+                    f"{quiz.key!r} in run {number}"
+                )
+                return messages
+        messages += author_key_problems(keys[0])
+        if not messages:
+            store_trace(_request_cache_key(lesson, index), runs[0])
+    return messages
+
+
+def check_lessons(
+    lessons: Sequence[Lesson],
+    runs: int = 3,
+    jobs: int = 2,
+    run: RunFunction | None = None,
+    forever_wall: float = FOREVER_WALL,
+    progress: Callable[[str], None] | None = None,
+) -> Report:
+    """Run every program of `lessons` and collect the problems."""
+    run = run or runner_run
+    report = Report(lessons=len(lessons))
+    started = time.monotonic()
+    plan: list[tuple[Lesson, int, float, int]] = []
+    for lesson in lessons:
+        for index, step in lesson.programs:
+            forever = isinstance(step, RunStep) and step.runs_forever
+            timeout = min(forever_wall, _timeout(lesson)) if forever else _timeout(lesson)
+            plan.append((lesson, index, timeout, 1 if forever else runs))
+    report.programs = len(plan)
+
+    def one(job: tuple[Lesson, int, float, int], _: int) -> list[Event]:
+        lesson, index, timeout, _n = job
+        try:
+            return list(run(lesson.steps[index].code, program_filename(lesson, index), timeout))
+        except Exception as exc:  # a runner bug must not hide the other lessons' results
+            from tutor.runner.events import Exit
+
+            return [
+                Exit(
+                    seq=0,
+                    t=0.0,
+                    returncode=-1,
+                    reason="error",
+                    switches=0,
+                    dropped=0,
+                    message=f"the runner failed: {type(exc).__name__}: {exc}",
+                )
+            ]
+
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        futures = [[pool.submit(one, job, n) for n in range(job[3])] for job in plan]
+        for job, job_futures in zip(plan, futures, strict=True):
+            lesson, index, timeout, _ = job
+            results = [f.result() for f in job_futures]
+            report.runs += len(results)
+            line = lesson.step_lines[index] if index < len(lesson.step_lines) else 1
+            for message in _judge(lesson, index, results, timeout):
+                report.problems.append(Problem(lesson.path, line, message))
+                if progress:
+                    progress(str(report.problems[-1]))
+    report.seconds = time.monotonic() - started
+    return report
