@@ -18,6 +18,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "check": ("cmd_check", "validate lesson files and run their programs"),
     "schema": ("cmd_schema", "print the JSON Schema of the lesson format"),
     "doctor": ("cmd_doctor", "show versions, the sandbox tier and where progress is kept"),
+    "quiz": ("cmd_quiz", "answer a lesson's quizzes in the plain terminal"),
+    "progress": ("cmd_progress", "show your progress, or clear it with --reset"),
 }
 
 

@@ -1,0 +1,402 @@
+"""Answer a lesson's quizzes in the plain terminal (or from a file, with --answers).
+
+Every key comes from a real run of the quiz's program. Interactively: type the line
+numbers in the order you think they are printed (e.g. `3 1 2`), a runner's number, or an
+option's number; `?` shows the hint, `r` reveals the key, an empty line skips.
+
+With --answers FILE (YAML or JSON), the answers come from the file and the grading is
+printed as JSON. The file is either a list (one answer per quiz, in order; null skips)
+or a mapping from step number (as shown, 1-based) to answer. An answer is a list of lines
+or of their numbers (predict_order), a runner or a list of runners, one per pause
+(next_switch), or an option's text or number (multiple_choice).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from tutor.commands.common import course_from
+from tutor.lesson import Lesson, load_lesson
+
+UI = {
+    "en": {
+        "quiz": "Quiz {n} of {total} (step {step}): {kind}",
+        "predict_order": "put the output lines in order",
+        "next_switch": "who runs next?",
+        "multiple_choice": "choose one",
+        "program": "The program:",
+        "lines": "The lines it prints, shuffled:",
+        "order_prompt": "Their order, as numbers (e.g. 3 1 2); ? hint, r reveal, Enter skips: ",
+        "printed": "Printed so far:",
+        "paused": "Paused after line {line!r} (pause {n} of {total}). Who runs next?",
+        "pick_prompt": "A number; ? hint, r reveal, Enter skips: ",
+        "right": "Right.",
+        "wrong": "Not quite.",
+        "revealed": "The answer:",
+        "first_diff": "The first difference is at position {pos}.",
+        "pause_right": "  right: {runner} runs next",
+        "pause_wrong": "  no: {runner} runs next (you said {answer})",
+        "yours": "your answer",
+        "real": "the real run",
+        "trace": "The real trace:",
+        "why": "Why:",
+        "hint": "Hint:",
+        "again": "Try again (t), reveal (r), or Enter for the next quiz: ",
+        "skipped": "Skipped.",
+        "no_key": "This quiz cannot be graded: {error}",
+        "score": "Score: {right} of {total} right.",
+        "none": "This lesson has no quizzes.",
+        "bad": "{error}; try again.",
+    },
+    "zh": {
+        "quiz": "测验 {n}/{total}（第 {step} 步）：{kind}",
+        "predict_order": "把输出的行排好顺序",
+        "next_switch": "接下来谁运行？",
+        "multiple_choice": "单选",
+        "program": "程序：",
+        "lines": "它打印的行（已打乱）：",
+        "order_prompt": "按顺序输入编号（如 3 1 2）；? 提示，r 揭晓，回车跳过：",
+        "printed": "目前已打印：",
+        "paused": "在 {line!r} 之后暂停（第 {n}/{total} 处）。接下来谁运行？",
+        "pick_prompt": "输入编号；? 提示，r 揭晓，回车跳过：",
+        "right": "正确。",
+        "wrong": "不对。",
+        "revealed": "答案：",
+        "first_diff": "第一个不同之处在第 {pos} 位。",
+        "pause_right": "  正确：接下来是 {runner}",
+        "pause_wrong": "  不对：接下来是 {runner}（你选的是 {answer}）",
+        "yours": "你的答案",
+        "real": "真实运行",
+        "trace": "真实的执行轨迹：",
+        "why": "原因：",
+        "hint": "提示：",
+        "again": "再试一次 (t)、揭晓答案 (r)，或回车进入下一题：",
+        "skipped": "已跳过。",
+        "no_key": "这道题无法评分：{error}",
+        "score": "得分：{total} 题答对 {right} 题。",
+        "none": "这一课没有测验。",
+        "bad": "{error}；请再试一次。",
+    },
+}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "lesson", metavar="LESSON", help="a lesson id, its number in `list`, or a file"
+    )
+    parser.add_argument(
+        "--answers",
+        metavar="FILE",
+        help="answer from a YAML or JSON file; print the grading as JSON",
+    )
+
+
+def find_lesson(name: str, args: argparse.Namespace) -> tuple[Lesson | None, str | None]:
+    path = Path(name)
+    if path.suffix in (".yaml", ".yml") and path.exists():
+        lesson, errors = load_lesson(path)
+        return lesson, "\n".join(map(str, errors)) or None
+    course = course_from(args)
+    lesson = course.get(name)
+    if lesson is None and name.isdigit() and 1 <= int(name) <= len(course.lessons):
+        lesson = course.lessons[int(name) - 1]
+    if lesson is None:
+        known = ", ".join(lesson.id for lesson in course.lessons[:30])
+        return None, f"No lesson {name!r}. Lessons: {known}"
+    return lesson, None
+
+
+def run(args: argparse.Namespace) -> int:
+    from tutor.progress import load_progress
+
+    lesson, error = find_lesson(args.lesson, args)
+    if lesson is None:
+        print(error, file=sys.stderr)
+        return 1
+    progress, warning = load_progress()
+    if warning:
+        print(warning, file=sys.stderr)
+    lang = args.lang or progress.get_setting("lang") or "en"
+    if lang not in UI:
+        lang = "en"
+    if args.answers:
+        return answer_from_file(lesson, Path(args.answers), lang, progress)
+    return interactive(lesson, lang, progress)
+
+
+# --- from a file --------------------------------------------------------------------
+
+
+def read_answers(path: Path, quiz_steps: list[int]) -> dict[int, Any]:
+    """Step index -> answer, from a list (in quiz order) or a {step number: answer} mapping."""
+    import yaml
+
+    text = path.read_text(encoding="utf-8")
+    data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+    if isinstance(data, list):
+        if len(data) > len(quiz_steps):
+            raise ValueError(f"{len(data)} answers for {len(quiz_steps)} quizzes")
+        return {index: answer for index, answer in zip(quiz_steps, data, strict=False)}
+    if isinstance(data, dict):
+        answers = {}
+        for key, answer in data.items():
+            if not str(key).strip().isdigit() or int(key) - 1 not in quiz_steps:
+                shown = ", ".join(str(i + 1) for i in quiz_steps)
+                raise ValueError(
+                    f"{key!r} is not a quiz step number (the quizzes are steps {shown})"
+                )
+            answers[int(key) - 1] = answer
+        return answers
+    raise ValueError("the answers file must hold a list or a mapping of step number to answer")
+
+
+def answer_from_file(lesson: Lesson, path: Path, lang: str, progress) -> int:
+    from tutor.quiz import AnswerError, QuizKeyError, load_quiz, quiz_steps
+
+    steps = quiz_steps(lesson)
+    try:
+        answers = read_answers(path, steps)
+    except (OSError, ValueError) as exc:
+        print(f"{path}: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # yaml errors
+        print(f"{path}: not valid YAML or JSON: {exc}", file=sys.stderr)
+        return 1
+    results = []
+    right = graded = 0
+    failed = False
+    for index in steps:
+        entry: dict[str, Any] = {
+            "step": index + 1,
+            "step_index": index,
+            "kind": lesson.steps[index].quiz,
+        }
+        if answers.get(index) is None:
+            entry["skipped"] = True
+            results.append(entry)
+            continue
+        try:
+            quiz = load_quiz(lesson, index)
+            grade = quiz.grade(answers[index], lang)
+        except QuizKeyError as exc:
+            entry["error"] = f"no key: {exc}"
+            failed = True
+        except AnswerError as exc:
+            entry["error"] = f"bad answer: {exc}"
+        else:
+            entry.update(grade.to_dict())
+            entry["items"] = quiz.items
+            graded += 1
+            right += grade.correct
+            progress.record_answer(lesson.id, index, grade.correct, grade.answer)
+            progress.save()
+        results.append(entry)
+    if progress.problem:
+        print(progress.problem, file=sys.stderr)
+    out = {
+        "lesson": lesson.id,
+        "lang": lang,
+        "right": right,
+        "graded": graded,
+        "quizzes": len(steps),
+        "results": results,
+    }
+    json.dump(out, sys.stdout, ensure_ascii=False, indent=1)
+    print()
+    return 1 if failed else 0
+
+
+# --- interactive --------------------------------------------------------------------
+
+
+def _ask(prompt: str) -> str | None:
+    try:
+        return input(prompt)
+    except EOFError:
+        print()
+        return None
+
+
+def _print_code(code: str) -> None:
+    for number, line in enumerate(code.rstrip("\n").split("\n"), 1):
+        print(f"  {number:3} | {line}")
+
+
+def _side_by_side(left: list[str], right: list[str], ok: list[bool], t: dict) -> None:
+    width = max([len(t["yours"])] + [len(x) for x in left]) + 2
+    print(f"      {t['yours']:<{width}}   {t['real']}")
+    for i, (a, b) in enumerate(zip(left, right, strict=False)):
+        print(f"  {i + 1:2}. {a:<{width}} {'  ' if ok[i] else '✗ '} {b}")
+
+
+def _print_trace(quiz, t: dict) -> None:
+    print(t["trace"])
+    for row in quiz.trace():
+        mark = f"   <- {row.mark}" if row.mark else ""
+        if row.kind == "switch":
+            print(f"      ~ switch {row.runner} ({row.text})")
+        elif row.kind == "exit":
+            print(f"      [{row.text}]" if row.text else "")
+        else:
+            err = " (stderr)" if row.kind == "stderr" else ""
+            print(f"  {row.runner:>12}{err} | {row.text}{mark}")
+
+
+def _show_result(quiz, grade, t: dict) -> None:
+    if grade.revealed:
+        print(t["revealed"])
+    else:
+        print(t["right"] if grade.correct else t["wrong"])
+    if quiz.kind == "predict_order":
+        if not grade.correct and not grade.revealed:
+            print(t["first_diff"].format(pos=grade.first_difference + 1))
+        _side_by_side(grade.answer, grade.key, grade.right, t)
+        _print_trace(quiz, t)
+    elif quiz.kind == "next_switch":
+        _print_trace(quiz, t)
+    else:
+        print(f"  {grade.key}")
+    print(t["why"], grade.explanation.strip())
+
+
+def _read_order(quiz, t: dict):
+    while True:
+        reply = _ask(t["order_prompt"])
+        if reply is None:
+            return None
+        reply = reply.strip()
+        if reply in ("", "?", "r"):
+            return reply
+        parts = reply.replace(",", " ").split()
+        if all(p.isdigit() for p in parts):
+            try:
+                return quiz.normalize([int(p) for p in parts])
+            except ValueError as exc:
+                print(t["bad"].format(error=exc))
+        else:
+            print(t["bad"].format(error=f"{reply!r} is not a list of numbers"))
+
+
+def _read_pick(quiz, t: dict):
+    while True:
+        reply = _ask(t["pick_prompt"])
+        if reply is None:
+            return None
+        reply = reply.strip()
+        if reply in ("", "?", "r"):
+            return reply
+        try:
+            return quiz._pick(reply)
+        except ValueError as exc:
+            print(t["bad"].format(error=exc))
+
+
+def _ask_one(quiz, lang: str, t: dict):
+    """One attempt. Returns the grade, "skip", "eof", or None after a reveal handled inside."""
+    step = quiz.step
+    if quiz.kind == "next_switch":
+        answers = []
+        total = len(quiz.key)
+        for n in range(total):
+            print(t["printed"])
+            for runner, text in quiz.context_lines(n):
+                print(f"  {runner:>12} | {text}")
+            print(t["paused"].format(line=step.checkpoints[n].after, n=n + 1, total=total))
+            for i, name in enumerate(quiz.items, 1):
+                print(f"  {i}. {name}")
+            while True:
+                reply = _read_pick(quiz, t)
+                if reply == "?":
+                    print(t["hint"], step.hint(lang).strip())
+                    continue
+                break
+            if reply is None:
+                return "eof"
+            if reply == "":
+                return "skip"
+            if reply == "r":
+                return quiz.reveal(lang)
+            answers.append(reply)
+            if reply == quiz.key[n]:
+                print(t["pause_right"].format(runner=quiz.key[n]))
+            else:
+                print(t["pause_wrong"].format(runner=quiz.key[n], answer=reply))
+        return quiz.grade(answers, lang)
+    if quiz.kind == "predict_order":
+        print(t["lines"])
+    for i, item in enumerate(quiz.items, 1):
+        print(f"  {i}. {item}")
+    while True:
+        reply = _read_order(quiz, t) if quiz.kind == "predict_order" else _read_pick(quiz, t)
+        if reply == "?":
+            print(t["hint"], step.hint(lang).strip())
+            continue
+        break
+    if reply is None:
+        return "eof"
+    if reply == "":
+        return "skip"
+    if reply == "r":
+        return quiz.reveal(lang)
+    return quiz.grade(reply, lang)
+
+
+def interactive(lesson: Lesson, lang: str, progress) -> int:
+    from tutor.quiz import QuizKeyError, load_quiz, quiz_steps
+
+    t = UI[lang]
+    steps = quiz_steps(lesson)
+    if not steps:
+        print(t["none"])
+        return 0
+    print(f"{lesson.title(lang)}\n")
+    right = 0
+    for n, index in enumerate(steps, 1):
+        step = lesson.steps[index]
+        print(t["quiz"].format(n=n, total=len(steps), step=index + 1, kind=t[step.quiz]))
+        print(step.question(lang).strip())
+        print(t["program"])
+        _print_code(step.code)
+        try:
+            quiz = load_quiz(lesson, index)
+        except QuizKeyError as exc:
+            print(t["no_key"].format(error=exc))
+            print()
+            continue
+        attempt = 0
+        while True:
+            attempt += 1
+            outcome = _ask_one(quiz, lang, t)
+            if outcome == "eof":
+                print(t["score"].format(right=right, total=len(steps)))
+                return 0
+            if outcome == "skip":
+                print(t["skipped"])
+                break
+            if outcome.revealed:
+                progress.record_reveal(lesson.id, index)
+            else:
+                progress.record_answer(lesson.id, index, outcome.correct, outcome.answer)
+                right += outcome.correct and attempt == 1
+            if not progress.save() and progress.problem:
+                print(progress.problem, file=sys.stderr)
+            _show_result(quiz, outcome, t)
+            if outcome.correct or outcome.revealed:
+                break
+            reply = _ask(t["again"])
+            if reply is None:
+                return 0
+            if reply.strip().lower() == "r":
+                progress.record_reveal(lesson.id, index)
+                progress.save()
+                _show_result(quiz, quiz.reveal(lang), t)
+                break
+            if reply.strip().lower() != "t":
+                break
+        print()
+    print(t["score"].format(right=right, total=len(steps)))
+    return 0
