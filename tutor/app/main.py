@@ -1,29 +1,167 @@
-"""The tutor app (a first screen that lists the course)."""
+"""The tutor app: screens, language, theme, progress and the command palette.
+
+Only the course screen is imported at start-up; the lesson screen (Markdown, the
+tree-sitter code editor, the runner) is imported when a lesson is first opened, so the
+first frame costs little more than a bare Textual app.
+"""
 
 from __future__ import annotations
 
-from textual.app import App, ComposeResult
-from textual.widgets import Footer, Header, OptionList
-from textual.widgets.option_list import Option
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
 
-from tutor.lesson import lessons_dir, load_course
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.reactive import var
+from textual.screen import Screen
+
+from tutor.app.i18n import tr
+from tutor.lesson import Course, Lesson, lessons_dir, load_course
+
+DARK_THEME = "textual-dark"
+LIGHT_THEME = "textual-light"
 
 
 class TutorApp(App):
     TITLE = "coro-tutor"
-    BINDINGS = [("q", "quit", "Quit")]
+    CSS_PATH = "tutor.tcss"
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS = [
+        Binding("f1", "help", "Help", id="help"),
+        Binding("f2", "toggle_lang", "中文", id="lang"),
+        Binding("f3", "toggle_theme", "Light/dark", id="theme"),
+        Binding("ctrl+q", "quit", "Quit", id="quit", priority=True, show=False),
+    ]
+    LANG_KEYS = {
+        "help": "key.help",
+        "toggle_lang": "key.lang",
+        "toggle_theme": "key.theme",
+        "quit": "key.quit",
+        "command_palette": "key.palette",
+    }
 
-    def __init__(self, lessons: str | None = None, lang: str | None = None) -> None:
+    lang: var[str] = var("en", init=False)
+
+    def __init__(
+        self,
+        lessons: str | Path | None = None,
+        lang: str | None = None,
+        *,
+        course: Course | None = None,
+        progress: Any = None,
+        start_run: Callable | None = None,
+        reopen: bool = True,
+    ) -> None:
         super().__init__()
-        self.course = load_course([lessons_dir(lessons)])
-        self.lang = lang or "en"
+        self.course = course if course is not None else load_course([lessons_dir(lessons)])
+        self.lessons_path = str(lessons_dir(lessons)) if course is None else ""
+        self.progress_warning: str | None = None
+        if progress is None:
+            from tutor.progress import load_progress
 
-    def compose(self) -> ComposeResult:
-        yield Header()
-        options = [
-            Option(f"{lesson.title(self.lang)} — {lesson.summary(self.lang)}", id=lesson.id)
-            for lesson in self.course.lessons
+            progress, self.progress_warning = load_progress()
+        self.progress = progress
+        self.start_run = start_run
+        """Injectable for tests: an async callable like tutor.runner.start_run."""
+        self.reopen = reopen
+        saved_lang = self.progress.get_setting("lang")
+        self.set_reactive(
+            TutorApp.lang, lang or (saved_lang if saved_lang in ("en", "zh") else "en")
+        )
+        if lang and lang != saved_lang:
+            self.progress.set_setting("lang", lang)
+        theme = self.progress.get_setting("theme")
+        self.theme = theme if theme in (DARK_THEME, LIGHT_THEME) else DARK_THEME
+
+    # --- screens -------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        from tutor.app.course_screen import CourseScreen
+
+        self.push_screen(CourseScreen(self.course))
+        if self.progress_warning:
+            self.notify(self.progress_warning, severity="warning", timeout=10, markup=False)
+        last = self.progress.last_lesson if self.reopen else None
+        lesson = self.course.get(last) if last else None
+        if lesson is not None:
+            self.call_after_refresh(self.open_lesson, lesson, self.progress.position(lesson.id))
+
+    def open_lesson(self, lesson: Lesson, step: int | None = None) -> None:
+        from tutor.app.lesson_screen import LessonScreen
+
+        if step is None:
+            step = self.progress.position(lesson.id)
+        self.push_screen(LessonScreen(lesson, step))
+
+    def save_progress(self) -> None:
+        if not self.progress.save() and self.progress.problem:
+            self.notify(self.progress.problem, severity="warning", markup=False)
+
+    # --- language and theme --------------------------------------------------------
+
+    def tr(self, key: str, **fields: object) -> str:
+        return tr(key, self.lang, **fields)
+
+    def watch_lang(self, lang: str) -> None:
+        self.progress.set_setting("lang", lang)
+        self.save_progress()
+        translate_bindings(self, self.LANG_KEYS, lang)
+        for screen in self.screen_stack:
+            if hasattr(screen, "apply_lang"):
+                screen.apply_lang(lang)
+        self.refresh_bindings()
+
+    def action_toggle_lang(self) -> None:
+        self.lang = "en" if self.lang == "zh" else "zh"
+
+    def action_toggle_theme(self) -> None:
+        self.theme = LIGHT_THEME if self.current_theme.dark else DARK_THEME
+        self.progress.set_setting("theme", self.theme)
+        self.save_progress()
+
+    def action_help(self) -> None:
+        from tutor.app.help_screen import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    # --- command palette -----------------------------------------------------------
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        t = self.tr
+        own = getattr(screen, "palette_commands", None)
+        if own is not None:
+            yield from own()
+        yield SystemCommand(t("key.help"), t("cmd.help"), self.action_help)
+        yield SystemCommand(t("key.lang"), t("cmd.lang"), self.action_toggle_lang)
+        yield SystemCommand(t("key.theme"), t("cmd.theme"), self.action_toggle_theme)
+        yield SystemCommand(t("key.review"), t("cmd.review"), self.action_review)
+        for lesson in self.course.lessons:
+            title = lesson.title(self.lang)
+            yield SystemCommand(
+                t("cmd.open", title=title),
+                lesson.summary(self.lang),
+                lambda lesson=lesson: self.open_lesson(lesson),
+            )
+        yield SystemCommand(t("key.quit"), t("cmd.quit"), self.exit)
+
+    def action_review(self) -> None:
+        try:
+            from tutor.app.review_screen import ReviewScreen
+        except ImportError:
+            self.notify(self.tr("review.missing"), severity="warning")
+            return
+        self.push_screen(ReviewScreen(self.course, self.progress, self.lang))
+
+
+def translate_bindings(node, keys: dict[str, str], lang: str) -> None:
+    """Give a node's bindings their descriptions in `lang` (footer, help and palette)."""
+    from dataclasses import replace
+
+    bindings = node._bindings
+    for key, items in bindings.key_to_bindings.items():
+        bindings.key_to_bindings[key] = [
+            replace(b, description=tr(keys[b.action], lang)) if b.action in keys else b
+            for b in items
         ]
-        options += [Option(str(error), disabled=True) for error in self.course.errors]
-        yield OptionList(*options)
-        yield Footer()

@@ -1,0 +1,191 @@
+"""The first screen: lessons grouped by topic, progress marks, the highlighted lesson's summary."""
+
+from __future__ import annotations
+
+import sys
+from importlib.util import find_spec
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets.option_list import Option
+
+from tutor.app.i18n import tr
+from tutor.lesson import Course, Lesson, LessonError, QuizStep
+
+MARKS = {"new": "·", "in_progress": "◐", "done": "✓"}
+INSTALL = {"gevent": "gevent>=26.9,<26.10", "greenlet": "greenlet>=3.5.6,<3.6"}
+
+
+def missing_packages(lesson: Lesson) -> list[str]:
+    return [pkg for pkg in lesson.requires if find_spec(pkg) is None]
+
+
+def install_command(packages: list[str]) -> str:
+    specs = " ".join(f"'{INSTALL.get(p, p)}'" for p in packages)
+    return f"{sys.executable} -m pip install {specs}"
+
+
+def quiz_count(lesson: Lesson) -> int:
+    return sum(isinstance(step, QuizStep) for step in lesson.steps)
+
+
+class CourseScreen(Screen):
+    BINDINGS = [
+        Binding("q", "app.quit", "Quit", id="course.quit"),
+        Binding("enter", "open", "Open", show=True, id="course.open"),
+    ]
+    LANG_KEYS = {"app.quit": "key.quit", "open": "key.open"}
+
+    def __init__(self, course: Course) -> None:
+        super().__init__()
+        self.course = course
+        self._items: dict[str, Lesson | LessonError] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="course-body"):
+            yield OptionList(id="lessons")
+            with VerticalScroll(id="summary-box"):
+                yield Static(id="summary")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.apply_lang(self.app.lang)
+        self.query_one("#lessons", OptionList).focus()
+
+    def on_screen_resume(self) -> None:
+        self.refill()
+
+    # --- content -------------------------------------------------------------------
+
+    def apply_lang(self, lang: str) -> None:
+        from tutor.app.main import translate_bindings
+
+        translate_bindings(self, self.LANG_KEYS, lang)
+        self.title = "coro-tutor"
+        self.sub_title = tr("course.title", lang)
+        self.refill()
+
+    def refill(self) -> None:
+        """(Re)build the list, keeping the highlighted lesson."""
+        if not self.is_mounted:
+            return
+        lang = self.app.lang
+        options = self.query_one("#lessons", OptionList)
+        keep = None
+        if options.highlighted is not None:
+            keep = options.get_option_at_index(options.highlighted).id
+        if keep is None:
+            last = self.app.progress.last_lesson
+            keep = f"lesson:{last}" if last else None
+        progress = self.app.progress
+        items: list[Option | None] = []
+        self._items = {}
+        topics: dict[str, list[Lesson]] = {}
+        for lesson in self.course.lessons:
+            topics.setdefault(lesson.topic(lang), []).append(lesson)
+        for topic, lessons in topics.items():
+            if items:
+                items.append(None)
+            items.append(Option(Text(topic, style="bold"), disabled=True))
+            for lesson in lessons:
+                state = progress.lesson_state(lesson.id, quiz_count(lesson))
+                prompt = Text.assemble((f" {MARKS[state]} ", "bold"), lesson.title(lang))
+                option_id = f"lesson:{lesson.id}"
+                self._items[option_id] = lesson
+                items.append(Option(prompt, id=option_id))
+        if self.course.errors:
+            if items:
+                items.append(None)
+            items.append(Option(Text(tr("course.errors", lang), style="bold"), disabled=True))
+            for number, error in enumerate(self.course.errors):
+                option_id = f"error:{number}"
+                self._items[option_id] = error
+                items.append(Option(Text.assemble((" ✗ ", "bold red"), error.path), id=option_id))
+        if not items:
+            path = getattr(self.app, "lessons_path", "")
+            items.append(Option(Text(tr("course.empty", lang, path=path)), disabled=True))
+        options.clear_options()
+        options.add_options(items)
+        index = None
+        if keep is not None:
+            try:
+                index = options.get_option_index(keep)
+            except Exception:
+                index = None
+        if index is None:
+            index = next((i for i, o in enumerate(options.options) if not o.disabled), None)
+        if index is not None:
+            options.highlighted = index
+        self.show_summary()
+
+    def show_summary(self) -> None:
+        lang = self.app.lang
+        options = self.query_one("#lessons", OptionList)
+        summary = self.query_one("#summary", Static)
+        item = None
+        if options.highlighted is not None:
+            item = self._items.get(options.get_option_at_index(options.highlighted).id or "")
+        if isinstance(item, Lesson):
+            state = self.app.progress.lesson_state(item.id, quiz_count(item))
+            text = Text()
+            text.append(item.title(lang) + "\n", style="bold")
+            text.append(item.topic(lang) + "  ·  ", style="dim")
+            text.append(tr(f"course.state.{state}", lang) + "\n\n", style="dim")
+            text.append(item.summary(lang) + "\n\n")
+            text.append(
+                tr("course.steps", lang, n=len(item.steps), q=quiz_count(item)) + "\n", style="dim"
+            )
+            if item.requires:
+                text.append(
+                    tr("course.requires", lang, pkgs=", ".join(item.requires)) + "\n", style="dim"
+                )
+            missing = missing_packages(item)
+            if missing:
+                text.append("\n")
+                text.append(
+                    tr(
+                        "lesson.needs_gevent",
+                        lang,
+                        pkg=", ".join(missing),
+                        cmd=install_command(missing),
+                    ),
+                    style="bold",
+                )
+                text.append("\n")
+            text.append("\n" + tr("course.open_hint", lang), style="italic dim")
+        elif isinstance(item, LessonError):
+            text = Text()
+            text.append(tr("course.error_hint", lang) + "\n\n")
+            text.append(str(item), style="bold")
+        else:
+            text = Text()
+        summary.update(text)
+
+    # --- events --------------------------------------------------------------------
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        self.show_summary()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self._open(event.option.id)
+
+    def action_open(self) -> None:
+        options = self.query_one("#lessons", OptionList)
+        if options.highlighted is not None:
+            self._open(options.get_option_at_index(options.highlighted).id)
+
+    def _open(self, option_id: str | None) -> None:
+        item = self._items.get(option_id or "")
+        if isinstance(item, Lesson):
+            self.app.open_lesson(item)
+        elif isinstance(item, LessonError):
+            self.app.notify(str(item), severity="error", markup=False)
+
+    def palette_commands(self):
+        return []

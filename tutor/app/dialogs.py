@@ -1,0 +1,44 @@
+"""Small modal dialogs."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Static
+
+from tutor.app.i18n import tr
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    """A yes/no question. Dismisses with True (yes) or False (no, Esc)."""
+
+    BINDINGS = [
+        Binding("y", "answer(True)", "Yes", show=False),
+        Binding("n", "answer(False)", "No", show=False),
+        Binding("escape", "answer(False)", "No", show=False),
+    ]
+
+    def __init__(self, question: str) -> None:
+        super().__init__()
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        lang = self.app.lang
+        with Vertical(id="dialog"):
+            yield Static(Text(self.question), id="question")
+            with Horizontal(id="dialog-buttons"):
+                yield Button(tr("btn.yes", lang) + " (y)", id="yes", variant="error")
+                yield Button(tr("btn.no", lang) + " (n)", id="no", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#no", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(event.button.id == "yes")
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)

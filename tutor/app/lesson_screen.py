@@ -1,0 +1,563 @@
+"""A lesson: its text step by step, the editable program, Run/Stop/Reset, output and timeline.
+
+Runs go through the runner's async API in one exclusive worker; every event is handed to
+the output and timeline views, which coalesce their own repaints. The screen never parses
+program output: it only reads events.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from bisect import bisect_left, bisect_right
+
+from rich.text import Text
+from textual import work
+from textual.actions import SkipAction
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.reactive import var
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Header, Markdown, Static, TextArea
+from textual.worker import Worker, WorkerState
+
+from tutor.app.colors import RunnerColors
+from tutor.app.course_screen import install_command, missing_packages
+from tutor.app.i18n import tr
+from tutor.app.output_view import STDERR, STDOUT, OutputView, TimelineView
+from tutor.lesson import Lesson, QuizStep, ReadStep, RunStep
+from tutor.runner.events import Cap, Exit, Start, Stderr, Stdout, Switch
+
+EDITOR_THEMES = {True: "vscode_dark", False: "github_light"}
+TIER_STYLE = {"bwrap": "bold green", "unshare": "bold yellow", "basic": "bold red"}
+
+
+class LessonScreen(Screen):
+    BINDINGS = [
+        Binding("f5", "run", "Run", id="lesson.run", priority=True),
+        Binding("ctrl+r", "run", "Run", show=False, priority=True),
+        Binding("ctrl+c", "stop", "Stop", id="lesson.stop", priority=True),
+        Binding("escape", "escape", "Lessons", id="lesson.back", priority=True),
+        Binding("f6", "reset", "Reset code", id="lesson.reset", priority=True),
+        Binding("f7", "prev", "Prev step", id="lesson.prev", priority=True),
+        Binding("f8", "next", "Next step", id="lesson.next", priority=True),
+        Binding("f9", "app.review", "Review", show=False, priority=True),
+    ]
+    LANG_KEYS = {
+        "run": "key.run",
+        "stop": "key.stop",
+        "escape": "key.back",
+        "reset": "key.reset",
+        "prev": "key.prev",
+        "next": "key.next",
+        "app.review": "key.review",
+    }
+
+    running: var[bool] = var(False, init=False)
+
+    def __init__(self, lesson: Lesson, step: int = 0) -> None:
+        super().__init__()
+        self.lesson = lesson
+        self.step_index = max(0, min(step, len(lesson.steps) - 1))
+        self.codes: dict[int, str] = {}
+        """The learner's edits, by step index (kept while the screen lives)."""
+        self.runner_colors = RunnerColors()
+        self.run_count = 0
+        self.tier: str | None = None
+        self.outcome: Exit | None = None
+        self.switch_total = 0
+        self.cap_after: int | None = None
+        self.switch_seqs: list[int] = []
+        self._run = None
+        self._legend_size = -1
+        self._status_timer = None
+
+    # --- layout --------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(id="step-title")
+        with Horizontal(id="lesson-body"):
+            with Vertical(id="left"):
+                with VerticalScroll(id="text-box"):
+                    yield Markdown(id="text")
+                yield Static(id="banner")
+                yield VerticalScroll(id="quiz-host")
+                yield TextArea.code_editor(
+                    "",
+                    language="python",
+                    id="code",
+                    theme=EDITOR_THEMES[self.app.current_theme.dark],
+                )
+                with Horizontal(id="buttons"):
+                    yield Button("Run", id="run", variant="success", compact=True)
+                    yield Button("Stop", id="stop", variant="error", compact=True, disabled=True)
+                    yield Button("Reset", id="reset", compact=True)
+                    yield Static(classes="spacer")
+                    yield Button("Prev", id="prev", compact=True)
+                    yield Button("Next", id="next", compact=True)
+            with Vertical(id="right"):
+                yield Static(id="status")
+                yield Static(id="legend")
+                yield OutputView(self.runner_colors, id="output")
+                yield Static(id="timeline-title")
+                yield TimelineView(self.runner_colors, id="timeline")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.app.theme_changed_signal.subscribe(self, self._theme_changed)
+        self.apply_lang(self.app.lang)
+        self.show_step()
+        self.update_status()
+        self.update_legend(force=True)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Footer shows Run/Reset only on program steps, Stop only while running."""
+        if action in ("run", "reset"):
+            return isinstance(self.step, RunStep) and not (action == "run" and self.running)
+        if action == "stop":
+            return self.running
+        if action == "prev":
+            return self.step_index > 0 or None
+        if action == "next":
+            return self.step_index < len(self.lesson.steps) - 1 or None
+        return True
+
+    def _theme_changed(self, theme) -> None:
+        self.query_one("#code", TextArea).theme = EDITOR_THEMES[theme.dark]
+        self.update_legend(force=True)
+
+    # --- steps ---------------------------------------------------------------------
+
+    @property
+    def step(self):
+        return self.lesson.steps[self.step_index]
+
+    @property
+    def editor(self) -> TextArea:
+        return self.query_one("#code", TextArea)
+
+    def _remember_code(self) -> None:
+        if isinstance(self.step, RunStep):
+            self.codes[self.step_index] = self.editor.text
+
+    def show_step(self) -> None:
+        """Show the current step: its text, its program or quiz; remember the position."""
+        lang = self.app.lang
+        step = self.step
+        kind = (
+            "read" if isinstance(step, ReadStep) else "run" if isinstance(step, RunStep) else "quiz"
+        )
+        self.set_class(kind == "read", "-read")
+        self.set_class(kind == "run", "-run")
+        self.set_class(kind == "quiz", "-quiz")
+        self._show_title()
+        self._show_text()
+        banner = self.query_one("#banner", Static)
+        notes = Text()
+        if kind == "run":
+            code = self.codes.get(self.step_index, step.code)
+            editor = self.editor
+            if editor.text != code:
+                editor.load_text(code)
+            missing = missing_packages(self.lesson)
+            if missing:
+                notes.append(
+                    tr(
+                        "lesson.needs_gevent",
+                        lang,
+                        pkg=", ".join(missing),
+                        cmd=install_command(missing),
+                    ),
+                    style="bold",
+                )
+            elif step.runs_forever:
+                notes.append(tr("lesson.runs_forever", lang), style="italic")
+        banner.update(notes)
+        banner.display = bool(notes)
+        self._show_quiz()
+        self.query_one("#prev", Button).disabled = self.step_index == 0
+        self.query_one("#next", Button).disabled = self.step_index == len(self.lesson.steps) - 1
+        self._update_buttons()
+        progress = self.app.progress
+        progress.set_position(self.lesson.id, self.step_index)
+        if self.step_index == len(self.lesson.steps) - 1 and not any(
+            isinstance(s, QuizStep) for s in self.lesson.steps
+        ):
+            progress.mark_complete(self.lesson.id)
+        self.app.save_progress()
+
+    def _show_title(self) -> None:
+        lang = self.app.lang
+        step = self.step
+        kind = (
+            "lesson.read"
+            if isinstance(step, ReadStep)
+            else ("lesson.program" if isinstance(step, RunStep) else "lesson.quiz")
+        )
+        title = Text()
+        title.append(
+            tr("lesson.step", lang, i=self.step_index + 1, n=len(self.lesson.steps)), "bold"
+        )
+        title.append("  ·  " + tr(kind, lang))
+        if isinstance(step, RunStep) and step.title is not None:
+            title.append("  ·  " + step.title(lang))
+        if isinstance(step, RunStep) and self.step_index in self.codes and self._edited():
+            title.append("  ·  " + tr("lesson.edited", lang), "italic")
+        self.query_one("#step-title", Static).update(title)
+        self.title = self.lesson.title(lang)
+        self.sub_title = self.lesson.topic(lang)
+
+    def _show_text(self) -> None:
+        step = self.step
+        lang = self.app.lang
+        markdown = ""
+        if isinstance(step, ReadStep):
+            markdown = step.text(lang)
+        elif isinstance(step, RunStep) and step.text is not None:
+            markdown = step.text(lang)
+        self.query_one("#text-box").display = bool(markdown)
+        self.query_one("#text", Markdown).update(markdown)
+
+    def _show_quiz(self) -> None:
+        host = self.query_one("#quiz-host", VerticalScroll)
+        host.remove_children()
+        step = self.step
+        if not isinstance(step, QuizStep):
+            return
+        lang = self.app.lang
+        try:
+            from tutor.app.quiz_panel import QuizPanel
+        except ImportError:
+            QuizPanel = None
+        if QuizPanel is not None:
+            host.mount(QuizPanel(self.lesson, self.step_index, lang, self.app.progress))
+            return
+        text = Text()
+        text.append(tr("lesson.quiz_pending", lang) + "\n\n", style="italic dim")
+        text.append(step.question(lang) + "\n\n", style="bold")
+        text.append(step.code)
+        if step.options:
+            text.append("\n")
+            for option in step.options:
+                text.append(f"\n  ○ {option}")
+        host.mount(Static(text, classes="quiz-fallback"))
+
+    def on_quiz_panel_answered(self, message) -> None:
+        self.app.save_progress()
+
+    def _edited(self) -> bool:
+        step = self.step
+        return isinstance(step, RunStep) and self.editor.text != step.code
+
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        if isinstance(self.step, RunStep):
+            self.codes[self.step_index] = self.editor.text
+            self._show_title()
+
+    def go(self, delta: int) -> None:
+        target = self.step_index + delta
+        if not 0 <= target < len(self.lesson.steps):
+            key = "lesson.last_step" if delta > 0 else "lesson.first_step"
+            self.notify(tr(key, self.app.lang), timeout=2)
+            return
+        self._remember_code()
+        self.step_index = target
+        self.show_step()
+
+    def action_next(self) -> None:
+        self.go(1)
+
+    def action_prev(self) -> None:
+        self.go(-1)
+
+    # --- language ------------------------------------------------------------------
+
+    def apply_lang(self, lang: str) -> None:
+        from tutor.app.main import translate_bindings
+
+        translate_bindings(self, self.LANG_KEYS, lang)
+        for button_id in ("run", "stop", "reset", "prev", "next"):
+            self.query_one(f"#{button_id}", Button).label = tr(f"btn.{button_id}", lang)
+        if self.is_mounted:
+            self._show_title()
+            self._show_text()
+            if isinstance(self.step, QuizStep):
+                self._show_quiz()
+            self.update_status()
+            self.update_legend(force=True)
+
+    # --- running -------------------------------------------------------------------
+
+    def _update_buttons(self) -> None:
+        runnable = isinstance(self.step, RunStep)
+        self.query_one("#run", Button).disabled = self.running or not runnable
+        self.query_one("#stop", Button).disabled = not self.running
+        self.query_one("#reset", Button).disabled = not runnable
+
+    def watch_running(self, running: bool) -> None:
+        self._update_buttons()
+        self.update_status()
+        self.refresh_bindings()
+        if running:
+            self._status_timer = self.set_interval(0.25, self.update_status)
+        elif self._status_timer is not None:
+            self._status_timer.stop()
+            self._status_timer = None
+
+    def action_run(self) -> None:
+        lang = self.app.lang
+        step = self.step
+        if not isinstance(step, RunStep):
+            self.notify(tr("lesson.no_program", lang), timeout=2)
+            return
+        if self.running:
+            self.notify(tr("lesson.already_running", lang), timeout=2)
+            return
+        missing = missing_packages(self.lesson)
+        if missing:
+            self.notify(
+                tr(
+                    "lesson.needs_gevent",
+                    lang,
+                    pkg=", ".join(missing),
+                    cmd=install_command(missing),
+                ),
+                severity="error",
+                markup=False,
+                timeout=10,
+            )
+            return
+        self.run_count += 1
+        output = self.query_one(OutputView)
+        timeline = self.query_one(TimelineView)
+        output.clear()
+        timeline.clear()
+        self.runner_colors.clear()
+        self.runner_colors.index("main")
+        self.switch_seqs = []
+        self.switch_total = 0
+        self.cap_after = None
+        self.outcome = None
+        self.tier = None
+        output.notice(tr("lesson.run_header", lang, n=self.run_count))
+        self.update_legend(force=True)
+        self.running = True
+        wall = self.lesson.limits.wall if self.lesson.limits and self.lesson.limits.wall else None
+        self.run_program(self.editor.text, wall)
+
+    @work(exclusive=True, group="run", exit_on_error=False)
+    async def run_program(self, code: str, wall: float | None) -> None:
+        start = self.app.start_run
+        if start is None:
+            from tutor.runner import start_run as start
+        kwargs = {"code": code, "filename": f"{self.lesson.id}.py"}
+        if wall is not None:
+            kwargs["timeout"] = wall
+        try:
+            from tutor.runner import RunRequest
+        except ImportError:
+            if self.app.start_run is None:
+                raise
+            from types import SimpleNamespace as RunRequest  # a replayed run ignores it
+        run = await start(RunRequest(**kwargs))
+        self._run = run
+        finished = False
+        try:
+            async for event in run.events():
+                self.handle_event(event)
+                if isinstance(event, Exit):
+                    finished = True
+        finally:
+            self._run = None
+            if not finished:
+                await asyncio.shield(run.stop())
+
+    def handle_event(self, event) -> None:
+        """One event from the run: route it to the output, the timeline or the status."""
+        if isinstance(event, Stdout):
+            self.query_one(OutputView).add(event.seq, event.runner, STDOUT, event.text)
+            self.runner_colors.index(event.runner)
+        elif isinstance(event, Stderr):
+            self.query_one(OutputView).add(event.seq, event.runner, STDERR, event.text)
+            self.runner_colors.index(event.runner)
+        elif isinstance(event, Switch):
+            self.query_one(TimelineView).add(event.seq, event.from_, event.to, event.via)
+            self.switch_seqs.append(event.seq)
+            self.switch_total += 1
+        elif isinstance(event, Start):
+            self.tier = event.isolation
+            self.update_status()
+        elif isinstance(event, Cap):
+            self.cap_after = event.after
+        elif isinstance(event, Exit):
+            self.outcome = event
+            self.switch_total = max(self.switch_total, event.switches)
+            lang = self.app.lang
+            message = event.message or tr("lesson.exit_code", lang, code=event.returncode)
+            self.query_one(OutputView).notice(message, error=event.reason != "ok", seq=event.seq)
+            if event.dropped:
+                self.query_one(OutputView).notice(
+                    tr("lesson.dropped", lang, n=event.dropped), seq=event.seq
+                )
+            self.running = False
+        if len(self.runner_colors.order) != self._legend_size:
+            self.update_legend()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The one place run failures end up: a sentence in the output, never a traceback."""
+        if event.worker.group != "run":
+            return
+        if event.state == WorkerState.ERROR:
+            error = event.worker.error
+            lang = self.app.lang
+            if isinstance(error, ImportError):
+                sentence = tr("lesson.runner_missing", lang, error=error)
+            else:
+                sentence = tr("lesson.run_failed", lang, error=f"{type(error).__name__}: {error}")
+            self.query_one(OutputView).notice(sentence, error=True)
+            self.notify(sentence, severity="error", markup=False)
+        if event.state in (WorkerState.ERROR, WorkerState.CANCELLED, WorkerState.SUCCESS):
+            self.running = False
+            self.update_status()
+
+    def action_stop(self) -> None:
+        if not self.running:
+            raise SkipAction()
+        self.notify(tr("lesson.stopping", self.app.lang), timeout=2)
+        if self._run is not None:
+            self.run_worker(self._run.stop(), group="stop", exit_on_error=False)
+        else:
+            self.workers.cancel_group(self, "run")
+
+    def action_escape(self) -> None:
+        if self.running:
+            self.action_stop()
+            return
+        if isinstance(self.focused, TextArea):
+            raise SkipAction()
+        if isinstance(self.app.focused, TextArea):
+            raise SkipAction()
+        self.app.pop_screen()
+
+    def action_reset(self) -> None:
+        if not isinstance(self.step, RunStep):
+            raise SkipAction()
+        if not self._edited():
+            self.notify(tr("lesson.reset_done", self.app.lang), timeout=2)
+            return
+        from tutor.app.dialogs import ConfirmScreen
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.reset_code()
+
+        self.app.push_screen(ConfirmScreen(tr("confirm.reset", self.app.lang)), confirmed)
+
+    def reset_code(self) -> None:
+        step = self.step
+        if isinstance(step, RunStep):
+            self.editor.load_text(step.code)
+            self.codes.pop(self.step_index, None)
+            self._show_title()
+            self.notify(tr("lesson.reset_done", self.app.lang), timeout=2)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        actions = {
+            "run": self.action_run,
+            "stop": self.action_stop,
+            "reset": self.action_reset,
+            "prev": self.action_prev,
+            "next": self.action_next,
+        }
+        action = actions.get(event.button.id or "")
+        if action is not None:
+            try:
+                action()
+            except SkipAction:
+                pass
+
+    # --- status, legend, linking ---------------------------------------------------
+
+    def update_status(self) -> None:
+        if not self.is_mounted:
+            return
+        lang = self.app.lang
+        status = Text()
+        if self.tier:
+            status.append(
+                " " + tr(f"tier.{self.tier}", lang) + " ", TIER_STYLE.get(self.tier, "bold")
+            )
+            status.append("  ")
+        if self.running:
+            status.append(tr("lesson.running", lang), "italic")
+        elif self.run_count == 0:
+            status.append(tr("lesson.no_output", lang), "dim")
+        self.query_one("#status", Static).update(status)
+        timeline_title = Text(tr("lesson.timeline", lang) + ": ", style="bold")
+        shown = len(self.switch_seqs)
+        total = max(self.switch_total, shown)
+        if total == 0:
+            timeline_title.append(tr("lesson.no_switches", lang), "dim")
+        elif self.cap_after is not None and total > shown:
+            timeline_title.append(tr("lesson.switch_cap", lang, n=total, shown=shown))
+        else:
+            timeline_title.append(tr("lesson.switch_count", lang, n=total))
+        self.query_one("#timeline-title", Static).update(timeline_title)
+
+    def update_legend(self, force: bool = False) -> None:
+        if not self.is_mounted:
+            return
+        runners = self.runner_colors.runners
+        if not force and len(runners) == self._legend_size:
+            return
+        self._legend_size = len(runners)
+        lang = self.app.lang
+        legend = Text(tr("lesson.legend", lang) + " ", style="bold")
+        for runner in runners:
+            legend.append("▌", self.runner_colors.style(runner))
+            legend.append(runner + "  ", self.runner_colors.style(runner))
+        legend.append(tr("lesson.stderr", lang), "dim")
+        self.query_one("#legend", Static).update(legend)
+
+    def on_line_view_selected(self, message: OutputView.Selected) -> None:
+        message.stop()
+        output = self.query_one(OutputView)
+        timeline = self.query_one(TimelineView)
+        if message.view is output:
+            if message.seq < 0:
+                return
+            timeline.flush()
+            index = bisect_left(self.switch_seqs, message.seq) - 1
+            timeline.select(index)
+        else:
+            output.flush()
+            index = bisect_right(output.lines, message.seq, key=lambda line: line.seq)
+            lines = output.lines
+            while index < len(lines) and lines[index].kind not in (STDOUT, STDERR):
+                index += 1
+            output.select(index if index < len(lines) else -1)
+
+    def palette_commands(self):
+        from textual.app import SystemCommand
+
+        lang = self.app.lang
+        commands = [
+            ("key.run", "cmd.run", self.action_run),
+            ("key.stop", "cmd.stop", self._palette_stop),
+            ("key.reset", "cmd.reset", self.action_reset),
+            ("key.prev", "cmd.prev", self.action_prev),
+            ("key.next", "cmd.next", self.action_next),
+            ("key.back", "cmd.back", self.app.pop_screen),
+        ]
+        return [
+            SystemCommand(tr(title, lang), tr(help_text, lang), callback)
+            for title, help_text, callback in commands
+        ]
+
+    def _palette_stop(self) -> None:
+        try:
+            self.action_stop()
+        except SkipAction:
+            self.notify(tr("lesson.not_running", self.app.lang), timeout=2)

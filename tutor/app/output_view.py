@@ -1,0 +1,370 @@
+"""The output pane: a Line-API ScrollView that renders only the visible lines.
+
+Lines arrive one event at a time from the runner. They are appended to a pending list and
+flushed to the view at most every 1/30 s (one virtual-size update, one scroll, one refresh
+per flush), so a print flood costs a list append per line. Each visible line becomes a
+`Strip` built from plain `Segment`s — never markup — and is cached until the theme, the
+width or the selection changes.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from rich.cells import cell_len
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual import events
+from textual.binding import Binding
+from textual.cache import LRUCache
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from tutor.app.colors import RunnerColors
+
+FLUSH_INTERVAL = 1 / 30
+
+STDOUT, STDERR, NOTICE, ERROR_NOTICE = 0, 1, 2, 3
+
+# Control characters would move the terminal's cursor: show them as visible symbols.
+_CONTROL = {c: 0x2400 + c for c in range(32)}
+_CONTROL[127] = 0x2421
+
+
+def clean(text: str) -> str:
+    """Program text made safe to paint: tabs expanded, control characters made visible."""
+    if text.isprintable():
+        return text
+    return text.expandtabs(8).translate(_CONTROL)
+
+
+class OutLine(NamedTuple):
+    seq: int
+    runner: str
+    kind: int
+    text: str
+
+
+class LineView(ScrollView, can_focus=True):
+    """Append-only lines, coalesced flushes, cached strips, a selectable cursor line."""
+
+    DEFAULT_CSS = """
+    LineView {
+        background: $surface;
+        color: $foreground;
+    }
+    """
+    PREFIX = "output"
+    BINDINGS = [
+        Binding("up", "cursor(-1)", "Line up", show=False),
+        Binding("down", "cursor(1)", "Line down", show=False),
+    ]
+
+    class Selected(Message):
+        """The learner picked a line (by click or keys)."""
+
+        def __init__(self, view: LineView, index: int, seq: int) -> None:
+            super().__init__()
+            self.view = view
+            self.index = index
+            self.seq = seq
+
+        @property
+        def control(self) -> LineView:
+            return self.view
+
+    def __init__(
+        self,
+        colors: RunnerColors | None = None,
+        *,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.runner_colors = colors or RunnerColors()
+        self.lines: list = []
+        self._pending: list = []
+        self._flush_timer = None
+        self._width = 0
+        self._cache: LRUCache[tuple[int, int], Strip] = LRUCache(2048)
+        self._styles: dict[str, Style] = {}
+        self.cursor = -1
+        self.flushes = 0
+        """How many times pending lines were moved into the view (for tests and the bench)."""
+
+    # --- feeding -------------------------------------------------------------------
+
+    def add_many(self, lines: list) -> None:
+        self._pending.extend(lines)
+        if self._flush_timer is None:
+            self._schedule()
+
+    def _schedule(self) -> None:
+        if self.is_mounted:
+            self._flush_timer = self.set_timer(FLUSH_INTERVAL, self.flush)
+
+    def on_mount(self) -> None:
+        self.runner_colors.dark = self.app.current_theme.dark
+        self.app.theme_changed_signal.subscribe(self, lambda _theme: self._theme_changed())
+        if self._pending and self._flush_timer is None:
+            self._schedule()
+
+    def on_resize(self) -> None:
+        self._cache.clear()
+
+    def flush(self) -> None:
+        """Move pending lines into the view now."""
+        self._flush_timer = None
+        pending = self._pending
+        if not pending:
+            return
+        self._pending = []
+        self.flushes += 1
+        follow = self.is_vertical_scroll_end or self.max_scroll_y == 0
+        self._width = max(self._width, self._measure(pending))
+        self.lines.extend(pending)
+        self.virtual_size = Size(self._width, len(self.lines))
+        if follow and not self.is_vertical_scrollbar_grabbed:
+            self.scroll_end(animate=False, immediate=True, x_axis=False)
+        self.refresh()
+
+    def clear(self) -> None:
+        self._pending.clear()
+        if self._flush_timer is not None:
+            self._flush_timer.stop()
+            self._flush_timer = None
+        self.lines.clear()
+        self._width = 0
+        self._cache.clear()
+        self.cursor = -1
+        self.virtual_size = Size(0, 0)
+        self.scroll_to(0, 0, animate=False, immediate=True)
+        self.refresh()
+
+    @property
+    def pending(self) -> int:
+        return len(self._pending)
+
+    # --- selection -----------------------------------------------------------------
+
+    def select(self, index: int, post: bool = False, scroll: bool = True) -> None:
+        """Highlight line `index` (-1: none)."""
+        if index >= len(self.lines):
+            index = len(self.lines) - 1
+        self.cursor = index
+        self._cache.clear()
+        if (
+            scroll
+            and index >= 0
+            and not (self.scroll_y <= index < self.scroll_y + self.size.height)
+        ):
+            self.scroll_to(y=max(0, index - self.size.height // 2), animate=False)
+        self.refresh()
+        if post and index >= 0:
+            self.post_message(self.Selected(self, index, self.lines[index].seq))
+
+    def action_cursor(self, delta: int) -> None:
+        if not self.lines:
+            return
+        if self.cursor < 0:
+            start = min(len(self.lines) - 1, int(self.scroll_y) + self.size.height - 1)
+            index = start if delta < 0 else int(self.scroll_y)
+        else:
+            index = max(0, min(len(self.lines) - 1, self.cursor + delta))
+        self.select(index, post=True)
+
+    def on_click(self, event: events.Click) -> None:
+        index = int(self.scroll_y) + event.y
+        if 0 <= index < len(self.lines):
+            self.select(index, post=True, scroll=False)
+
+    # --- rendering -----------------------------------------------------------------
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._cache.clear()
+        self._styles.clear()
+
+    def _theme_changed(self) -> None:
+        self.runner_colors.dark = self.app.current_theme.dark
+        self._cache.clear()
+        self._styles.clear()
+        self.refresh()
+
+    def _style(self, key: str) -> Style:
+        style = self._styles.get(key)
+        if style is None:
+            base = self.rich_style
+            if key.startswith("runner:"):
+                style = base + self.runner_colors.style(key[7:])
+            elif key == "bg":
+                style = base
+            else:
+                style = base + self.get_component_rich_style(f"{self.PREFIX}--{key}", partial=True)
+            self._styles[key] = style
+        return style
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        index = scroll_y + y
+        width = self.size.width
+        if index >= len(self.lines):
+            return Strip.blank(width, self._style("bg"))
+        strip = self._cache.get((index, 0))
+        if strip is None:
+            strip = self._render_index(index)
+            self._cache[(index, 0)] = strip
+        return strip.crop_extend(scroll_x, scroll_x + width, self._style("bg"))
+
+    def _measure(self, lines: list) -> int:
+        raise NotImplementedError
+
+    def _segments(self, index: int) -> list[Segment]:
+        raise NotImplementedError
+
+    def _render_index(self, index: int) -> Strip:
+        segments = self._segments(index)
+        if index == self.cursor:
+            cursor = self.get_component_rich_style(f"{self.PREFIX}--cursor", partial=True)
+            segments = [Segment(s.text, (s.style or Style()) + cursor) for s in segments]
+            strip = Strip(segments)
+            return strip.extend_cell_length(
+                max(self.size.width, strip.cell_length), self._style("bg") + cursor
+            )
+        return Strip(segments)
+
+
+class OutputView(LineView):
+    """Program output, one line per stdout/stderr event, coloured by runner."""
+
+    PREFIX = "output"
+    DEFAULT_CSS = """
+    OutputView {
+        background: $surface;
+        color: $foreground;
+    }
+    OutputView > .output--cursor { background: $accent 40%; }
+    OutputView > .output--stderr { color: $error; text-style: bold; }
+    OutputView > .output--notice { color: $text-muted; text-style: italic; }
+    OutputView > .output--error-notice { color: $error; text-style: bold; }
+    """
+    COMPONENT_CLASSES = {
+        "output--cursor",
+        "output--stderr",
+        "output--notice",
+        "output--error-notice",
+    }
+
+    def add(self, seq: int, runner: str, kind: int, text: str) -> None:
+        """Queue one line; it shows at the next flush (within 1/30 s)."""
+        self._pending.append(OutLine(seq, runner, kind, text))
+        if self._flush_timer is None:
+            self._schedule()
+
+    def notice(self, text: str, error: bool = False, seq: int = -1) -> None:
+        """A line of ours (run header, outcome sentence), not the program's; wrapped to fit."""
+        width = max(20, self.scrollable_content_region.width - 1)
+        kind = ERROR_NOTICE if error else NOTICE
+        for line in Text(text).wrap(self.app.console, width):
+            self.add(seq, "", kind, line.plain.rstrip())
+
+    def _measure(self, lines: list[OutLine]) -> int:
+        width = 0
+        for line in lines:
+            text = line.text
+            n = len(text) if text.isascii() else cell_len(text)
+            if n > width:
+                width = n
+        return width + 3
+
+    def _segments(self, index: int) -> list[Segment]:
+        line = self.lines[index]
+        text = clean(line.text)
+        if line.kind == STDOUT or line.kind == STDERR:
+            runner_style = self._style("runner:" + line.runner)
+            marker = (
+                Segment("!", self._style("stderr"))
+                if line.kind == STDERR
+                else Segment(" ", runner_style)
+            )
+            segments = [Segment("▌", runner_style), marker, Segment(" " + text, runner_style)]
+        else:
+            style = self._style("error-notice" if line.kind == ERROR_NOTICE else "notice")
+            segments = [Segment(text, style)]
+        return segments
+
+
+class SwitchLine(NamedTuple):
+    seq: int
+    from_: str
+    to: str
+    via: str
+
+
+class TimelineView(LineView):
+    """The switch trace as swimlanes: one column per runner, one row per switch."""
+
+    PREFIX = "timeline"
+    LANE = 2
+    DEFAULT_CSS = """
+    TimelineView > .timeline--cursor { background: $accent 40%; }
+    TimelineView > .timeline--lane { color: $text-disabled; }
+    TimelineView > .timeline--number { color: $text-muted; }
+    """
+    COMPONENT_CLASSES = {"timeline--cursor", "timeline--lane", "timeline--number"}
+
+    def __init__(self, colors: RunnerColors | None = None, **kwargs) -> None:
+        super().__init__(colors, **kwargs)
+        self._lanes = 0
+
+    def add(self, seq: int, from_: str, to: str, via: str) -> None:
+        self._pending.append(SwitchLine(seq, from_, to, via))
+        if self._flush_timer is None:
+            self._schedule()
+
+    def flush(self) -> None:
+        for line in self._pending:
+            self.runner_colors.index(line.from_)
+            self.runner_colors.index(line.to)
+        lanes = len(self.runner_colors.order)
+        if lanes != self._lanes:
+            self._lanes = lanes
+            self._cache.clear()
+            self._width = 0
+        super().flush()
+
+    def clear(self) -> None:
+        super().clear()
+        self._lanes = 0
+
+    def _measure(self, lines: list[SwitchLine]) -> int:
+        longest = max((len(line.from_) + len(line.to) + len(line.via) for line in lines), default=0)
+        return 7 + self.LANE * len(self.runner_colors.order) + longest + 4
+
+    def _segments(self, index: int) -> list[Segment]:
+        line = self.lines[index]
+        colors = self.runner_colors
+        a = colors.index(line.from_)
+        b = colors.index(line.to)
+        lo, hi = min(a, b), max(a, b)
+        lane_style = self._style("lane")
+        segments = [Segment(f"{index + 1:>5}  ", self._style("number"))]
+        for j in range(len(colors.order)):
+            if j == b:
+                segments.append(Segment("●", self._style("runner:" + line.to)))
+            elif j == a:
+                segments.append(Segment("○", self._style("runner:" + line.from_)))
+            elif lo < j < hi:
+                segments.append(Segment("─", lane_style))
+            else:
+                segments.append(Segment("┆", lane_style))
+            segments.append(Segment("─" if lo <= j < hi else " ", lane_style))
+        segments.append(Segment(clean(line.from_), self._style("runner:" + line.from_)))
+        segments.append(Segment(" → ", lane_style))
+        segments.append(Segment(clean(line.to), self._style("runner:" + line.to)))
+        segments.append(Segment(f"  {clean(line.via)}", self._style("number")))
+        return segments
