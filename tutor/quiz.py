@@ -505,12 +505,18 @@ def trace_for(lesson: Lesson, step_index: int, use_cache: bool = True) -> list[E
     return events
 
 
-async def trace_for_async(lesson: Lesson, step_index: int, use_cache: bool = True) -> list[Event]:
-    """trace_for on the running event loop (for the TUI's workers); stops the run if cancelled."""
+async def trace_for_async(
+    lesson: Lesson, step_index: int, use_cache: bool = True, start_run=None
+) -> list[Event]:
+    """trace_for on the running event loop (for the TUI's workers); stops the run if cancelled.
+
+    `start_run` replaces tutor.runner.start_run (tests inject a fake one).
+    """
     key = _request_cache_key(lesson, step_index)
     if use_cache and (events := cached_trace(key)) is not None:
         return events
-    from tutor.runner import start_run
+    if start_run is None:
+        from tutor.runner import start_run
 
     run = await start_run(program_request(lesson, step_index))
     events = []
@@ -522,6 +528,11 @@ async def trace_for_async(lesson: Lesson, step_index: int, use_cache: bool = Tru
             await run.stop()
     store_trace(key, events)
     return events
+
+
+def remember_trace(lesson: Lesson, step_index: int, events: Sequence[Event]) -> None:
+    """Put a run's events in the cache for a step (as `check` does after consistent runs)."""
+    store_trace(_request_cache_key(lesson, step_index), events)
 
 
 def load_quiz(lesson: Lesson, step_index: int, use_cache: bool = True) -> Quiz:

@@ -1,0 +1,193 @@
+"""The quiz panel and the review screen, driven by Textual's pilot in a tiny host app.
+
+Keys come from the trace cache here (filled with hand-built events), so no program runs;
+the real-run path is covered by tests/test_quiz_runs.py.
+"""
+
+from __future__ import annotations
+
+import io
+
+from rich.console import Console
+from textual.app import App, ComposeResult
+from textual.widgets import Static
+
+from tests.test_quiz import CHOICE, NEXT, ORDER, Events, make_lesson, order_events, producer_events
+from tutor.lesson import Course
+from tutor.progress import load_progress
+from tutor.quiz import remember_trace
+
+
+class Host(App):
+    def __init__(self, lesson, step_index, lang="en", progress=None):
+        super().__init__()
+        self.lesson, self.step_index, self.lang = lesson, step_index, lang
+        self.progress = progress or load_progress()[0]
+        self.answers = []
+        self.saved = 0
+
+    def compose(self) -> ComposeResult:
+        from tutor.app.quiz_panel import QuizPanel
+
+        yield QuizPanel(self.lesson, self.step_index, self.lang, self.progress)
+
+    def on_quiz_panel_answered(self, message) -> None:
+        self.answers.append(
+            (message.lesson_id, message.step_index, message.correct, message.revealed)
+        )
+
+    def save_progress(self) -> None:
+        self.saved += 1
+        self.progress.save()
+
+
+def text_of(app, selector: str) -> str:
+    """What a Static shows, as plain text."""
+    console = Console(width=200, file=io.StringIO(), record=True)
+    console.print(app.query_one(selector, Static).content)
+    return console.export_text()
+
+
+async def settle(pilot, app):
+    from tutor.app.quiz_panel import QuizPanel
+
+    panel = app.query_one(QuizPanel)
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    return panel
+
+
+async def test_predict_order_by_keyboard(tmp_path):
+    lesson = make_lesson(tmp_path, ORDER)
+    remember_trace(lesson, 0, order_events("[A] one", "[B] two", "[A] three"))
+    app = Host(lesson, 0)
+    async with app.run_test() as pilot:
+        panel = await settle(pilot, app)
+        assert panel.quiz is not None and panel.order == panel.quiz.items
+        assert "[A] one" in text_of(app, "#quiz-answer")  # brackets survive: no markup
+        # sort the lines with the keyboard: selection sort using [ and ] and arrows
+        target = ["[A] one", "[B] two", "[A] three"]
+        for position, line in enumerate(target):
+            while panel.order.index(line) != position:
+                at = panel.order.index(line)
+                while panel.cursor != at:
+                    await pilot.press("down")
+                await pilot.press("shift+up" if position % 2 else "left_square_bracket")
+        assert panel.order == target
+        await pilot.press("enter")
+        await pilot.pause()
+        assert panel.grade is not None and panel.grade.correct
+        assert app.answers == [("sample", 0, True, False)]
+        assert "Right" in text_of(app, "#quiz-result")
+        assert "The real trace" in text_of(app, "#quiz-result")
+        assert app.progress.quiz_result("sample", 0).correct
+
+
+async def test_wrong_order_then_retry_and_reveal(tmp_path):
+    lesson = make_lesson(tmp_path, ORDER)
+    remember_trace(lesson, 0, order_events("x1", "x2", "x3"))
+    app = Host(lesson, 0, lang="zh")
+    async with app.run_test() as pilot:
+        panel = await settle(pilot, app)
+        shown = list(panel.order)
+        await pilot.press("enter")  # the shuffled order is never the real one
+        await pilot.pause()
+        assert panel.grade is not None and not panel.grade.correct
+        result = text_of(app, "#quiz-result")
+        assert "不对" in result and "第一个不同之处" in result
+        await pilot.press("t")
+        await pilot.pause()
+        assert panel.grade is None and panel.order == shown
+        await pilot.press("r")
+        await pilot.pause()
+        assert panel.grade.revealed and "答案" in text_of(app, "#quiz-result")
+        assert app.answers == [("sample", 0, False, False), ("sample", 0, False, True)]
+        record = app.progress.quiz_result("sample", 0)
+        assert record.attempts == 1 and record.revealed
+        assert [m.step_index for m in app.progress.mistakes()] == [0]
+
+
+async def test_next_switch_step_predict_with_number_keys(tmp_path):
+    lesson = make_lesson(tmp_path, NEXT)
+    remember_trace(lesson, 0, producer_events())
+    app = Host(lesson, 0)
+    async with app.run_test() as pilot:
+        panel = await settle(pilot, app)
+        assert panel.quiz.items == ["main", "consumer"]
+        answer = text_of(app, "#quiz-answer")
+        assert "[PRODUCER] ready" in answer and "pause 1 of 2" in answer
+        await pilot.press("h")
+        await pilot.pause()
+        assert "Hint" in text_of(app, "#quiz-answer")
+        await pilot.press("2")  # consumer: right
+        await pilot.pause()
+        assert panel.picks == ["consumer"] and "[CONSUMER] got 1" in text_of(app, "#quiz-answer")
+        await pilot.press("2")  # consumer again: wrong, main runs next
+        await pilot.pause()
+        assert panel.grade is not None and panel.grade.right == [True, False]
+        result = text_of(app, "#quiz-result")
+        assert "it was main" in result and "checkpoint 2" in result
+        assert app.answers == [("sample", 0, False, False)]
+
+
+async def test_multiple_choice_and_key_errors(tmp_path):
+    lesson = make_lesson(tmp_path, CHOICE, ORDER)
+    remember_trace(lesson, 0, Events().out("main", "made the generator").out("g", "hello").end())
+    remember_trace(lesson, 1, order_events("same", "same"))
+    app = Host(lesson, 0)
+    async with app.run_test() as pilot:
+        panel = await settle(pilot, app)
+        await pilot.press("down", "enter")  # the second option: wrong
+        await pilot.pause()
+        assert panel.grade is not None and not panel.grade.correct
+        await pilot.press("t", "1")
+        await pilot.pause()
+        assert panel.grade.correct
+        assert app.progress.quiz_result("sample", 0).attempts == 2
+    app = Host(lesson, 1)
+    async with app.run_test() as pilot:
+        panel = await settle(pilot, app)
+        assert panel.quiz is None and "cannot be graded" in text_of(app, "#quiz-answer")
+
+
+class ReviewHost(App):
+    def __init__(self, course, progress):
+        super().__init__()
+        self.course, self.progress = course, progress
+        self.saved = 0
+
+    def on_mount(self) -> None:
+        from tutor.app.review_screen import ReviewScreen
+
+        self.push_screen(ReviewScreen(self.course, self.progress, "en"))
+
+    def save_progress(self) -> None:
+        self.saved += 1
+        self.progress.save()
+
+
+async def test_review_screen_lists_mistakes_and_clears_them(tmp_path):
+    lesson = make_lesson(tmp_path, CHOICE, ORDER)
+    remember_trace(lesson, 0, Events().out("main", "made the generator").end())
+    progress, _ = load_progress()
+    progress.record_answer("sample", 0, False, "hello from greet")
+    progress.record_answer("gone-lesson", 3, False, "x")  # a lesson no longer in the course
+    app = ReviewHost(Course(lessons=[lesson]), progress)
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert screen.entries == [("sample", 0)]
+        await pilot.press("enter")
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        from tutor.app.quiz_panel import QuizPanel
+
+        panel = screen.query_one(QuizPanel)
+        panel.focus()
+        await pilot.press("1")
+        await pilot.pause()
+        assert panel.grade.correct and app.saved == 1
+        assert screen.entries == []
+        assert "Nothing to review" in text_of(screen, "#review-help")
+    again, _ = load_progress()
+    assert again.quiz_result("sample", 0).correct

@@ -1,0 +1,149 @@
+""" "Review mistakes": every quiz across the course whose latest answer was wrong.
+
+``ReviewScreen(course, progress, lang)`` lists them (with the score of each lesson);
+choosing one mounts its QuizPanel to try again. A right answer takes it off the list.
+Escape goes back. Progress is saved after every answer (through the app's
+``save_progress`` when it has one).
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, OptionList, Static
+from textual.widgets.option_list import Option
+
+from tutor.app.quiz_panel import QuizPanel
+from tutor.lesson import Course, QuizStep
+
+STRINGS = {
+    "en": {
+        "title": "Review mistakes",
+        "empty": "Nothing to review: every quiz you answered is right. Well done.",
+        "step": "step {n}",
+        "tries": "{n} tries",
+        "revealed": "revealed",
+        "pick": "Choose a quiz on the left (Enter) to try it again. Esc goes back.",
+        "score": "{right}/{total} right at the first try",
+    },
+    "zh": {
+        "title": "复习错题",
+        "empty": "没有需要复习的题：你答过的题都对了。干得好。",
+        "step": "第 {n} 步",
+        "tries": "试了 {n} 次",
+        "revealed": "看过答案",
+        "pick": "在左边选择一道题（Enter）再试一次。Esc 返回。",
+        "score": "首次答对 {right}/{total}",
+    },
+}
+
+
+def s(lang: str, key: str, **fields) -> str:
+    text = STRINGS.get(lang, STRINGS["en"]).get(key, STRINGS["en"][key])
+    return text.format(**fields) if fields else text
+
+
+class ReviewScreen(Screen):
+    DEFAULT_CSS = """
+    ReviewScreen #review-body { height: 1fr; }
+    ReviewScreen #review-list { width: 40%; height: 1fr; }
+    ReviewScreen #review-right { width: 1fr; height: 1fr; padding: 0 1; }
+    ReviewScreen #review-host { height: 1fr; }
+    ReviewScreen #review-title { text-style: bold; padding: 0 1; }
+    """
+    BINDINGS = [Binding("escape", "back", "Back", priority=True)]
+
+    def __init__(self, course: Course, progress, lang: str = "en") -> None:
+        super().__init__()
+        self.course = course
+        self.progress = progress
+        self.lang = lang if lang in STRINGS else "en"
+        self.entries: list[tuple[str, int]] = []
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="review-title")
+        with Horizontal(id="review-body"):
+            yield OptionList(id="review-list")
+            with Vertical(id="review-right"):
+                yield Static(id="review-help")
+                yield VerticalScroll(id="review-host")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.refresh_list()
+        self.query_one("#review-list", OptionList).focus()
+
+    def apply_lang(self, lang: str) -> None:
+        """Called by the app when the language changes."""
+        self.lang = lang if lang in STRINGS else "en"
+        self.refresh_list(keep=True)
+        for panel in self.query(QuizPanel):
+            panel.lang = self.lang
+
+    def mistakes(self) -> list[tuple[str, int]]:
+        """(lesson id, step index) of each mistake whose lesson and quiz still exist."""
+        found = []
+        for mistake in self.progress.mistakes():
+            lesson = self.course.get(mistake.lesson_id)
+            if lesson is None or mistake.step_index >= len(lesson.steps):
+                continue
+            if isinstance(lesson.steps[mistake.step_index], QuizStep):
+                found.append((mistake.lesson_id, mistake.step_index))
+        order = {lesson.id: n for n, lesson in enumerate(self.course.lessons)}
+        found.sort(key=lambda e: (order.get(e[0], 0), e[1]))
+        return found
+
+    def refresh_list(self, keep: bool = False) -> None:
+        lang = self.lang
+        self.query_one("#review-title", Static).update(Text(s(lang, "title")))
+        option_list = self.query_one("#review-list", OptionList)
+        highlighted = option_list.highlighted
+        self.entries = self.mistakes()
+        option_list.clear_options()
+        for lesson_id, index in self.entries:
+            lesson = self.course.get(lesson_id)
+            record = self.progress.quiz_result(lesson_id, index)
+            label = Text(lesson.title(lang), style="bold")
+            label.append(f"  {s(lang, 'step', n=index + 1)}\n", style="dim")
+            label.append(lesson.steps[index].question(lang).strip().split("\n")[0][:80])
+            detail = []
+            if record and record.attempts:
+                detail.append(s(lang, "tries", n=record.attempts))
+            if record and record.revealed:
+                detail.append(s(lang, "revealed"))
+            right, answered = self.progress.score(lesson_id)
+            quizzes = sum(isinstance(x, QuizStep) for x in lesson.steps)
+            detail.append(s(lang, "score", right=right, total=max(answered, quizzes)))
+            label.append("\n" + " · ".join(detail), style="dim italic")
+            option_list.add_option(Option(label, id=f"{lesson_id}:{index}"))
+        help_text = s(lang, "pick") if self.entries else s(lang, "empty")
+        self.query_one("#review-help", Static).update(Text(help_text, style="italic"))
+        if self.entries:
+            keep_at = highlighted if keep and highlighted is not None else 0
+            option_list.highlighted = min(keep_at, len(self.entries) - 1)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if event.option_index >= len(self.entries):
+            return
+        lesson_id, index = self.entries[event.option_index]
+        lesson = self.course.get(lesson_id)
+        host = self.query_one("#review-host", VerticalScroll)
+        host.remove_children()
+        panel = QuizPanel(lesson, index, self.lang, self.progress)
+        host.mount(panel)
+
+    def on_quiz_panel_answered(self, message: QuizPanel.Answered) -> None:
+        save = getattr(self.app, "save_progress", None)
+        if callable(save):
+            save()
+        else:
+            self.progress.save()
+        if message.correct:
+            self.refresh_list(keep=True)
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
