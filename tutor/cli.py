@@ -20,6 +20,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "doctor": ("cmd_doctor", "show versions, the sandbox tier and where progress is kept"),
     "quiz": ("cmd_quiz", "answer a lesson's quizzes in the plain terminal"),
     "progress": ("cmd_progress", "show your progress, or clear it with --reset"),
+    "run": ("cmd_run", "run a Python file in the sandbox and stream its output"),
 }
 
 
@@ -58,6 +59,11 @@ def add_common(parser: argparse.ArgumentParser, suppress: bool = False) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["run"]:  # fast path: `run` must not import the other commands (bench/)
+        from tutor.commands import cmd_run
+
+        return cmd_run.main(argv[1:])
     args = build_parser().parse_args(argv)
     handler = getattr(args, "handler", None)
     try:

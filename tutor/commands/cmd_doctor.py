@@ -33,6 +33,9 @@ def run(args: argparse.Namespace) -> int:
         if version is None:
             missing.append(name)
     print(f"progress     {data_dir()}")
+    from tutor.runner.sandbox import doctor_line
+
+    print(f"sandbox      {doctor_line()}")
     if missing:
         print(
             f"\nMissing: {', '.join(missing)}. Install with: "

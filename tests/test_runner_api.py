@@ -1,0 +1,189 @@
+"""The runner's public API: events in order, stop, several runs without leaks, the CLI."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from tutor.runner import RunRequest, run_to_end, sandbox, start_run
+from tutor.runner.events import Exit, Start, Stderr, Stdout, decode
+from tutor.runner.process import scratch_base
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _tiers() -> list:
+    status = sandbox.probe()
+    params = []
+    for tier in sandbox.TIERS:
+        s = status[tier]
+        marks = [] if s.available else [pytest.mark.skip(reason=sandbox.describe(s))]
+        params.append(pytest.param(tier, marks=marks, id=tier))
+    return params
+
+
+TIERS = _tiers()
+
+
+def outputs(events, cls=Stdout) -> list[str]:
+    return [e.text for e in events if isinstance(e, cls)]
+
+
+def our_scratch_dirs() -> list[str]:
+    try:
+        return [n for n in os.listdir(scratch_base()) if n.startswith(f"run-{os.getpid()}-")]
+    except FileNotFoundError:
+        return []
+
+
+def open_fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+@pytest.mark.parametrize("tier", TIERS)
+def test_hello_events(tier):
+    events = run_to_end(RunRequest(code="print('hi')\n", isolation=tier))
+    assert isinstance(events[0], Start)
+    assert events[0].isolation == sandbox.ISOLATION[tier]
+    assert isinstance(events[-1], Exit)
+    assert [e.seq for e in events] == list(range(1, len(events) + 1))
+    assert outputs(events) == ["hi"]
+    end = events[-1]
+    assert (end.reason, end.returncode) == ("ok", 0)
+    assert our_scratch_dirs() == []
+
+
+@pytest.mark.parametrize("tier", TIERS)
+def test_output_order_and_bypass(tier):
+    code = textwrap.dedent(
+        """
+        import os, sys
+        print("one", flush=True)
+        os.write(1, b"raw line\\npartial")
+        """
+    )
+    events = run_to_end(RunRequest(code=code, isolation=tier))
+    texts = outputs(events)
+    assert "one" in texts and "raw line" in texts
+    assert texts[-1].endswith("partial")
+    raw = [e for e in events if isinstance(e, Stdout) and e.text == "raw line"]
+    assert raw[0].runner == "?"
+
+
+@pytest.mark.parametrize("tier", TIERS)
+def test_error_exit(tier):
+    events = run_to_end(RunRequest(code="raise ValueError('nope')\n", isolation=tier))
+    end = events[-1]
+    assert end.reason == "error"
+    assert end.returncode == 1
+    assert "ValueError" in end.message
+    assert any("ValueError: nope" in t for t in outputs(events, Stderr))
+
+
+def test_exit_code_passed_through():
+    events = run_to_end(RunRequest(code="import sys\nsys.exit(3)\n", isolation="basic"))
+    assert events[-1].returncode == 3
+    assert events[-1].reason == "error"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("tier", TIERS)
+async def test_stop_shows_traceback(tier):
+    code = "import time\nprint('started', flush=True)\nwhile True:\n    time.sleep(0.01)\n"
+    run = await start_run(RunRequest(code=code, isolation=tier))
+    seen = []
+    async for event in run.events():
+        seen.append(event)
+        if isinstance(event, Stdout) and event.text == "started":
+            asyncio.get_running_loop().call_soon(lambda: asyncio.ensure_future(run.stop()))
+    end = seen[-1]
+    assert isinstance(end, Exit)
+    assert end.reason == "killed"
+    assert any("KeyboardInterrupt" in t for t in outputs(seen, Stderr))
+    assert our_scratch_dirs() == []
+
+
+@pytest.mark.slow
+async def test_many_runs_do_not_leak():
+    before_fds = open_fds()
+    for _ in range(5):
+        run = await start_run(RunRequest(code="print('x')\n", isolation="auto"))
+        events = [e async for e in run.events()]
+        assert outputs(events) == ["x"]
+    # a run stopped right away, too
+    run = await start_run(RunRequest(code="import time; time.sleep(30)\n", isolation="basic"))
+    await run.stop()
+    assert open_fds() == before_fds
+    assert our_scratch_dirs() == []
+
+
+def test_timeout_short():
+    events = run_to_end(
+        RunRequest(
+            code="import time\nwhile True: time.sleep(0.05)\n", timeout=0.5, isolation="basic"
+        )
+    )
+    end = events[-1]
+    assert end.reason == "timeout"
+    assert end.message.startswith("Stopped after 0.5 s")
+    assert any("KeyboardInterrupt" in t for t in outputs(events, Stderr))
+
+
+def test_cli_plain_and_json(tmp_path):
+    prog = tmp_path / "hello.py"
+    prog.write_text("import sys\nprint('hi')\nprint('oops', file=sys.stderr)\nsys.exit(4)\n")
+    env = {**os.environ, "NO_COLOR": "1"}
+    cmd = [sys.executable, "-m", "tutor", "run", str(prog), "--isolation", "basic"]
+    plain = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=60)
+    assert plain.returncode == 4
+    assert plain.stdout == "hi\n"
+    assert plain.stderr.splitlines()[0] == "oops"
+    assert plain.stderr.splitlines()[-1].startswith("[error] ")
+    js = subprocess.run(cmd + ["--json"], capture_output=True, text=True, env=env, timeout=60)
+    assert js.returncode == 4
+    events = [decode(line) for line in js.stdout.splitlines()]
+    assert isinstance(events[0], Start) and isinstance(events[-1], Exit)
+
+
+def test_cli_timeout_exit_code(tmp_path):
+    prog = tmp_path / "loop.py"
+    prog.write_text("while True:\n    pass\n")
+    cmd = [sys.executable, "-m", "tutor", "run", str(prog), "--timeout", "0.5"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 124
+    assert "Stopped after 0.5 s" in proc.stderr
+
+
+def test_run_does_not_import_textual_or_asyncio(tmp_path):
+    prog = tmp_path / "hello.py"
+    prog.write_text("print('hi')\n")
+    code = (
+        "import sys; from tutor.cli import main; rc = main(['run', sys.argv[1]]);"
+        "assert 'textual' not in sys.modules, 'textual';"
+        "assert 'asyncio' not in sys.modules, 'asyncio'; sys.exit(rc)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code, str(prog)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "hi" in proc.stdout
+
+
+def test_forced_tier_unavailable_says_why(monkeypatch):
+    monkeypatch.setattr(
+        sandbox,
+        "probe",
+        lambda refresh=False: {
+            "full": sandbox.TierStatus("full", False, "bubblewrap (bwrap) is not installed",
+                                       "install bubblewrap: sudo apt install bubblewrap"),
+            "partial": sandbox.TierStatus("partial", True),
+            "basic": sandbox.TierStatus("basic", True),
+        },
+    )  # fmt: skip
+    with pytest.raises(sandbox.SandboxUnavailable, match="sudo apt install bubblewrap"):
+        run_to_end(RunRequest(code="pass", isolation="full"))
+    assert sandbox.choose("auto") == "partial"

@@ -1,0 +1,119 @@
+"""Run a Python file in the sandbox and stream its output as it happens.
+
+Plain mode prints the program's output exactly as it wrote it (stdout to stdout, stderr to
+stderr). On a terminal each line gets a coloured `runner │ ` prefix naming the generator,
+coroutine, task or greenlet that printed it; when stdout is not a terminal there is no
+prefix, so the text can be piped and compared. One outcome line follows on stderr. The exit
+code is the program's (124 after the wall-clock limit, 128+N after signal N).
+`--json` prints the event stream instead, one JSON object per line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+# Kept light on purpose: no asyncio, no textual, no lesson loader (`run` must start fast).
+
+_COLOURS = ("36", "33", "35", "32", "34", "31", "96", "93", "95", "92", "94", "91")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", metavar="FILE", help="the Python program to run")
+    parser.add_argument("--json", action="store_true", help="print the event stream (JSON lines)")
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=15.0,
+        metavar="S",
+        help="wall-clock limit in seconds (default 15)",
+    )
+    parser.add_argument(
+        "--isolation",
+        choices=("auto", "full", "partial", "basic"),
+        default="auto",
+        help="sandbox tier (default: the best one available; see `coro-tutor doctor`)",
+    )
+
+
+def main(argv: list[str]) -> int:
+    """Fast entry used by tutor.cli for `coro-tutor run ...` (skips the other commands)."""
+    parser = argparse.ArgumentParser(prog="coro-tutor run", description=__doc__)
+    add_arguments(parser)
+    parser.add_argument("--lessons", help=argparse.SUPPRESS)
+    parser.add_argument("--lang", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    try:
+        return run(args)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+class _Plain:
+    def __init__(self) -> None:
+        self.out = sys.stdout
+        self.err = sys.stderr
+        self.colour = self.out.isatty() and not os.environ.get("NO_COLOR")
+        self.colour_err = self.err.isatty() and not os.environ.get("NO_COLOR")
+        self.runners: dict[str, str] = {}
+        self.width = 4
+
+    def _prefix(self, runner: str, colour: bool) -> str:
+        if not colour:
+            return ""
+        code = self.runners.get(runner)
+        if code is None:
+            code = "2" if runner == "?" else _COLOURS[len(self.runners) % len(_COLOURS)]
+            self.runners[runner] = code
+            self.width = max(self.width, min(len(runner), 16))
+        return f"\x1b[{code}m{runner:>{self.width}} │\x1b[0m "
+
+    def __call__(self, event) -> None:
+        from tutor.runner.events import Stderr, Stdout
+
+        if isinstance(event, Stdout):
+            self.out.write(self._prefix(event.runner, self.colour) + event.text + "\n")
+            self.out.flush()
+        elif isinstance(event, Stderr):
+            self.out.flush()
+            self.err.write(self._prefix(event.runner, self.colour_err) + event.text + "\n")
+            self.err.flush()
+
+
+def run(args: argparse.Namespace) -> int:
+    from tutor.runner import RunRequest, SandboxUnavailable, run_to_end
+    from tutor.runner.events import Exit, encode
+
+    path = os.path.abspath(args.file)
+    if not os.path.isfile(path):
+        print(f"coro-tutor run: no such file: {args.file}", file=sys.stderr)
+        return 2
+    request = RunRequest(path=path, timeout=args.timeout, isolation=args.isolation)
+    if args.json:
+        out = sys.stdout.buffer
+
+        def on_event(event) -> None:
+            out.write(encode(event))
+            out.flush()
+
+    else:
+        on_event = _Plain()
+    try:
+        events = run_to_end(request, on_event)
+    except SandboxUnavailable as e:
+        print(f"coro-tutor run: the sandbox tier is not available here: {e}", file=sys.stderr)
+        return 2
+    end = events[-1] if events and isinstance(events[-1], Exit) else None
+    if end is None:
+        return 1
+    if not args.json:
+        colour = sys.stderr.isatty() and not os.environ.get("NO_COLOR")
+        line = f"[{end.reason}] {end.message}"
+        sys.stderr.write((f"\x1b[1m{line}\x1b[0m" if colour else line) + "\n")
+    if end.reason == "timeout":
+        return 124
+    rc = end.returncode
+    return 128 - rc if rc < 0 else rc

@@ -1,0 +1,148 @@
+"""How a run ended: the exit reason and the one plain sentence the learner reads.
+
+Pure functions, no I/O: the process layer gathers the facts, this decides what they mean.
+"""
+
+from __future__ import annotations
+
+import re
+import signal
+from dataclasses import dataclass, field
+
+from tutor.runner.guard import KILL_DENIED, NET_DENIED, WRITE_DENIED
+
+MiB = 1024 * 1024
+
+
+@dataclass
+class Facts:
+    returncode: int
+    """Normalised: the exit status, or -N when signal N ended the program."""
+    stop: str | None = None
+    """Why we stopped it: None, "killed" (user), "timeout" or "output"."""
+    we_killed: bool = False
+    exception: str | None = None
+    """Class name of the uncaught exception (from the child's end event)."""
+    last_stderr: list[str] = field(default_factory=list)
+    cpu: float = 0.0
+    wall: float = 15.0
+    cpu_soft: int = 10
+    data: int = 512 * MiB
+    fsize: int = 10 * MiB
+    output: int = 2_000_000
+    swept: int = 0
+    tier: str = "basic"
+
+
+def _amount(n: int) -> str:
+    if n % MiB == 0:
+        return f"{n // MiB} MiB"
+    if n % 1_000_000 == 0:
+        return f"{n // 1_000_000} MB"
+    return f"{n} bytes"
+
+
+def _seconds(s: float) -> str:
+    return f"{s:g} s"
+
+
+_EXC_LINE = re.compile(r"^([A-Za-z_][\w.]*)(?::\s?(.*))?$")
+
+
+def final_exception(lines: list[str]) -> tuple[str, str] | None:
+    """The (class name, text) of the last traceback's final line, if stderr ends with one."""
+    for line in reversed(lines[-12:]):
+        if not line.strip():
+            continue
+        if line.startswith((" ", "\t")) or line.startswith("Traceback"):
+            return None
+        m = _EXC_LINE.match(line)
+        if m and ("Error" in m.group(1) or "Exception" in m.group(1) or ":" in line):
+            return m.group(1).rsplit(".", 1)[-1], m.group(2) or ""
+        return None
+    return None
+
+
+def _too_large(f: Facts) -> str:
+    return f"The program wrote a file bigger than {_amount(f.fsize)}, the limit here."
+
+
+def decide(f: Facts) -> tuple[str, str]:
+    """(reason, message) for the exit event."""
+    reason, message = _decide(f)
+    if f.swept:
+        noun = "process" if f.swept == 1 else "processes"
+        message += (
+            f" {f.swept} leftover {noun} started by the program {'was' if f.swept == 1 else 'were'}"
+            " stopped."
+        )
+    return reason, message
+
+
+def _decide(f: Facts) -> tuple[str, str]:
+    if f.stop == "timeout":
+        return "timeout", (
+            f"Stopped after {_seconds(f.wall)}: the program was still running "
+            "(it may loop forever). Press Run to try again."
+        )
+    if f.stop == "output":
+        return "output", f"The program printed more than {_amount(f.output)} and was stopped."
+    if f.stop == "killed":
+        return "killed", "You stopped the program."
+    rc = f.returncode
+    if rc < 0:
+        sig = -rc
+        if sig == signal.SIGXCPU or (sig == signal.SIGKILL and f.cpu >= f.cpu_soft - 0.5):
+            return "cpu", (
+                f"The program used more than {f.cpu_soft} s of processor time and was stopped."
+            )
+        if sig == signal.SIGXFSZ:
+            return "denied", _too_large(f)
+        try:
+            name = signal.Signals(sig).name
+        except ValueError:
+            name = f"signal {sig}"
+        if sig == signal.SIGINT:
+            return "killed", "The program was interrupted (SIGINT)."
+        if sig in (signal.SIGKILL, signal.SIGTERM):
+            return "killed", f"The program was killed ({name})."
+        return "error", f"The program crashed ({name})."
+    if rc == 0:
+        return "ok", "The program finished."
+    found = final_exception(f.last_stderr)
+    exc = f.exception or (found[0] if found else None)
+    text = found[1] if found and (not f.exception or found[0] == f.exception) else ""
+    if exc == "MemoryError":
+        return "memory", f"The program used more than {_amount(f.data)} of memory and was stopped."
+    if exc == "PermissionError" and WRITE_DENIED in text:
+        return "denied", "Writing files outside the program's folder is blocked here."
+    if exc == "PermissionError" and KILL_DENIED in text:
+        return "denied", "Stopping processes that are not the program's own is blocked here."
+    if exc == "PermissionError" and NET_DENIED in text:
+        return "denied", (
+            "Connecting to other computers is blocked here: a program can only reach "
+            "servers it starts itself on 127.0.0.1."
+        )
+    if "[Errno 30]" in text or "Read-only file system" in text:
+        return "denied", "Writing files outside the program's folder is blocked here."
+    if "[Errno 27]" in text or "File too large" in text:
+        return "denied", _too_large(f)
+    if exc == "BlockingIOError" and ("[Errno 11]" in text or "temporarily unavailable" in text):
+        return "denied", "The program tried to start too many processes."
+    if "can't start new thread" in text:
+        return "denied", "The program tried to start too many processes or threads."
+    if exc == "ConnectionRefusedError" and f.tier != "basic":
+        return "denied", (
+            "The connection was refused: inside the tutor a program can only reach "
+            "servers it starts itself on 127.0.0.1."
+        )
+    if "[Errno 101]" in text or "Network is unreachable" in text or exc == "gaierror":
+        return "denied", (
+            "There is no network here: a program can only reach servers it starts itself "
+            "on 127.0.0.1."
+        )
+    if exc == "KeyboardInterrupt":
+        return "killed", "The program was interrupted (KeyboardInterrupt)."
+    if exc and exc != "SystemExit":
+        return "error", f"The program stopped with an error ({exc})."
+    return "error", f"The program exited with status {rc}."

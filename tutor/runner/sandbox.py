@@ -1,0 +1,431 @@
+"""Isolation tiers, limits, the probe (cached) and the command lines that start a child.
+
+Three tiers, best first (docs/runner-sandbox.md has the details and the measured costs):
+
+* ``full``    bubblewrap: new user/pid/net/ipc/uts/mount namespaces, read-only ``/``,
+              private ``/tmp``, ``/var/tmp``, ``/dev/shm`` and ``$HOME``, the interpreter,
+              venv, tutor package and lessons bound back read-only, the scratch dir as cwd.
+* ``partial`` ``unshare --user --map-root-user --net --pid --fork --mount-proc --kill-child``
+              with ``sh`` as PID 1: it brings ``lo`` up, hides ``/tmp``, ``/var/tmp``,
+              ``/dev/shm`` and ``$HOME`` behind private tmpfs mounts (binding back what the
+              child needs), then runs the child and waits for it.
+* ``basic``   no namespaces: a new session, PR_SET_PDEATHSIG, a subreaper sweep, rlimits and
+              the audit-hook guard rails of ``guard.py``. Files are not protected.
+
+Nothing here imports asyncio or textual: ``coro-tutor run`` must start in milliseconds.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+TIERS = ("full", "partial", "basic")
+ISOLATION = {"full": "bwrap", "partial": "unshare", "basic": "basic"}
+"""Tier -> the `isolation` field of the start event."""
+CHOICES = ("auto",) + TIERS
+
+RUNNER_DIR = Path(__file__).resolve().parent
+PACKAGE_DIR = RUNNER_DIR.parent
+BOOTSTRAP = RUNNER_DIR / "bootstrap.py"
+GUARD = RUNNER_DIR / "guard.py"
+
+PROBE_VERSION = 3
+MiB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The limits of one run. A lesson may raise `wall` (RunRequest.timeout does)."""
+
+    wall: float = 15.0
+    cpu_soft: int = 10
+    cpu_hard: int = 11
+    data: int = 512 * MiB
+    nproc: int = 64
+    fsize: int = 10 * MiB
+    nofile: int = 256
+    output: int = 2_000_000
+    """Bytes of program output (stdout + stderr) before the run is stopped: 2 MB."""
+
+    def spec(self) -> str:
+        """The CORO_TUTOR_RLIMITS string that guard.apply_limits() reads in the child."""
+        return (
+            f"cpu={self.cpu_soft}:{self.cpu_hard},data={self.data},nproc={self.nproc},"
+            f"fsize={self.fsize},nofile={self.nofile},core=0"
+        )
+
+
+@dataclass
+class TierStatus:
+    tier: str
+    available: bool
+    reason: str = ""
+    """Why the tier is missing (empty when available)."""
+    hint: str = ""
+    """How to get it, in one sentence (empty when available)."""
+
+
+class SandboxUnavailable(RuntimeError):
+    """The requested isolation tier cannot run here; the message says why and how to fix it."""
+
+
+# --------------------------------------------------------------------------------------
+# The probe
+
+
+def _read(path: str) -> str:
+    try:
+        with open(path) as f:
+            return f.read().strip()
+    except OSError:
+        return ""
+
+
+_TOOL_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+
+def _fingerprint() -> dict:
+    """What the probe result depends on; the cache is used only while all of it is unchanged."""
+    tools = {}
+    for name in ("bwrap", "unshare", "ip", "mount"):
+        where = shutil.which(name, path=_TOOL_PATH)
+        if where:
+            st = os.stat(where)
+            tools[name] = [where, st.st_size, int(st.st_mtime)]
+        else:
+            tools[name] = None
+    return {
+        "version": PROBE_VERSION,
+        "kernel": os.uname().release,
+        "euid": os.geteuid(),
+        "tools": tools,
+        "userns": [
+            _read("/proc/sys/kernel/unprivileged_userns_clone"),
+            _read("/proc/sys/user/max_user_namespaces"),
+            _read("/proc/sys/kernel/apparmor_restrict_unprivileged_userns"),
+        ],
+        "python": sys.executable,
+        "code": [os.stat(__file__).st_size, int(os.stat(__file__).st_mtime)],
+    }
+
+
+def _cache_file() -> Path:
+    from tutor.paths import cache_dir
+
+    return cache_dir() / "sandbox-probe.json"
+
+
+def probe(refresh: bool = False) -> dict[str, TierStatus]:
+    """Which tiers work here, probed once and cached (invalidated when the tools change)."""
+    fingerprint = _fingerprint()
+    cache = _cache_file()
+    if not refresh:
+        try:
+            data = json.loads(cache.read_text())
+            if data.get("fingerprint") == fingerprint:
+                return {t: TierStatus(**data["tiers"][t]) for t in TIERS}
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+    tiers = {
+        "full": _probe_full(fingerprint),
+        "partial": _probe_partial(fingerprint),
+        "basic": TierStatus("basic", True),
+    }
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(
+            json.dumps(
+                {"fingerprint": fingerprint, "tiers": {t: vars(s) for t, s in tiers.items()}},
+                indent=1,
+            )
+        )
+        os.replace(tmp, cache)
+    except OSError:
+        pass
+    return tiers
+
+
+_USERNS_HINT = (
+    "allow unprivileged user namespaces, e.g. sudo sysctl -w kernel.unprivileged_userns_clone=1 "
+    "(on Ubuntu 24.04+: sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0, "
+    "or add an AppArmor profile for bwrap)"
+)
+
+
+def _try(argv: list[str], cwd: str) -> tuple[bool, str]:
+    try:
+        proc = subprocess.run(
+            argv,
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            env=_base_env(cwd, cwd),
+        )
+    except (OSError, subprocess.SubprocessError) as e:
+        return False, str(e)
+    out = (proc.stdout + proc.stderr).strip()
+    if proc.returncode == 0 and "lo-up" in out:
+        return True, ""
+    return False, (out.splitlines() or [f"exit status {proc.returncode}"])[-1]
+
+
+# The probe runs the same command line a run uses, with a program that checks loopback.
+_PROBE_CODE = (
+    "import socket;s=socket.socket();s.bind(('127.0.0.1',0));s.listen();"
+    "c=socket.create_connection(s.getsockname(),timeout=2);print('lo-up')"
+)
+
+
+def _probe_with(tier: str, fingerprint: dict) -> TierStatus:
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="coro-tutor-probe-") as scratch:
+        argv = command(tier, [sys.executable, "-I", "-c", _PROBE_CODE], scratch, sys.executable)
+        ok, why = _try(argv, scratch)
+    if ok:
+        return TierStatus(tier, True)
+    if "uid map" in why or "Permission denied" in why or "Operation not permitted" in why:
+        why = f"user namespaces are not allowed here ({why})"
+        return TierStatus(tier, False, why, _USERNS_HINT)
+    return TierStatus(tier, False, why or "the sandbox did not start", "")
+
+
+def _probe_full(fingerprint: dict) -> TierStatus:
+    if not fingerprint["tools"]["bwrap"]:
+        return TierStatus(
+            "full",
+            False,
+            "bubblewrap (bwrap) is not installed",
+            "install bubblewrap: sudo apt install bubblewrap (Fedora: sudo dnf install bubblewrap)",
+        )
+    return _probe_with("full", fingerprint)
+
+
+def _probe_partial(fingerprint: dict) -> TierStatus:
+    if not fingerprint["tools"]["unshare"] or not fingerprint["tools"]["mount"]:
+        return TierStatus(
+            "partial",
+            False,
+            "unshare or mount (util-linux) is not installed",
+            "install util-linux: sudo apt install util-linux",
+        )
+    return _probe_with("partial", fingerprint)
+
+
+def choose(isolation: str = "auto", refresh: bool = False) -> str:
+    """The tier to use: the best available for "auto", else the one asked for (or an error)."""
+    if isolation not in CHOICES:
+        raise ValueError(f"isolation must be one of {', '.join(CHOICES)}, not {isolation!r}")
+    if isolation == "basic":
+        return "basic"
+    tiers = probe(refresh)
+    if isolation == "auto":
+        return next(t for t in TIERS if tiers[t].available)
+    status = tiers[isolation]
+    if not status.available:
+        raise SandboxUnavailable(describe(status))
+    return isolation
+
+
+def describe(status: TierStatus) -> str:
+    """One line: the tier and, when missing, why and how to get it."""
+    if status.available:
+        return f"{status.tier}: available"
+    text = f"{status.tier}: not available: {status.reason}"
+    return f"{text}. To get it: {status.hint}." if status.hint else text + "."
+
+
+def doctor_line() -> str:
+    """The sandbox line of `coro-tutor doctor`."""
+    tiers = probe()
+    best = next(t for t in TIERS if tiers[t].available)
+    badge = {"full": "full (bubblewrap)", "partial": "partial (unshare)", "basic": "basic"}[best]
+    lines = [badge]
+    if best != "full":
+        lines.append("             " + describe(tiers["full"]))
+    if best == "basic":
+        lines.append("             " + describe(tiers["partial"]))
+        lines.append("             basic tier: programs you run can read and change your files.")
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------------------
+# Command lines
+
+
+def _base_env(scratch: str, home: str) -> dict[str, str]:
+    venv_bin = os.path.dirname(sys.executable)
+    env = {
+        "PATH": f"{venv_bin}:/usr/local/bin:/usr/bin:/bin",
+        "HOME": home,
+        "TMPDIR": os.path.join(scratch, ".tmp") if scratch != home else scratch,
+        "LANG": "C.UTF-8",
+        "LC_ALL": "C.UTF-8",
+        "MALLOC_ARENA_MAX": "2",
+    }
+    if sys.prefix != sys.base_prefix:
+        env["VIRTUAL_ENV"] = sys.prefix
+    return env
+
+
+def child_env(scratch: str, extra: dict[str, str]) -> dict[str, str]:
+    """The scrubbed environment of a child: nothing of the learner's own environment."""
+    env = _base_env(scratch, scratch)
+    env.update(extra)
+    return env
+
+
+def _hidden_paths() -> list[str]:
+    """Folders hidden behind private tmpfs mounts in the full and partial tiers."""
+    home = os.environ.get("HOME") or os.path.expanduser("~")
+    hidden = ["/tmp", "/var/tmp", "/dev/shm"]
+    real_home = os.path.realpath(home) if home else ""
+    if real_home and real_home != "/" and os.path.isdir(real_home) and real_home not in hidden:
+        hidden.append(real_home)
+    return [p for p in hidden if os.path.isdir(p)]
+
+
+def _under(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip("/") + "/")
+
+
+def needed_paths(python: str, extra: list[str] | tuple[str, ...] = ()) -> list[str]:
+    """What the child must see read-only: interpreter, venv, tutor package, lessons, extras."""
+    paths = [
+        os.path.realpath(sys.base_prefix),
+        os.path.realpath(sys.prefix),
+        sys.prefix,
+        str(PACKAGE_DIR),
+        os.path.dirname(os.path.realpath(python)),
+        os.path.dirname(python),
+    ]
+    lessons = os.environ.get("CORO_TUTOR_LESSONS")
+    if lessons:
+        paths.append(os.path.realpath(os.path.expanduser(lessons)))
+    repo_lessons = PACKAGE_DIR.parent / "lessons"
+    if repo_lessons.is_dir():
+        paths.append(str(repo_lessons))
+    paths.extend(os.path.realpath(p) for p in extra)
+    seen: list[str] = []
+    for p in paths:
+        if p and p not in seen and os.path.exists(p):
+            seen.append(p)
+    return seen
+
+
+def _rebinds(python: str, extra, hidden: list[str]) -> list[str]:
+    """The needed paths that a hidden folder would cover, outermost first, de-duplicated."""
+    out: list[str] = []
+    for p in sorted(needed_paths(python, extra), key=len):
+        if any(_under(p, h) for h in hidden) and not any(_under(p, q) for q in out):
+            out.append(p)
+    return out
+
+
+def command(
+    tier: str,
+    argv: list[str],
+    scratch: str,
+    python: str,
+    extra_ro: list[str] | tuple[str, ...] = (),
+    keep_fds: tuple[int, ...] = (),
+) -> list[str]:
+    """The full command line that runs `argv` (the child python) in `tier` with cwd `scratch`."""
+    if tier == "basic":
+        return list(argv)
+    hidden = _hidden_paths()
+    rebinds = _rebinds(python, extra_ro, hidden)
+    if tier == "full":
+        cmd = [
+            "bwrap",
+            "--unshare-all",
+            "--die-with-parent",
+            "--new-session",
+            "--ro-bind", "/", "/",
+            "--dev", "/dev",
+            "--proc", "/proc",
+        ]  # fmt: skip
+        for h in hidden:
+            if h != "/dev/shm":  # --dev already gives a private /dev (and /dev/shm)
+                cmd += ["--tmpfs", h]
+        for p in rebinds:
+            cmd += ["--ro-bind", p, p]
+        cmd += ["--bind", scratch, scratch, "--chdir", scratch]
+        if os.geteuid() == 0:
+            cmd += ["--cap-drop", "ALL"]
+        return cmd + ["--"] + list(argv)
+    if tier == "partial":
+        return [
+            "unshare",
+            "--user",
+            "--map-root-user",
+            "--net",
+            "--pid",
+            "--fork",
+            "--mount-proc",
+            "--kill-child",
+            "--",
+            "/bin/sh",
+            "-c",
+            _partial_script(hidden, rebinds, scratch, keep_fds),
+            "coro-tutor-init",
+        ] + list(argv)
+    raise ValueError(f"unknown tier {tier!r}")
+
+
+_LO_UP_PY = (
+    "import socket,fcntl,struct;s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM);"
+    "f=struct.unpack('16sh',fcntl.ioctl(s,0x8913,struct.pack('16sh',b'lo',0)))[1];"
+    "fcntl.ioctl(s,0x8914,struct.pack('16sh',b'lo',f|1))"
+)
+
+
+def _q(s: str) -> str:
+    return "'" + s.replace("'", "'\\''") + "'"
+
+
+def _partial_script(
+    hidden: list[str], rebinds: list[str], scratch: str, keep_fds: tuple[int, ...] = ()
+) -> str:
+    """PID 1 of the partial tier: loopback up, private tmpfs mounts, then the child."""
+    lines = [
+        "set -e",
+        f'ip link set lo up 2>/dev/null || "$1" -I -c {_q(_LO_UP_PY)}',
+    ]
+    # Keep a handle (an fd: dash knows 3..9) on every folder to bind back before the tmpfs
+    # mounts cover them; never on an fd the child inherits (the event pipe).
+    free = [fd for fd in range(3, 10) if fd not in keep_fds]
+    keep = [scratch] + rebinds
+    if len(keep) > len(free):  # too many folders to bind back: hide only the temp folders
+        hidden = [h for h in hidden if h in ("/tmp", "/var/tmp", "/dev/shm")]
+        keep = [scratch] + [p for p in rebinds if any(_under(p, h) for h in hidden)]
+        keep = keep[: len(free)]
+    handles = list(zip(free, keep, strict=False))
+    for fd, p in handles:
+        lines.append(f"exec {fd}<{_q(p)}")
+    for h in hidden:
+        lines.append(f"mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs {_q(h)}")
+    for fd, p in handles:
+        lines.append(f"mkdir -p {_q(p)}")
+        lines.append(f"mount --no-canonicalize --bind /proc/self/fd/{fd} {_q(p)}")
+        if p != scratch:
+            lines.append(f"mount -o remount,bind,ro {_q(p)} 2>/dev/null || true")
+    for fd, _ in handles:
+        lines.append(f"exec {fd}<&-")
+    lines += [
+        f"cd {_q(scratch)}",
+        "set +e",
+        # Not `exec`: sh stays PID 1 so the child is an ordinary process that gets signals.
+        '"$@"',
+        "exit $?",
+    ]
+    return "\n".join(lines)
