@@ -16,22 +16,22 @@ from tutor.app.i18n import tr
 # tests/test_app.py checks that every binding of every screen appears here.
 KEYS: list[tuple[str, str, str]] = [
     ("help.everywhere", "F1", "key.help"),
-    ("help.everywhere", "F2", "key.lang"),
-    ("help.everywhere", "F3", "key.theme"),
-    ("help.everywhere", "ctrl+p", "key.palette"),
-    ("help.everywhere", "ctrl+q", "key.quit"),
-    ("help.course", "↑ ↓", "key.cursor_down"),
-    ("help.course", "Enter", "key.open"),
-    ("help.course", "q", "key.quit"),
-    ("help.lesson", "F5, ctrl+r", "key.run"),
-    ("help.lesson", "ctrl+c, Esc", "key.stop"),
-    ("help.lesson", "F6", "key.reset"),
-    ("help.lesson", "F7", "key.prev"),
-    ("help.lesson", "F8", "key.next"),
-    ("help.lesson", "F9", "key.review"),
-    ("help.lesson", "Esc", "key.back"),
-    ("help.lesson", "Tab, shift+Tab", "key.focus_output"),
-    ("help.output", "↑ ↓", "key.cursor_down"),
+    ("help.everywhere", "F2", "cmd.lang"),
+    ("help.everywhere", "F3", "cmd.theme"),
+    ("help.everywhere", "ctrl+p", "help.palette"),
+    ("help.everywhere", "ctrl+q", "cmd.quit"),
+    ("help.course", "↑ ↓", "help.choose"),
+    ("help.course", "Enter", "help.open"),
+    ("help.course", "q", "cmd.quit"),
+    ("help.lesson", "F5, ctrl+r", "cmd.run"),
+    ("help.lesson", "ctrl+c, Esc", "cmd.stop"),
+    ("help.lesson", "F6", "cmd.reset"),
+    ("help.lesson", "F7", "cmd.prev"),
+    ("help.lesson", "F8", "cmd.next"),
+    ("help.lesson", "F9", "cmd.review"),
+    ("help.lesson", "Esc", "help.esc"),
+    ("help.lesson", "Tab, shift+Tab", "help.tab"),
+    ("help.output", "↑ ↓", "help.select_line"),
 ]
 
 
@@ -54,19 +54,15 @@ class HelpScreen(ModalScreen[None]):
 
     def render_help(self) -> None:
         lang = self.app.lang
-        table = Table(title=tr("help.title", lang), expand=True, show_edge=False, pad_edge=False)
+        table = Table(title=tr("help.title", lang), box=None, expand=False, padding=(0, 2, 0, 0))
         table.add_column(tr("help.where", lang), style="dim", no_wrap=True)
         table.add_column("", style="bold", no_wrap=True)
-        table.add_column("")
+        table.add_column("", ratio=1)
+        last_area = None
         for area, keys, description in KEYS:
-            label = tr(description, lang)
-            if description == "key.cursor_down" and area == "help.course":
-                label = tr("key.cursor_down", lang) + " / " + tr("key.cursor_up", lang)
-            elif description == "key.cursor_down":
-                label = tr("key.cursor_down", lang) + " / " + tr("key.cursor_up", lang)
-            elif description == "key.back":
-                label = tr("key.back", lang) + " (" + tr("key.stop", lang) + ")"
-            table.add_row(tr(area, lang), keys, Text(label))
+            shown_area = tr(area, lang) if area != last_area else ""
+            last_area = area
+            table.add_row(shown_area, keys, Text(tr(description, lang)))
         notes = Text()
         notes.append("\n" + tr("help.mouse", lang) + "\n\n")
         notes.append(tr("help.editor", lang))

@@ -130,6 +130,21 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Esc leaves the editor.",
         "在代码编辑器里可以使用常用的编辑键（ctrl+z 撤销，ctrl+x/c/v，Tab 缩进）；按 Esc 离开编辑器。",
     ),
+    "help.palette": ("Command palette: every action by name", "命令面板：按名字找到每个操作"),
+    "help.choose": ("Choose a lesson", "选择课程"),
+    "help.open": ("Open the lesson (where you left it)", "打开课程（从上次离开的地方继续）"),
+    "help.esc": (
+        "Leave the editor; else back to the lessons",
+        "离开编辑器；否则回到课程列表",
+    ),
+    "help.tab": (
+        "Move between the editor, the buttons, the output and the timeline",
+        "在编辑器、按钮、输出和时间线之间移动",
+    ),
+    "help.select_line": (
+        "Select a line: its switch (or its output) is highlighted in the other pane",
+        "选中一行：另一个窗格里对应的切换（或输出）会高亮",
+    ),
     # commands (palette help)
     "cmd.run": ("Run the program of this step", "运行这一步的程序"),
     "cmd.stop": ("Stop the running program", "停止正在运行的程序"),

@@ -278,7 +278,9 @@ class LessonScreen(Screen):
 
         translate_bindings(self, self.LANG_KEYS, lang)
         for button_id in ("run", "stop", "reset", "prev", "next"):
-            self.query_one(f"#{button_id}", Button).label = tr(f"btn.{button_id}", lang)
+            button = self.query_one(f"#{button_id}", Button)
+            button.label = tr(f"btn.{button_id}", lang)
+            button.refresh(layout=True)
         if self.is_mounted:
             self._show_title()
             self._show_text()

@@ -79,6 +79,7 @@ class TutorApp(App):
     def on_mount(self) -> None:
         from tutor.app.course_screen import CourseScreen
 
+        translate_bindings(self, self.LANG_KEYS, self.lang)
         self.push_screen(CourseScreen(self.course))
         if self.progress_warning:
             self.notify(self.progress_warning, severity="warning", timeout=10, markup=False)

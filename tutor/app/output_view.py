@@ -129,7 +129,7 @@ class LineView(ScrollView, can_focus=True):
         self.lines.extend(pending)
         self.virtual_size = Size(self._width, len(self.lines))
         if follow and not self.is_vertical_scrollbar_grabbed:
-            self.scroll_end(animate=False, immediate=True, x_axis=False)
+            self.scroll_end(animate=False, immediate=True, x_axis=False, force=True)
         self.refresh()
 
     def clear(self) -> None:
