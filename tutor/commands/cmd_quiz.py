@@ -215,10 +215,13 @@ def answer_from_file(lesson: Lesson, path: Path, lang: str, progress) -> int:
 
 def _ask(prompt: str) -> str | None:
     try:
-        return input(prompt)
+        reply = input(prompt)
     except EOFError:
         print()
         return None
+    if not sys.stdin.isatty():
+        print(reply)  # echo scripted answers, so the transcript reads like a session
+    return reply
 
 
 def _print_code(code: str) -> None:
@@ -240,7 +243,8 @@ def _print_trace(quiz, t: dict) -> None:
         if row.kind == "switch":
             print(f"      ~ switch {row.runner} ({row.text})")
         elif row.kind == "exit":
-            print(f"      [{row.text}]" if row.text else "")
+            if row.text and row.text != "ok":
+                print(f"      [{row.text}]")
         else:
             err = " (stderr)" if row.kind == "stderr" else ""
             print(f"  {row.runner:>12}{err} | {row.text}{mark}")
@@ -257,6 +261,13 @@ def _show_result(quiz, grade, t: dict) -> None:
         _side_by_side(grade.answer, grade.key, grade.right, t)
         _print_trace(quiz, t)
     elif quiz.kind == "next_switch":
+        if not grade.revealed:
+            for n, (mine, key) in enumerate(zip(grade.answer, grade.key, strict=False)):
+                word = "pause_right" if mine == key else "pause_wrong"
+                print(f"{n + 1}." + t[word].format(runner=key, answer=mine))
+        else:
+            for n, key in enumerate(grade.key):
+                print(f"{n + 1}. {key}")
         _print_trace(quiz, t)
     else:
         print(f"  {grade.key}")
