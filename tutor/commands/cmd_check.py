@@ -37,12 +37,6 @@ def run_programs(lessons, args: argparse.Namespace) -> int:
     """Run every program (tutor.check) and print its problems as file:line: message."""
     from tutor.check import check_lessons
 
-    try:
-        from tutor.runner import run_to_end  # noqa: F401
-    except ImportError:
-        print("Programs not run: the runner is not available yet (tutor.runner.run_to_end).",
-              file=sys.stderr)
-        return 0
     report = check_lessons(
         lessons,
         runs=max(1, args.runs),
