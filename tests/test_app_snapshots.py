@@ -1,0 +1,78 @@
+"""Snapshot tests (pytest-textual-snapshot): fixed size, fixed course, empty progress, replayed
+events, so nothing depends on time, the machine or the shipped curriculum.
+
+Update after an intended change: `.venv/bin/pytest tests/test_app_snapshots.py --snapshot-update`
+and look at the SVGs in tests/__snapshots__/ before committing.
+"""
+
+from __future__ import annotations
+
+from test_app_support import SIZE, fixed_course, open_first_run_step, producer_consumer_events
+
+from tutor.app.main import TutorApp
+from tutor.app.replay import replay
+
+
+def make_app(lang: str = "en") -> TutorApp:
+    return TutorApp(
+        course=fixed_course(), lang=lang, reopen=False, start_run=replay(producer_consumer_events())
+    )
+
+
+async def _settle(pilot) -> None:
+    for _ in range(3):
+        await pilot.pause()
+    await pilot.wait_for_scheduled_animations()
+
+
+async def _lesson_before_run(pilot) -> None:
+    await open_first_run_step(pilot, lesson_index=1)
+    pilot.app.screen.set_focus(None)
+    await _settle(pilot)
+
+
+async def _lesson_after_run(pilot) -> None:
+    await open_first_run_step(pilot, lesson_index=1)
+    screen = pilot.app.screen
+    screen.set_focus(None)
+    await pilot.press("f5")
+    while screen.running or screen.query_one("#output").pending or screen.query_one("#timeline").pending:
+        await pilot.pause(0.02)
+    pilot.app.clear_notifications()
+    await _settle(pilot)
+
+
+def test_course_screen(snap_compare):
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=_settle)
+
+
+def test_lesson_before_run(snap_compare):
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=_lesson_before_run)
+
+
+def test_lesson_after_run(snap_compare):
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=_lesson_after_run)
+
+
+def test_help_screen(snap_compare):
+    async def help_(pilot):
+        await pilot.press("f1")
+        await _settle(pilot)
+
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=help_)
+
+
+def test_course_screen_zh(snap_compare):
+    assert snap_compare(make_app("zh"), terminal_size=SIZE, run_before=_settle)
+
+
+def test_lesson_after_run_zh(snap_compare):
+    assert snap_compare(make_app("zh"), terminal_size=SIZE, run_before=_lesson_after_run)
+
+
+def test_lesson_after_run_light(snap_compare):
+    async def light(pilot):
+        await pilot.press("f3")
+        await _lesson_after_run(pilot)
+
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=light)
