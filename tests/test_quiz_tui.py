@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from rich.console import Console
 from textual.app import App, ComposeResult
 from textual.widgets import Static
@@ -191,3 +192,19 @@ async def test_review_screen_lists_mistakes_and_clears_them(tmp_path):
         assert "Nothing to review" in text_of(screen, "#review-help")
     again, _ = load_progress()
     assert again.quiz_result("sample", 0).correct
+
+
+@pytest.mark.slow
+async def test_the_key_comes_from_a_real_run(tmp_path):
+    step = ORDER.replace(
+        "code: print(1)", "code: |\n    for i in (3, 1, 2):\n        print('line', i)"
+    )
+    lesson = make_lesson(tmp_path, step)
+    app = Host(lesson, 0)
+    async with app.run_test() as pilot:
+        panel = await settle(pilot, app)
+        assert panel.error is None, panel.error
+        assert panel.quiz.key == ["line 3", "line 1", "line 2"]
+        await pilot.press("r")
+        await pilot.pause()
+        assert "line 3" in text_of(app, "#quiz-result")

@@ -20,7 +20,7 @@ from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
-from textual.reactive import var
+from textual.reactive import Reactive, var
 from textual.widget import Widget
 from textual.widgets import Static
 
@@ -109,6 +109,8 @@ class QuizPanel(Widget, can_focus=True):
         Binding("h", "hint", "Hint"),
         Binding("r", "reveal", "Reveal"),
         Binding("t", "retry", "Try again"),
+        Binding("pageup", "page(-1)", "Page up", show=False),
+        Binding("pagedown", "page(1)", "Page down", show=False),
     ]
 
     class Answered(Message):
@@ -156,6 +158,13 @@ class QuizPanel(Widget, can_focus=True):
         self.render_all()
         self.load_key()
         self.focus()
+        # follow the app's language when it has a reactive `lang` (TutorApp does)
+        if isinstance(getattr(type(self.app), "lang", None), Reactive):
+            self.watch(self.app, "lang", self._app_lang, init=False)
+
+    def _app_lang(self, lang: str) -> None:
+        if lang in STRINGS:
+            self.lang = lang
 
     def watch_lang(self, lang: str) -> None:
         self.render_all()
@@ -417,7 +426,21 @@ class QuizPanel(Widget, can_focus=True):
                 self.lesson.id, self.step_index, grade.correct, grade.answer
             )
         self.render_all()
+        self._show_result_area()
         self.post_message(self.Answered(self.lesson.id, self.step_index, grade.correct))
+
+    def action_page(self, direction: int) -> None:
+        """Scroll the container the panel lives in (results and traces can be long)."""
+        for ancestor in self.ancestors:
+            if isinstance(ancestor, Widget) and ancestor.allow_vertical_scroll:
+                if direction > 0:
+                    ancestor.scroll_page_down()
+                else:
+                    ancestor.scroll_page_up()
+                return
+
+    def _show_result_area(self) -> None:
+        self.call_after_refresh(self.query_one("#quiz-result").scroll_visible, top=True)
 
     def action_hint(self) -> None:
         self.show_hint = not self.show_hint
@@ -430,6 +453,7 @@ class QuizPanel(Widget, can_focus=True):
         if self.progress is not None:
             self.progress.record_reveal(self.lesson.id, self.step_index)
         self.render_all()
+        self._show_result_area()
         self.post_message(self.Answered(self.lesson.id, self.step_index, False, revealed=True))
 
     def action_retry(self) -> None:
