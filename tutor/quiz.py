@@ -415,12 +415,28 @@ def code_hash(code: str) -> str:
     return hashlib.sha256(code.encode("utf-8")).hexdigest()[:16]
 
 
+def _runner_digest() -> str:
+    """A hash of the runner's source: a new tracer must not reuse traces of an old one."""
+    folder = Path(__file__).resolve().parent / "runner"
+    digest = hashlib.sha256()
+    for path in sorted(folder.glob("*.py")):
+        try:
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+        except OSError:
+            continue
+    return digest.hexdigest()[:12]
+
+
 def _versions() -> str:
     from importlib import metadata
 
     from tutor import __version__
 
-    parts = [f"python={platform.python_version()}", f"tutor={__version__}"]
+    parts = [
+        f"python={platform.python_version()}",
+        f"tutor={__version__}",
+        f"runner={_runner_digest()}",
+    ]
     for name in ("greenlet", "gevent"):
         try:
             parts.append(f"{name}={metadata.version(name)}")
