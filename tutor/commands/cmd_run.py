@@ -71,49 +71,63 @@ class _Plain:
             self.width = max(self.width, min(len(runner), 16))
         return f"\x1b[{code}m{runner:>{self.width}} │\x1b[0m "
 
-    def __call__(self, event) -> None:
-        from tutor.runner.events import Stderr, Stdout
-
-        if isinstance(event, Stdout):
-            self.out.write(self._prefix(event.runner, self.colour) + event.text + "\n")
+    def __call__(self, event: dict) -> None:
+        kind = event["type"]
+        if kind == "stdout":
+            self.out.write(self._prefix(event["runner"], self.colour) + event["text"] + "\n")
             self.out.flush()
-        elif isinstance(event, Stderr):
+        elif kind == "stderr":
             self.out.flush()
-            self.err.write(self._prefix(event.runner, self.colour_err) + event.text + "\n")
+            self.err.write(self._prefix(event["runner"], self.colour_err) + event["text"] + "\n")
             self.err.flush()
 
 
 def run(args: argparse.Namespace) -> int:
-    from tutor.runner import RunRequest, SandboxUnavailable, run_to_end
-    from tutor.runner.events import Exit, encode
+    # Events as plain dicts from the process layer: no msgspec, no asyncio (fast start).
+    from tutor.runner import RunRequest, SandboxUnavailable
+    from tutor.runner.process import dict_factory, drive
+    from tutor.runner.sandbox import choose
 
     path = os.path.abspath(args.file)
     if not os.path.isfile(path):
         print(f"coro-tutor run: no such file: {args.file}", file=sys.stderr)
         return 2
     request = RunRequest(path=path, timeout=args.timeout, isolation=args.isolation)
+    last: list[dict] = []
     if args.json:
-        out = sys.stdout.buffer
+        import json
 
-        def on_event(event) -> None:
-            out.write(encode(event))
+        out = sys.stdout.buffer
+        dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+        def on_event(event: dict) -> None:
+            out.write(dumps(event).encode("utf-8", "surrogateescape") + b"\n")
             out.flush()
+            if event["type"] == "exit":
+                last.append(event)
 
     else:
-        on_event = _Plain()
+        plain = _Plain()
+
+        def on_event(event: dict) -> None:
+            plain(event)
+            if event["type"] == "exit":
+                last.append(event)
+
     try:
-        events = run_to_end(request, on_event)
+        tier = choose(args.isolation)
     except SandboxUnavailable as e:
         print(f"coro-tutor run: the sandbox tier is not available here: {e}", file=sys.stderr)
         return 2
-    end = events[-1] if events and isinstance(events[-1], Exit) else None
-    if end is None:
+    drive(request, tier, on_event, dict_factory())
+    if not last:
         return 1
+    end = last[0]
     if not args.json:
         colour = sys.stderr.isatty() and not os.environ.get("NO_COLOR")
-        line = f"[{end.reason}] {end.message}"
+        line = f"[{end['reason']}] {end['message']}"
         sys.stderr.write((f"\x1b[1m{line}\x1b[0m" if colour else line) + "\n")
-    if end.reason == "timeout":
+    if end["reason"] == "timeout":
         return 124
-    rc = end.returncode
+    rc = end["returncode"]
     return 128 - rc if rc < 0 else rc

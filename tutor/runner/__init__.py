@@ -6,27 +6,25 @@ req = RunRequest(code="print('hi')", filename="lesson.py", timeout=15.0, isolati
 run = await start_run(req)          # spawns from the running loop's thread
 async for event in run.events(): ...   # tutor.runner.events structs, seq order, ends after Exit
 await run.stop()                     # SIGINT to the program, stream 1 s, SIGKILL, sweep
-events = run_to_end(req)             # sync helper (no asyncio): list of all events
+events = run_to_end(req)             # sync helper (no asyncio needed): list of all events
 ```
 
-No textual import here, and asyncio only when the async API is used.
+No textual import here; asyncio and msgspec only when the API that needs them is used
+(`coro-tutor run` imports neither). Details: docs/runner-sandbox.md.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from tutor.runner import events
-from tutor.runner.events import Event, Exit
 from tutor.runner.sandbox import Limits, SandboxUnavailable
 
 if TYPE_CHECKING:
-    import asyncio
     from collections.abc import AsyncIterator
 
+    from tutor.runner.events import Event, Exit
     from tutor.runner.process import Session
 
 __all__ = [
@@ -40,33 +38,80 @@ __all__ = [
 ]
 
 
-@dataclass
+def __getattr__(name: str) -> Any:
+    if name == "events":  # imported on first use: msgspec is costly for `coro-tutor run`
+        import importlib
+
+        return importlib.import_module("tutor.runner.events")
+    raise AttributeError(name)
+
+
 class RunRequest:
-    """What to run and how. Give `code` (written to `filename` in the scratch dir) or `path`."""
+    """What to run and how. Give `code` (written to `filename` in the scratch dir) or `path`.
 
-    code: str | None = None
-    filename: str = "lesson.py"
-    timeout: float = 15.0
-    """Wall-clock limit in seconds (a lesson may raise it)."""
-    isolation: str = "auto"
-    """"auto" (best available), "full" (bubblewrap), "partial" (unshare) or "basic"."""
-    path: str | os.PathLike | None = None
-    """A program file: its text is copied into the scratch dir (under its own name)."""
-    cap: int = 10_000
-    """Switch events sent before the child only counts them."""
-    limits: Limits | None = None
-    """Resource limits; `timeout` always sets the wall limit."""
-    read_only: tuple[str, ...] = ()
-    """Extra folders the program may read (bound read-only in the full/partial tiers)."""
-    python: str | None = None
-    """The interpreter of the child (default: the tutor's own)."""
-    guard: bool = True
-    """The audit-hook guard rails in the basic and partial tiers."""
+    code, filename ("lesson.py"), timeout (wall-clock limit, s; a lesson may raise it),
+    isolation ("auto" = best available, "full" = bubblewrap, "partial" = unshare, "basic"),
+    path (a program file: its text is copied into the scratch dir under its own name unless
+    `filename` is given), cap (switch events sent before the child only counts them),
+    limits (a `Limits`; `timeout` always sets the wall limit), read_only (extra folders the
+    program may read, bound read-only in full/partial), python (the child's interpreter,
+    default the tutor's own), guard (audit-hook guard rails in the basic/partial tiers).
 
-    def __post_init__(self) -> None:
-        if self.code is None and self.path is None:
+    A plain class (not a dataclass: `coro-tutor run` must not import dataclasses/inspect);
+    `replace(**changes)` returns a modified copy.
+    """
+
+    __slots__ = (
+        "code",
+        "filename",
+        "timeout",
+        "isolation",
+        "path",
+        "cap",
+        "limits",
+        "read_only",
+        "python",
+        "guard",
+    )
+
+    def __init__(
+        self,
+        code: str | None = None,
+        filename: str = "lesson.py",
+        timeout: float = 15.0,
+        isolation: str = "auto",
+        path: str | os.PathLike | None = None,
+        cap: int = 10_000,
+        limits: Limits | None = None,
+        read_only: tuple[str, ...] | list[str] = (),
+        python: str | None = None,
+        guard: bool = True,
+    ) -> None:
+        if code is None and path is None:
             raise ValueError("RunRequest needs code or path")
-        self.read_only = tuple(str(p) for p in self.read_only)
+        self.code = code
+        self.filename = filename
+        self.timeout = timeout
+        self.isolation = isolation
+        self.path = path
+        self.cap = cap
+        self.limits = limits
+        self.read_only = tuple(str(p) for p in read_only)
+        self.python = python
+        self.guard = guard
+
+    def as_dict(self) -> dict:
+        return {k: getattr(self, k) for k in self.__slots__}
+
+    def replace(self, **changes) -> RunRequest:
+        return RunRequest(**{**self.as_dict(), **changes})
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, RunRequest) and self.as_dict() == other.as_dict()
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{k}={v!r}" for k, v in self.as_dict().items())
+        return f"RunRequest({fields})"
 
 
 def resolve_tier(isolation: str) -> str:
@@ -82,19 +127,21 @@ class Run:
     def __init__(self) -> None:
         import asyncio
 
-        self._queue: asyncio.Queue[Event] = asyncio.Queue()
+        self._queue: asyncio.Queue = asyncio.Queue()
         self._loop = asyncio.get_running_loop()
-        self._done: asyncio.Future[Exit] = self._loop.create_future()
+        self._done: asyncio.Future = self._loop.create_future()
         self._timer: asyncio.TimerHandle | None = None
         self._session: Session | None = None
         self.exit: Exit | None = None
 
     @property
     def isolation(self) -> str:
+        """ "bwrap", "unshare" or "basic" (as in the start event)."""
         return self._session.isolation if self._session else ""
 
     @property
     def tier(self) -> str:
+        """ "full", "partial" or "basic"."""
         return self._session.tier if self._session else ""
 
     @property
@@ -103,19 +150,22 @@ class Run:
         return self._session.token if self._session else ""
 
     @property
-    def scratch(self):
+    def scratch(self) -> str | None:
+        """The run's scratch dir (deleted when the run ends)."""
         return self._session.scratch if self._session else None
 
     @property
     def pid(self) -> int | None:
-        s = self._session
-        return s.proc.pid if s and s.proc else None
+        """The process the tutor spawned (the sandbox's outermost process)."""
+        return self._session.pid if self._session else None
 
     @property
     def done(self) -> bool:
         return self._done.done()
 
     def _on_event(self, event: Event) -> None:
+        from tutor.runner.events import Exit
+
         self._queue.put_nowait(event)
         if isinstance(event, Exit) and not self._done.done():
             self.exit = event
@@ -149,6 +199,8 @@ class Run:
 
     async def events(self) -> AsyncIterator[Event]:
         """Every event in seq order, as it arrives; ends after the Exit event."""
+        from tutor.runner.events import Exit
+
         while True:
             event = await self._queue.get()
             yield event
@@ -156,6 +208,7 @@ class Run:
                 return
 
     async def wait(self) -> Exit:
+        """The Exit event, once the run is over."""
         return await self._done
 
     async def stop(self) -> Exit:
@@ -167,18 +220,17 @@ class Run:
         return await self._done
 
     def kill(self) -> None:
-        """Stop at once (no grace): for shutting the tutor down."""
+        """Stop at once, without the grace second (the Exit event still follows)."""
         s = self._session
         if s is not None and not s.done:
-            s._stop = s._stop or "killed"
-            s.kill_all()
+            s.kill_now("killed")
             self._arm()
 
     def close(self) -> None:
-        """Kill and clean up immediately, without waiting for the loop (e.g. at app exit)."""
+        """Kill and clean up right now without waiting for the loop (e.g. at app exit)."""
         s = self._session
         if s is not None and not s.done:
-            s._stop = s._stop or "killed"
+            s.kill_now("killed")
             s.cleanup()
         if self._timer is not None:
             self._timer.cancel()
@@ -210,9 +262,9 @@ def run_to_end(request: RunRequest, on_event: Callable[[Event], None] | None = N
     from tutor.runner.process import drive
 
     tier = resolve_tier(request.isolation)
-    out: list[Event] = []
+    out: list = []
 
-    def collect(event: Event) -> None:
+    def collect(event) -> None:
         out.append(event)
         if on_event is not None:
             on_event(event)

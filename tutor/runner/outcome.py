@@ -5,33 +5,47 @@ Pure functions, no I/O: the process layer gathers the facts, this decides what t
 
 from __future__ import annotations
 
-import re
 import signal
-from dataclasses import dataclass, field
 
 from tutor.runner.guard import KILL_DENIED, NET_DENIED, WRITE_DENIED
 
 MiB = 1024 * 1024
 
 
-@dataclass
 class Facts:
-    returncode: int
-    """Normalised: the exit status, or -N when signal N ended the program."""
-    stop: str | None = None
-    """Why we stopped it: None, "killed" (user), "timeout" or "output"."""
-    we_killed: bool = False
-    exception: str | None = None
-    """Class name of the uncaught exception (from the child's end event)."""
-    last_stderr: list[str] = field(default_factory=list)
-    cpu: float = 0.0
-    wall: float = 15.0
-    cpu_soft: int = 10
-    data: int = 512 * MiB
-    fsize: int = 10 * MiB
-    output: int = 2_000_000
-    swept: int = 0
-    tier: str = "basic"
+    """What the process layer saw. returncode is normalised: the exit status, or -N when
+    signal N ended the program. stop: why we stopped it (None, "killed" by the user,
+    "timeout", "output"). exception: class name of the uncaught exception (end event)."""
+
+    def __init__(
+        self,
+        returncode: int,
+        stop: str | None = None,
+        we_killed: bool = False,
+        exception: str | None = None,
+        last_stderr: list[str] | None = None,
+        cpu: float = 0.0,
+        wall: float = 15.0,
+        cpu_soft: int = 10,
+        data: int = 512 * MiB,
+        fsize: int = 10 * MiB,
+        output: int = 2_000_000,
+        swept: int = 0,
+        tier: str = "basic",
+    ) -> None:
+        self.returncode = returncode
+        self.stop = stop
+        self.we_killed = we_killed
+        self.exception = exception
+        self.last_stderr = last_stderr or []
+        self.cpu = cpu
+        self.wall = wall
+        self.cpu_soft = cpu_soft
+        self.data = data
+        self.fsize = fsize
+        self.output = output
+        self.swept = swept
+        self.tier = tier
 
 
 def _amount(n: int) -> str:
@@ -46,7 +60,14 @@ def _seconds(s: float) -> str:
     return f"{s:g} s"
 
 
-_EXC_LINE = re.compile(r"^([A-Za-z_][\w.]*)(?::\s?(.*))?$")
+def _exception_line(line: str) -> tuple[str, str] | None:
+    """("ValueError", "nope") for "ValueError: nope" or "pkg.Error"; None for anything else."""
+    name, sep, text = line.partition(":")
+    if not name or not name.replace(".", "").replace("_", "").isalnum() or name[0].isdigit():
+        return None
+    if sep and text.startswith(" "):
+        text = text[1:]
+    return name, text
 
 
 def final_exception(lines: list[str]) -> tuple[str, str] | None:
@@ -56,9 +77,9 @@ def final_exception(lines: list[str]) -> tuple[str, str] | None:
             continue
         if line.startswith((" ", "\t")) or line.startswith("Traceback"):
             return None
-        m = _EXC_LINE.match(line)
-        if m and ("Error" in m.group(1) or "Exception" in m.group(1) or ":" in line):
-            return m.group(1).rsplit(".", 1)[-1], m.group(2) or ""
+        found = _exception_line(line)
+        if found and ("Error" in found[0] or "Exception" in found[0] or ":" in line):
+            return found[0].rsplit(".", 1)[-1], found[1]
         return None
     return None
 

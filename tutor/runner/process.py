@@ -4,25 +4,20 @@
 `tutor.runner` (the TUI) or the selectors driver below (`coro-tutor run`, `run_to_end`), so
 the CLI never imports asyncio. A driver tells the session when an fd is readable and when
 its deadline passed; the session hands out events through `emit`.
+
+Events are built by a factory: msgspec structs (`tutor.runner.events`) for the API, plain
+dicts for `coro-tutor run` (which must not pay for importing msgspec). The child is started
+with os.posix_spawn (no `subprocess` import, safe from any thread of a threaded program).
 """
 
 from __future__ import annotations
 
 import os
-import secrets
-import shutil
 import signal
-import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable
-from pathlib import Path
-
-import msgspec
-
-from tutor.runner import events as ev
-from tutor.runner import outcome, sandbox
+from typing import Any
 
 GRACE = 1.0
 """Seconds of streaming after SIGINT before SIGKILL (the traceback shows where it was)."""
@@ -30,51 +25,67 @@ DRAIN = 1.0
 """Seconds to wait for the pipes to close after the program ended."""
 READ_SIZE = 65536
 
-_PR_SET_PDEATHSIG = 1
 _PR_SET_CHILD_SUBREAPER = 36
-
-_libc = None
 _subreaper = False
-
-
-def _prctl():
-    global _libc
-    if _libc is None:
-        import ctypes
-
-        _libc = ctypes.CDLL(None, use_errno=True)
-    return _libc.prctl
 
 
 def _become_subreaper() -> None:
     """Orphans of the basic tier's programs are re-parented to us, so the sweep finds them."""
     global _subreaper
-    if not _subreaper and sys.platform.startswith("linux"):
-        try:
-            _prctl()(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
-        except (OSError, AttributeError):
-            pass
-        _subreaper = True
+    if _subreaper or not sys.platform.startswith("linux"):
+        return
+    _subreaper = True
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    except (OSError, AttributeError, ImportError):
+        pass
 
 
-def _pdeathsig_preexec():
-    prctl = _prctl()  # loaded before fork: nothing to import in the child
-    parent = os.getpid()
+# --------------------------------------------------------------------------------------
+# Event factories
 
-    def preexec() -> None:
-        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-        if os.getppid() != parent:  # the parent died before prctl
-            os._exit(1)
 
-    return preexec
+def struct_factory() -> Callable[..., Any]:
+    """Events as tutor.runner.events structs (the API)."""
+    from tutor.runner import events as ev
+
+    classes = {
+        "start": ev.Start,
+        "stdout": ev.Stdout,
+        "stderr": ev.Stderr,
+        "switch": ev.Switch,
+        "cap": ev.Cap,
+        "exit": ev.Exit,
+    }
+
+    def make(kind: str, fields: dict) -> Any:
+        if kind == "switch":
+            fields["from_"] = fields.pop("from")
+        return classes[kind](**fields)
+
+    return make
+
+
+def dict_factory() -> Callable[..., Any]:
+    """Events as dicts in wire order ("type" first): what `coro-tutor run --json` prints."""
+
+    def make(kind: str, fields: dict) -> dict:
+        return {"type": kind, **fields}
+
+    return make
 
 
 # --------------------------------------------------------------------------------------
 # Scratch dirs
 
 
-def scratch_base() -> Path:
-    return Path(tempfile.gettempdir()) / f"coro-tutor-{os.geteuid()}"
+def scratch_base() -> str:
+    tmp = os.environ.get("TMPDIR") or "/tmp"
+    if not os.path.isdir(tmp):
+        tmp = "/tmp"
+    return os.path.join(tmp, f"coro-tutor-{os.geteuid()}")
 
 
 def _alive(pid: int) -> bool:
@@ -87,32 +98,54 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _rmtree(path: Path) -> None:
-    def fix(func, p, _exc):
-        try:
-            os.chmod(os.path.dirname(p), 0o700)
-            os.chmod(p, 0o700)
-            func(p)
-        except OSError:
-            pass
+def rmtree(path: str) -> None:
+    """Delete a scratch dir, whatever the program did to its permissions (no shutil import)."""
+    try:
+        os.chmod(path, 0o700)
+    except OSError:
+        return
+    for root, dirs, _files in os.walk(path, topdown=True):
+        for d in dirs:
+            full = os.path.join(root, d)
+            if not os.path.islink(full):
+                try:
+                    os.chmod(full, 0o700)
+                except OSError:
+                    pass
+    for root, dirs, files in os.walk(path, topdown=False):
+        for name in files:
+            try:
+                os.unlink(os.path.join(root, name))
+            except OSError:
+                pass
+        for name in dirs:
+            full = os.path.join(root, name)
+            try:
+                if os.path.islink(full):
+                    os.unlink(full)
+                else:
+                    os.rmdir(full)
+            except OSError:
+                pass
+    try:
+        os.rmdir(path)
+    except OSError:
+        pass
 
-    shutil.rmtree(path, onerror=fix)
 
-
-def remove_stale_scratch(base: Path | None = None) -> int:
+def remove_stale_scratch(base: str | None = None) -> int:
     """Delete scratch dirs whose tutor process is gone (and kill what still runs in them)."""
     base = base or scratch_base()
-    removed = 0
     try:
-        entries = list(os.scandir(base))
+        names = os.listdir(base)
     except OSError:
         return 0
     stale = []
-    for entry in entries:
-        parts = entry.name.split("-")
+    for name in names:
+        parts = name.split("-")
         if len(parts) >= 3 and parts[0] == "run" and parts[1].isdigit():
             if not _alive(int(parts[1])):
-                stale.append(entry.path)
+                stale.append(os.path.join(base, name))
     if not stale:
         return 0
     for pid in _pids():
@@ -126,9 +159,8 @@ def remove_stale_scratch(base: Path | None = None) -> int:
             except OSError:
                 pass
     for s in stale:
-        _rmtree(Path(s))
-        removed += 1
-    return removed
+        rmtree(s)
+    return len(stale)
 
 
 def _pids() -> list[int]:
@@ -154,6 +186,32 @@ def _has_token(pid: int, token: bytes) -> bool:
         return False
 
 
+def _our_children() -> set[int]:
+    """Direct children of this process (every thread), from /proc: cheap, no full scan."""
+    kids: set[int] = set()
+    try:
+        tids = os.listdir("/proc/self/task")
+    except OSError:
+        return kids
+    for tid in tids:
+        try:
+            with open(f"/proc/self/task/{tid}/children") as f:
+                kids.update(int(p) for p in f.read().split())
+        except OSError:
+            return set(_pids())  # no CONFIG_PROC_CHILDREN: fall back to everything
+    return kids
+
+
+def _loads():
+    """The JSON decoder for wire lines: msgspec's when it is already loaded (the TUI)."""
+    ms = sys.modules.get("msgspec")
+    if ms is not None:
+        return ms.json.decode, (ms.DecodeError, ValueError)
+    import json
+
+    return json.loads, (ValueError,)
+
+
 # --------------------------------------------------------------------------------------
 # The session
 
@@ -165,24 +223,28 @@ class Session:
         self,
         request,
         tier: str,
-        emit: Callable[[ev.Event], None],
+        emit: Callable[[Any], None],
         add_reader: Callable[[int], None],
         remove_reader: Callable[[int], None],
+        make: Callable[[str, dict], Any] | None = None,
     ) -> None:
+        from tutor.runner import sandbox
+
         self.request = request
         self.tier = tier
         self.isolation = sandbox.ISOLATION[tier]
         self._emit_cb = emit
         self._add_reader = add_reader
         self._remove_reader = remove_reader
+        self._make = make or struct_factory()
         base = request.limits or sandbox.Limits()
-        self.limits = sandbox.Limits(**{**vars(base), "wall": float(request.timeout)})
-        self.token = secrets.token_hex(8)
+        self.limits = base.replace(wall=float(request.timeout))
+        self.token = os.urandom(8).hex()
         self.seq = 0
         self.done = False
-        self.exit_event: ev.Exit | None = None
-        self.proc: subprocess.Popen | None = None
-        self.scratch: Path | None = None
+        self.pid: int | None = None
+        self.returncode: int | None = None
+        self.scratch: str | None = None
         self.pidfd: int | None = None
         self._fds: dict[int, str] = {}
         self._buf: dict[int, bytes] = {}
@@ -197,47 +259,70 @@ class Session:
         self._swept = 0
         self._end: dict | None = None
         self._last_stderr: list[str] = []
-        self._json = msgspec.json.Decoder()
+        self._offset: float | None = None
+        self._decode, self._decode_errors = _loads()
         self.t0 = time.monotonic()
         self.deadline_wall = self.t0 + self.limits.wall
 
     # -- spawn ------------------------------------------------------------------------
 
     def start(self) -> None:
-        req = self.request
         base = scratch_base()
-        base.mkdir(mode=0o700, exist_ok=True)
+        os.makedirs(base, mode=0o700, exist_ok=True)
         remove_stale_scratch(base)
-        self.scratch = Path(tempfile.mkdtemp(prefix=f"run-{os.getpid()}-", dir=base))
+        while True:
+            path = os.path.join(base, f"run-{os.getpid()}-{os.urandom(4).hex()}")
+            try:
+                os.mkdir(path, 0o700)
+                break
+            except FileExistsError:
+                continue
+        self.scratch = path
         try:
-            self._spawn(req)
+            self._spawn()
         except BaseException:
-            _rmtree(self.scratch)
+            for fd in list(self._fds):
+                self._remove_reader(fd)
+                os.close(fd)
+            self._fds.clear()
+            rmtree(path)
             raise
 
-    def _program(self, req) -> str:
-        scratch = self.scratch
-        (scratch / ".tmp").mkdir()
+    def _program(self) -> str:
+        req = self.request
+        os.mkdir(os.path.join(self.scratch, ".tmp"), 0o700)
         if req.path is not None:
-            src = Path(req.path)
-            code = src.read_text(encoding="utf-8") if req.code is None else req.code
-            name = req.filename if req.filename != "lesson.py" else src.name
+            src = os.fspath(req.path)
+            if req.code is None:
+                with open(src, encoding="utf-8") as f:
+                    code = f.read()
+            else:
+                code = req.code
+            name = req.filename if req.filename != "lesson.py" else os.path.basename(src)
         else:
             code = req.code if req.code is not None else ""
             name = req.filename
         name = os.path.basename(name) or "lesson.py"
-        program = scratch / name
-        program.write_text(code, encoding="utf-8")
-        return str(program)
+        program = os.path.join(self.scratch, name)
+        with open(program, "w", encoding="utf-8") as f:
+            f.write(code)
+        return program
 
-    def _spawn(self, req) -> None:
-        program = self._program(req)
+    def _spawn(self) -> None:
+        from tutor.runner import sandbox
+
+        req = self.request
+        program = self._program()
         python = req.python or sys.executable
-        bootstrap = str(sandbox.BOOTSTRAP)
-        if not sandbox.BOOTSTRAP.exists():  # until the child-side tracer lands
-            bootstrap = str(self.scratch / ".coro-standin.py")
-            Path(bootstrap).write_text(_STANDIN.replace("@GUARD@", str(sandbox.GUARD)))
+        bootstrap = sandbox.BOOTSTRAP
+        if not os.path.exists(bootstrap):  # until the child-side tracer lands
+            bootstrap = os.path.join(self.scratch, ".coro-standin.py")
+            with open(bootstrap, "w") as f:
+                f.write(_STANDIN.replace("@GUARD@", sandbox.GUARD))
         ev_r, ev_w = os.pipe()
+        out_r, out_w = os.pipe()
+        err_r, err_w = os.pipe()
+        devnull = os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC)
         extra = {
             "CORO_TUTOR_EVENT_FD": str(ev_w),
             "CORO_TUTOR_CAP": str(req.cap),
@@ -247,63 +332,66 @@ class Session:
         }
         if self.tier != "full" and req.guard:
             extra["CORO_TUTOR_GUARD"] = "1"
-        env = sandbox.child_env(str(self.scratch), extra)
+        env = sandbox.child_env(self.scratch, extra)
         argv = sandbox.command(
             self.tier,
             [python, "-I", bootstrap, program],
-            str(self.scratch),
+            self.scratch,
             python,
-            tuple(str(p) for p in req.read_only),
+            tuple(req.read_only),
             keep_fds=(ev_w,),
         )
-        preexec = None
-        if self.tier in ("basic", "partial"):
-            preexec = _pdeathsig_preexec()
         if self.tier == "basic":
             _become_subreaper()
         try:
-            self.proc = subprocess.Popen(
+            os.set_inheritable(ev_w, True)
+            self.pid = os.posix_spawn(
+                argv[0],
                 argv,
-                cwd=str(self.scratch),
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                pass_fds=(ev_w,),
-                start_new_session=True,
-                preexec_fn=preexec,
+                env,
+                file_actions=[
+                    (os.POSIX_SPAWN_DUP2, devnull, 0),
+                    (os.POSIX_SPAWN_DUP2, out_w, 1),
+                    (os.POSIX_SPAWN_DUP2, err_w, 2),
+                ],
+                setsid=True,
             )
         except BaseException:
-            os.close(ev_r)
+            for fd in (ev_r, out_r, err_r):
+                os.close(fd)
             raise
         finally:
-            os.close(ev_w)
+            for fd in (ev_w, out_w, err_w, devnull):
+                os.close(fd)
         self.t0 = time.monotonic()
         self.deadline_wall = self.t0 + self.limits.wall
-        self.pidfd = os.pidfd_open(self.proc.pid)
-        for fd, kind in (
-            (ev_r, "event"),
-            (self.proc.stdout.fileno(), "stdout"),
-            (self.proc.stderr.fileno(), "stderr"),
-        ):
+        self.pidfd = os.pidfd_open(self.pid)
+        for fd, kind in ((ev_r, "event"), (out_r, "stdout"), (err_r, "stderr")):
             os.set_blocking(fd, False)
             self._fds[fd] = kind
             self._buf[fd] = b""
             self._add_reader(fd)
         self._add_reader(self.pidfd)
-        self._emit(ev.Start, t=0.0, isolation=self.isolation, python=_python_version(python))
+        self._emit("start", t=0.0, isolation=self.isolation, python=_python_version(python))
 
     # -- events -----------------------------------------------------------------------
 
     def _now(self) -> float:
-        return round(time.monotonic() - self.t0, 6)
+        """Seconds since the program started, on the child's clock when it has spoken.
 
-    def _emit(self, cls, **fields) -> None:
+        The child stamps its events from its own start; our clock starts at spawn. The
+        smallest (arrival - child stamp) seen estimates the difference (child start-up)."""
+        now = time.monotonic() - self.t0
+        if self._offset is not None:
+            now -= self._offset
+        return round(max(0.0, now), 6)
+
+    def _emit(self, kind: str, **fields) -> None:
         self.seq += 1
-        event = cls(seq=self.seq, **fields)
-        self._emit_cb(event)
+        fields["seq"] = self.seq
+        self._emit_cb(self._make(kind, fields))
 
-    def _output(self, cls, runner: str, text: str, t: float, pid: int | None) -> None:
+    def _output(self, kind: str, runner: str, text: str, t: float, pid) -> None:
         if self._stop == "output":
             return
         size = len(text.encode("utf-8", "surrogatepass")) + 1
@@ -313,49 +401,57 @@ class Session:
             self.kill_all()
             return
         self._output_bytes += size
-        if cls is ev.Stderr:
+        if kind == "stderr":
             self._last_stderr.append(text)
             if len(self._last_stderr) > 40:
                 del self._last_stderr[:20]
         if pid is None:
-            self._emit(cls, t=t, runner=runner, text=text)
+            self._emit(kind, t=t, runner=runner, text=text)
         else:
-            self._emit(cls, t=t, runner=runner, text=text, pid=pid)
+            self._emit(kind, t=t, runner=runner, text=text, pid=pid)
 
     def _wire(self, line: bytes) -> None:
         try:
-            d = self._json.decode(line)
+            d = self._decode(line)
             kind = d["type"]
-        except (msgspec.DecodeError, KeyError, TypeError):
+        except self._decode_errors + (KeyError, TypeError):
             return
         t = d.get("t")
-        if not isinstance(t, (int, float)):
+        if not isinstance(t, (int, float)) or isinstance(t, bool):
             t = self._now()
+        else:
+            gap = time.monotonic() - self.t0 - t
+            if self._offset is None or gap < self._offset:
+                self._offset = max(0.0, gap)
         pid = d.get("pid")
+        if not isinstance(pid, int) or isinstance(pid, bool):
+            pid = None
         try:
-            if kind == "stdout":
-                self._output(ev.Stdout, str(d["runner"]), str(d["text"]), t, pid)
-            elif kind == "stderr":
-                self._output(ev.Stderr, str(d["runner"]), str(d["text"]), t, pid)
+            if kind == "stdout" or kind == "stderr":
+                self._output(kind, str(d["runner"]), str(d["text"]), t, pid)
             elif kind == "switch":
                 if self._stop != "output":
-                    extra = {"pid": pid} if pid is not None else {}
-                    self._emit(ev.Switch, t=t, from_=str(d["from"]), to=str(d["to"]),
-                               via=str(d["via"]), **extra)  # fmt: skip
+                    fields = {
+                        "t": t,
+                        "from": str(d["from"]),
+                        "to": str(d["to"]),
+                        "via": str(d["via"]),
+                    }
+                    if pid is not None:
+                        fields["pid"] = pid
+                    self._emit("switch", **fields)
             elif kind == "cap":
-                self._emit(ev.Cap, t=t, after=int(d["after"]))
+                self._emit("cap", t=t, after=int(d["after"]))
             elif kind == "end" and pid is None:
                 self._end = d
-        except (KeyError, TypeError, ValueError, msgspec.ValidationError):
+        except (KeyError, TypeError, ValueError):
             return
 
-    def _raw(self, kind: str, data: bytes, final: bool = False) -> None:
+    def _raw(self, kind: str, data: bytes) -> None:
         """Bytes that bypassed sys.stdout/sys.stderr: one event per line, runner "?"."""
-        cls = ev.Stdout if kind == "stdout" else ev.Stderr
         t = self._now()
-        lines = data.split(b"\n")
-        for line in lines:
-            self._output(cls, ev.UNATTRIBUTED, line.decode("utf-8", "replace"), t, None)
+        for line in data.split(b"\n"):
+            self._output(kind, "?", line.decode("utf-8", "replace"), t, None)
 
     def on_readable(self, fd: int) -> None:
         if fd == self.pidfd:
@@ -380,7 +476,7 @@ class Session:
             for line in lines:
                 if line:
                     self._wire(line)
-            if len(rest) > self.limits.output + 65536:  # a runaway line: treat as a flood
+            if len(rest) > self.limits.output + 65536:  # a runaway line: treat it as a flood
                 rest = b""
                 self._stop = self._stop or "output"
                 self.kill_all()
@@ -391,10 +487,11 @@ class Session:
                 rest = buf[cut + 1 :]
             else:
                 rest = buf
-            if len(rest) > 65536:  # a long line without newline: pass it on in pieces
+            if len(rest) > 65536:  # a long line without a newline: pass it on in pieces
                 self._raw(kind, rest)
                 rest = b""
-        self._buf[fd] = rest
+        if fd in self._buf:
+            self._buf[fd] = rest
 
     def _close(self, fd: int) -> None:
         kind = self._fds.pop(fd, None)
@@ -402,15 +499,12 @@ class Session:
             return
         self._remove_reader(fd)
         rest = self._buf.pop(fd, b"")
+        os.close(fd)
         if rest:
             if kind == "event":
                 self._wire(rest)
             else:
-                self._raw(kind, rest, final=True)
-        if kind == "event":
-            os.close(fd)
-        elif self.proc is not None:
-            (self.proc.stdout if kind == "stdout" else self.proc.stderr).close()
+                self._raw(kind, rest)
 
     # -- time ---------------------------------------------------------------------------
 
@@ -449,7 +543,22 @@ class Session:
         self._signal_program(signal.SIGINT)
         self._grace_at = time.monotonic() + GRACE
 
-    def _tree(self) -> tuple[dict[int, int], dict[int, list[int]], dict[int, tuple]]:
+    def kill_now(self, why: str = "killed") -> None:
+        """Stop without the grace period."""
+        if self.done:
+            return
+        if self._stop is None:
+            self._stop = why
+        self.kill_all()
+
+    def run_processes(self, program_only: bool = False) -> dict[int, int]:
+        """Processes that belong to this run: {pid: depth below the spawned process}.
+
+        Depth 0 is the spawned process (setpriv/env/bwrap/unshare, exec'd into python in the
+        basic tier), 1 the namespace's init (bwrap's or sh) in the other tiers, 2+ the program.
+        """
+        if self.pid is None:
+            return {}
         stats: dict[int, tuple] = {}
         for pid in _pids():
             st = _stat(pid)
@@ -458,17 +567,8 @@ class Session:
         children: dict[int, list[int]] = {}
         for pid, st in stats.items():
             children.setdefault(st[1], []).append(pid)
-        depth: dict[int, int] = {}
-        return depth, children, stats
-
-    def run_processes(self, include_wrappers: bool = True) -> dict[int, int]:
-        """Processes that belong to this run: {pid: depth below the spawned process}."""
-        if self.proc is None:
-            return {}
-        _, children, stats = self._tree()
-        main = self.proc.pid
+        main = self.pid
         me = os.getpid()
-        found: dict[int, int] = {}
         roots: list[tuple[int, int]] = []
         if not self._exited and main in stats:
             roots.append((main, 0))
@@ -477,65 +577,69 @@ class Session:
             for pid, st in stats.items():
                 if pid in (main, me) or pid <= 1:
                     continue
-                if (st[3] == main or st[2] == main) or (st[1] == me and _has_token(pid, token)):
+                if st[3] == main or st[2] == main or (st[1] == me and _has_token(pid, token)):
                     roots.append((pid, 2))
+        found: dict[int, int] = {}
         stack = roots
         while stack:
             pid, d = stack.pop()
             if pid in found or pid == me or pid <= 1:
                 continue
-            if stats.get(pid, ("Z",))[0] in ("Z", "X"):
+            if stats.get(pid, ("X",))[0] in ("Z", "X"):
                 continue
             found[pid] = d
             for child in children.get(pid, ()):
                 stack.append((child, d + 1))
-        if not include_wrappers and self.tier != "basic":
+        if program_only and self.tier != "basic":
             found = {p: d for p, d in found.items() if d >= 2}
-        if not include_wrappers and self.tier == "basic":
-            found = {p: d for p, d in found.items() if True}
         return found
 
     def _signal_program(self, sig: int) -> None:
         """SIGINT goes to the program's processes, never to bwrap/unshare (that kills silently)."""
-        if self.proc is None or self._exited:
+        if self.pid is None or self._exited:
             return
         if self.tier == "basic":
             try:
-                os.killpg(self.proc.pid, sig)
+                os.killpg(self.pid, sig)
             except OSError:
                 pass
             return
-        for pid in self.run_processes(include_wrappers=False):
+        for pid in self.run_processes(program_only=True):
             try:
                 os.kill(pid, sig)
             except OSError:
                 pass
 
     def kill_all(self) -> None:
-        """SIGKILL the sandbox (so its namespace) and every process of the run."""
-        if self.proc is None:
+        """SIGKILL the sandbox (and so its namespace) and every process of the run."""
+        if self.pid is None or self._exited:
             return
         self._we_killed = True
-        if not self._exited:
-            if self.tier == "basic":
-                try:
-                    os.killpg(self.proc.pid, signal.SIGKILL)
-                except OSError:
-                    pass
-            for pid in sorted(self.run_processes(), key=lambda p: p):
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except OSError:
-                    pass
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+        except OSError:
+            pass
+        if self.tier == "basic":
             try:
-                os.kill(self.proc.pid, signal.SIGKILL)
+                os.killpg(self.pid, signal.SIGKILL)
+            except OSError:
+                pass
+        for pid in self.run_processes():
+            try:
+                os.kill(pid, signal.SIGKILL)
             except OSError:
                 pass
 
     def _sweep(self) -> int:
-        """After the program ended: kill and reap whatever it left behind; count them."""
+        """After the program ended (basic tier): kill and reap what it left behind; count it.
+
+        In the namespace tiers the kernel ends every process of the sandbox with its init.
+        """
+        if self.tier != "basic":
+            return 0
+        # Cheap check first: nothing in the program's session/group and no new child of ours.
         seen: set[int] = set()
-        for attempt in range(50):
+        for attempt in range(100):
             procs = self.run_processes()
             if not procs:
                 break
@@ -551,39 +655,39 @@ class Session:
         return len(seen)
 
     def _reap(self, pids) -> None:
+        kids = _our_children()
         for pid in pids:
-            try:
-                os.waitpid(pid, os.WNOHANG)
-            except ChildProcessError:
-                pass
-            except OSError:
-                pass
+            if pid in kids:
+                try:
+                    os.waitpid(pid, os.WNOHANG)
+                except OSError:
+                    pass
 
     # -- the end ------------------------------------------------------------------------
 
     def _on_exit(self) -> None:
-        if self._exited or self.proc is None:
+        if self._exited or self.pid is None:
             return
         try:
-            pid, status, usage = os.wait4(self.proc.pid, os.WNOHANG)
+            pid, status, usage = os.wait4(self.pid, os.WNOHANG)
         except ChildProcessError:
-            pid, status, usage = self.proc.pid, 0, None
+            pid, status, usage = self.pid, 0, None
         if pid == 0:
             return
         self._exited = True
-        self.proc.returncode = os.waitstatus_to_exitcode(status)
-        self._status = self.proc.returncode
+        self._status = os.waitstatus_to_exitcode(status)
         if usage is not None:
             self._cpu = usage.ru_utime + usage.ru_stime
-        self._remove_reader(self.pidfd)
-        os.close(self.pidfd)
-        self.pidfd = None
-        # In the namespace tiers the kernel ends every process with the sandbox; in the
-        # basic tier strays (daemons, children) are killed here and counted.
-        swept = self._sweep()
-        self._swept = swept if self.tier == "basic" else 0
+        self._close_pidfd()
+        self._swept = self._sweep()
         self._drain_at = time.monotonic() + DRAIN
         self._maybe_finish()
+
+    def _close_pidfd(self) -> None:
+        if self.pidfd is not None:
+            self._remove_reader(self.pidfd)
+            os.close(self.pidfd)
+            self.pidfd = None
 
     def _maybe_finish(self) -> None:
         if self._exited and not self._fds and not self.done:
@@ -596,9 +700,12 @@ class Session:
         return rc
 
     def _finish(self) -> None:
+        from tutor.runner import outcome
+
         for fd in list(self._fds):
             self._close(fd)
         rc = self._returncode()
+        self.returncode = rc
         exc = self._end.get("exception") if self._end else None
         facts = outcome.Facts(
             returncode=rc,
@@ -615,18 +722,18 @@ class Session:
             swept=self._swept,
             tier=self.tier,
         )
-        if self._stop is None and self.tier != "basic" and self._end is None and rc == 1:
-            # bwrap/unshare could not start the sandbox: say so rather than "error".
-            pass
         reason, message = outcome.decide(facts)
         switches = dropped = 0
         if self._end:
-            switches = int(self._end.get("switches") or 0)
-            dropped = int(self._end.get("dropped") or 0)
+            try:
+                switches = int(self._end.get("switches") or 0)
+                dropped = int(self._end.get("dropped") or 0)
+            except (TypeError, ValueError):
+                pass
         self.cleanup()
         self.done = True
         self._emit(
-            ev.Exit,
+            "exit",
             t=self._now(),
             returncode=rc,
             reason=reason,
@@ -636,30 +743,24 @@ class Session:
         )
 
     def cleanup(self) -> None:
-        """Close every fd, kill what is left, delete the scratch dir. Safe to call twice."""
-        if self.proc is not None and not self._exited:
+        """Kill what is left, reap, close every fd, delete the scratch dir. Safe to repeat."""
+        if self.pid is not None and not self._exited:
             self.kill_all()
             try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
+                _, status = os.waitpid(self.pid, 0)
+                self._status = os.waitstatus_to_exitcode(status)
+            except ChildProcessError:
                 pass
             self._exited = True
             self._sweep()
+        self._close_pidfd()
         for fd in list(self._fds):
             self._remove_reader(fd)
-            kind = self._fds.pop(fd)
-            if kind == "event":
-                os.close(fd)
-        if self.proc is not None:
-            for f in (self.proc.stdout, self.proc.stderr):
-                if f is not None and not f.closed:
-                    f.close()
-        if self.pidfd is not None:
-            self._remove_reader(self.pidfd)
-            os.close(self.pidfd)
-            self.pidfd = None
-        if self.scratch is not None and self.scratch.exists():
-            _rmtree(self.scratch)
+            self._fds.pop(fd)
+            self._buf.pop(fd, None)
+            os.close(fd)
+        if self.scratch is not None and os.path.exists(self.scratch):
+            rmtree(self.scratch)
 
 
 _versions: dict[str, str] = {}
@@ -669,11 +770,15 @@ def _python_version(python: str) -> str:
     if python == sys.executable:
         return sys.version.split()[0]
     if python not in _versions:
+        import subprocess
+
         try:
             out = subprocess.run(
                 [python, "-I", "-c", "import platform;print(platform.python_version())"],
-                capture_output=True, text=True, timeout=10,
-            )  # fmt: skip
+                capture_output=True,
+                text=True,
+                timeout=10,
+            )
             _versions[python] = out.stdout.strip() or "unknown"
         except (OSError, subprocess.SubprocessError):
             _versions[python] = "unknown"
@@ -684,7 +789,7 @@ def _python_version(python: str) -> str:
 # The synchronous driver (no asyncio): `coro-tutor run` and run_to_end().
 
 
-def drive(request, tier: str, on_event: Callable[[ev.Event], None]) -> Session:
+def drive(request, tier: str, on_event: Callable[[Any], None], make=None) -> Session:
     """Run to the end, calling on_event for each event as it arrives."""
     import selectors
 
@@ -694,7 +799,8 @@ def drive(request, tier: str, on_event: Callable[[ev.Event], None]) -> Session:
         tier,
         on_event,
         lambda fd: sel.register(fd, selectors.EVENT_READ),
-        lambda fd: sel.unregister(fd),
+        sel.unregister,
+        make,
     )
     interrupts = 0
     try:
@@ -713,8 +819,7 @@ def drive(request, tier: str, on_event: Callable[[ev.Event], None]) -> Session:
                 if interrupts == 1:
                     session.begin_stop("killed")
                 else:
-                    session._stop = session._stop or "killed"
-                    session.kill_all()
+                    session.kill_now("killed")
     finally:
         session.cleanup()
         sel.close()

@@ -17,41 +17,64 @@ Nothing here imports asyncio or textual: ``coro-tutor run`` must start in millis
 
 from __future__ import annotations
 
-import json
 import os
-import shutil
-import subprocess
 import sys
-from dataclasses import dataclass
-from pathlib import Path
 
 TIERS = ("full", "partial", "basic")
 ISOLATION = {"full": "bwrap", "partial": "unshare", "basic": "basic"}
 """Tier -> the `isolation` field of the start event."""
 CHOICES = ("auto",) + TIERS
 
-RUNNER_DIR = Path(__file__).resolve().parent
-PACKAGE_DIR = RUNNER_DIR.parent
-BOOTSTRAP = RUNNER_DIR / "bootstrap.py"
-GUARD = RUNNER_DIR / "guard.py"
+RUNNER_DIR = os.path.dirname(os.path.realpath(__file__))
+PACKAGE_DIR = os.path.dirname(RUNNER_DIR)
+BOOTSTRAP = os.path.join(RUNNER_DIR, "bootstrap.py")
+GUARD = os.path.join(RUNNER_DIR, "guard.py")
 
-PROBE_VERSION = 3
+PROBE_VERSION = 4
 MiB = 1024 * 1024
 
 
-@dataclass(frozen=True)
 class Limits:
-    """The limits of one run. A lesson may raise `wall` (RunRequest.timeout does)."""
+    """The limits of one run. A lesson may raise `wall` (RunRequest.timeout does).
 
-    wall: float = 15.0
-    cpu_soft: int = 10
-    cpu_hard: int = 11
-    data: int = 512 * MiB
-    nproc: int = 64
-    fsize: int = 10 * MiB
-    nofile: int = 256
-    output: int = 2_000_000
-    """Bytes of program output (stdout + stderr) before the run is stopped: 2 MB."""
+    wall (s), cpu_soft/cpu_hard (s of CPU), data (bytes, RLIMIT_DATA), nproc, fsize (bytes),
+    nofile, output (bytes of program output before the run is stopped: 2 MB).
+    A plain class, not a dataclass: `coro-tutor run` must not import dataclasses/inspect.
+    """
+
+    __slots__ = ("wall", "cpu_soft", "cpu_hard", "data", "nproc", "fsize", "nofile", "output")
+
+    def __init__(
+        self,
+        wall: float = 15.0,
+        cpu_soft: int = 10,
+        cpu_hard: int = 11,
+        data: int = 512 * MiB,
+        nproc: int = 64,
+        fsize: int = 10 * MiB,
+        nofile: int = 256,
+        output: int = 2_000_000,
+    ) -> None:
+        self.wall = wall
+        self.cpu_soft = cpu_soft
+        self.cpu_hard = cpu_hard
+        self.data = data
+        self.nproc = nproc
+        self.fsize = fsize
+        self.nofile = nofile
+        self.output = output
+
+    def as_dict(self) -> dict:
+        return {k: getattr(self, k) for k in self.__slots__}
+
+    def replace(self, **changes) -> Limits:
+        return Limits(**{**self.as_dict(), **changes})
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Limits) and self.as_dict() == other.as_dict()
+
+    def __repr__(self) -> str:
+        return "Limits(" + ", ".join(f"{k}={v!r}" for k, v in self.as_dict().items()) + ")"
 
     def spec(self) -> str:
         """The CORO_TUTOR_RLIMITS string that guard.apply_limits() reads in the child."""
@@ -61,14 +84,22 @@ class Limits:
         )
 
 
-@dataclass
 class TierStatus:
-    tier: str
-    available: bool
-    reason: str = ""
-    """Why the tier is missing (empty when available)."""
-    hint: str = ""
-    """How to get it, in one sentence (empty when available)."""
+    """Whether a tier works here; when not, `reason` says why and `hint` how to get it."""
+
+    __slots__ = ("tier", "available", "reason", "hint")
+
+    def __init__(self, tier: str, available: bool, reason: str = "", hint: str = "") -> None:
+        self.tier = tier
+        self.available = available
+        self.reason = reason
+        self.hint = hint
+
+    def as_dict(self) -> dict:
+        return {k: getattr(self, k) for k in self.__slots__}
+
+    def __repr__(self) -> str:
+        return f"TierStatus({self.tier!r}, {self.available!r}, {self.reason!r})"
 
 
 class SandboxUnavailable(RuntimeError):
@@ -77,6 +108,26 @@ class SandboxUnavailable(RuntimeError):
 
 # --------------------------------------------------------------------------------------
 # The probe
+
+_TOOL_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+
+def which(name: str) -> str | None:
+    """The absolute path of a system tool (a fixed PATH: the learner's PATH is not trusted)."""
+    for folder in _TOOL_PATH.split(":"):
+        path = os.path.join(folder, name)
+        if os.access(path, os.X_OK) and not os.path.isdir(path):
+            return path
+    return None
+
+
+_tools: dict[str, str | None] = {}
+
+
+def tool(name: str) -> str | None:
+    if name not in _tools:
+        _tools[name] = which(name)
+    return _tools[name]
 
 
 def _read(path: str) -> str:
@@ -87,19 +138,18 @@ def _read(path: str) -> str:
         return ""
 
 
-_TOOL_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-
-
 def _fingerprint() -> dict:
     """What the probe result depends on; the cache is used only while all of it is unchanged."""
     tools = {}
-    for name in ("bwrap", "unshare", "ip", "mount"):
-        where = shutil.which(name, path=_TOOL_PATH)
+    for name in ("bwrap", "unshare", "ip", "mount", "setpriv", "env"):
+        where = which(name)
+        _tools[name] = where
         if where:
             st = os.stat(where)
             tools[name] = [where, st.st_size, int(st.st_mtime)]
         else:
             tools[name] = None
+    code = os.stat(__file__)
     return {
         "version": PROBE_VERSION,
         "kernel": os.uname().release,
@@ -111,25 +161,47 @@ def _fingerprint() -> dict:
             _read("/proc/sys/kernel/apparmor_restrict_unprivileged_userns"),
         ],
         "python": sys.executable,
-        "code": [os.stat(__file__).st_size, int(os.stat(__file__).st_mtime)],
+        "code": [code.st_size, int(code.st_mtime)],
     }
 
 
-def _cache_file() -> Path:
-    from tutor.paths import cache_dir
+def cache_file() -> str:
+    """tutor.paths.cache_dir()/sandbox-probe.json, without importing pathlib/platformdirs on
+    Linux (the same rule as platformdirs' user_cache_dir there): `run` must start fast."""
+    override = os.environ.get("CORO_TUTOR_HOME")
+    if override:
+        folder = os.path.join(os.path.expanduser(override), "cache")
+    elif sys.platform.startswith("linux"):
+        xdg = os.environ.get("XDG_CACHE_HOME", "").strip()
+        base = xdg if xdg else os.path.expanduser("~/.cache")
+        folder = os.path.join(base, "coro-tutor")
+    else:
+        from tutor.paths import cache_dir
 
-    return cache_dir() / "sandbox-probe.json"
+        folder = str(cache_dir())
+    return os.path.join(folder, "sandbox-probe.json")
+
+
+_memo: tuple[dict, dict[str, TierStatus]] | None = None
 
 
 def probe(refresh: bool = False) -> dict[str, TierStatus]:
     """Which tiers work here, probed once and cached (invalidated when the tools change)."""
+    global _memo
+    import json
+
     fingerprint = _fingerprint()
-    cache = _cache_file()
+    if not refresh and _memo is not None and _memo[0] == fingerprint:
+        return _memo[1]
+    cache = cache_file()
     if not refresh:
         try:
-            data = json.loads(cache.read_text())
+            with open(cache) as f:
+                data = json.load(f)
             if data.get("fingerprint") == fingerprint:
-                return {t: TierStatus(**data["tiers"][t]) for t in TIERS}
+                tiers = {t: TierStatus(**data["tiers"][t]) for t in TIERS}
+                _memo = (fingerprint, tiers)
+                return tiers
         except (OSError, ValueError, KeyError, TypeError):
             pass
     tiers = {
@@ -137,15 +209,13 @@ def probe(refresh: bool = False) -> dict[str, TierStatus]:
         "partial": _probe_partial(fingerprint),
         "basic": TierStatus("basic", True),
     }
+    _memo = (fingerprint, tiers)
     try:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(
-            json.dumps(
-                {"fingerprint": fingerprint, "tiers": {t: vars(s) for t, s in tiers.items()}},
-                indent=1,
-            )
-        )
+        os.makedirs(os.path.dirname(cache), exist_ok=True)
+        tmp = f"{cache}.{os.getpid()}.tmp"
+        with open(tmp, "w") as f:
+            tiers_json = {t: st.as_dict() for t, st in tiers.items()}
+            json.dump({"fingerprint": fingerprint, "tiers": tiers_json}, f, indent=1)
         os.replace(tmp, cache)
     except OSError:
         pass
@@ -160,6 +230,8 @@ _USERNS_HINT = (
 
 
 def _try(argv: list[str], cwd: str) -> tuple[bool, str]:
+    import subprocess
+
     try:
         proc = subprocess.run(
             argv,
@@ -190,6 +262,8 @@ def _probe_with(tier: str, fingerprint: dict) -> TierStatus:
 
     with tempfile.TemporaryDirectory(prefix="coro-tutor-probe-") as scratch:
         argv = command(tier, [sys.executable, "-I", "-c", _PROBE_CODE], scratch, sys.executable)
+        if argv[0] == tool("setpriv"):  # the probe needs no parent-death signal
+            argv = argv[argv.index("--") + 1 :]
         ok, why = _try(argv, scratch)
     if ok:
         return TierStatus(tier, True)
@@ -304,16 +378,16 @@ def needed_paths(python: str, extra: list[str] | tuple[str, ...] = ()) -> list[s
         os.path.realpath(sys.base_prefix),
         os.path.realpath(sys.prefix),
         sys.prefix,
-        str(PACKAGE_DIR),
+        PACKAGE_DIR,
         os.path.dirname(os.path.realpath(python)),
         os.path.dirname(python),
     ]
     lessons = os.environ.get("CORO_TUTOR_LESSONS")
     if lessons:
         paths.append(os.path.realpath(os.path.expanduser(lessons)))
-    repo_lessons = PACKAGE_DIR.parent / "lessons"
-    if repo_lessons.is_dir():
-        paths.append(str(repo_lessons))
+    repo_lessons = os.path.join(os.path.dirname(PACKAGE_DIR), "lessons")
+    if os.path.isdir(repo_lessons):
+        paths.append(repo_lessons)
     paths.extend(os.path.realpath(p) for p in extra)
     seen: list[str] = []
     for p in paths:
@@ -339,14 +413,24 @@ def command(
     extra_ro: list[str] | tuple[str, ...] = (),
     keep_fds: tuple[int, ...] = (),
 ) -> list[str]:
-    """The full command line that runs `argv` (the child python) in `tier` with cwd `scratch`."""
+    """The full command line that runs `argv` (the child python) in `tier` with cwd `scratch`.
+
+    The first word is an absolute path (the caller uses posix_spawn). The basic and partial
+    tiers start with `setpriv --pdeathsig KILL` (the sandbox dies with the tutor; bwrap does
+    that itself with --die-with-parent), the basic tier then `env -C scratch` for the cwd.
+    """
+    setpriv = tool("setpriv")
+    deathsig = [setpriv, "--pdeathsig", "KILL", "--"] if setpriv else []
     if tier == "basic":
-        return list(argv)
+        env = tool("env")
+        if env:
+            return deathsig + [env, "-C", scratch, "--"] + list(argv)
+        return deathsig + ["/bin/sh", "-c", 'cd "$0" && exec "$@"', scratch] + list(argv)
     hidden = _hidden_paths()
     rebinds = _rebinds(python, extra_ro, hidden)
     if tier == "full":
         cmd = [
-            "bwrap",
+            tool("bwrap") or "bwrap",
             "--unshare-all",
             "--die-with-parent",
             "--new-session",
@@ -364,21 +448,25 @@ def command(
             cmd += ["--cap-drop", "ALL"]
         return cmd + ["--"] + list(argv)
     if tier == "partial":
-        return [
-            "unshare",
-            "--user",
-            "--map-root-user",
-            "--net",
-            "--pid",
-            "--fork",
-            "--mount-proc",
-            "--kill-child",
-            "--",
-            "/bin/sh",
-            "-c",
-            _partial_script(hidden, rebinds, scratch, keep_fds),
-            "coro-tutor-init",
-        ] + list(argv)
+        return (
+            deathsig
+            + [
+                tool("unshare") or "unshare",
+                "--user",
+                "--map-root-user",
+                "--net",
+                "--pid",
+                "--fork",
+                "--mount-proc",
+                "--kill-child",
+                "--",
+                "/bin/sh",
+                "-c",
+                _partial_script(hidden, rebinds, scratch, keep_fds),
+                "coro-tutor-init",
+            ]
+            + list(argv)
+        )
     raise ValueError(f"unknown tier {tier!r}")
 
 
