@@ -204,7 +204,8 @@ def check_lessons(
                 )
             ]
 
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+    pool = ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="check")
+    try:
         futures = [[pool.submit(one, job, n) for n in range(job[3])] for job in plan]
         for job, job_futures in zip(plan, futures, strict=True):
             lesson, index, timeout, _ = job
@@ -215,5 +216,9 @@ def check_lessons(
                 report.problems.append(Problem(lesson.path, line, message))
                 if progress:
                     progress(str(report.problems[-1]))
+    except BaseException:  # Ctrl+C: run nothing more (the runs under way end with us)
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
     report.seconds = time.monotonic() - started
     return report
