@@ -1,0 +1,692 @@
+"""The child side of a run: bootstrap.py + tracer.py, run directly as the parent runs them.
+
+Cross-version tests are parametrized over the interpreters found (see
+tests/test_tracer_support.py); greenlet/gevent cases skip, with the reason, on an
+interpreter that lacks them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+
+import msgspec
+import pytest
+
+from tests.test_tracer_support import REPO, interpreters, need, run_program
+
+INTERPS = interpreters()
+by_version = pytest.mark.parametrize("py", INTERPS, ids=[str(i) for i in INTERPS])
+
+PRODUCER_CONSUMER = """\
+def consumer():
+    r = ''
+    while True:
+        n = yield r
+        if not n:
+            return
+        print('[CONSUMER] Consuming %s...' % n)
+        r = '200 OK'
+
+def produce(c):
+    c.send(None)
+    n = 0
+    while n < 5:
+        n = n + 1
+        print('[PRODUCER] Producing %s...' % n)
+        r = c.send(n)
+        print('[PRODUCER] Consumer return: %s' % r)
+    c.close()
+
+c = consumer()
+produce(c)
+"""
+
+
+def assert_consistent(res):
+    """The stream's own invariants: switches chain (from == last to), every output's
+    runner is the last runner switched to, `end` is last and counts right."""
+    cur = "main"
+    sent = 0
+    capped = False
+    for e in res.events[:-1]:
+        assert e["type"] != "end"
+        if e["type"] == "switch":
+            assert not capped
+            assert e["from"] == cur, e
+            assert e["from"] != e["to"], e
+            cur = e["to"]
+            sent += 1
+        elif e["type"] == "cap":
+            assert e["after"] == sent
+            capped = True
+        elif e["type"] in ("stdout", "stderr") and not capped and "pid" not in e:
+            assert e["runner"] == cur, e
+    end = res.events[-1]
+    assert end["type"] == "end"
+    assert end["switches"] - end["dropped"] == sent
+    ts = [e["t"] for e in res.events]
+    assert ts == sorted(ts)
+
+
+# --------------------------------------------------------------------------- syllabus
+
+
+@by_version
+def test_producer_consumer(py, tmp_path):
+    res = run_program(PRODUCER_CONSUMER, tmp_path, python=py.path)
+    assert res.returncode == 0, res.fd2
+    expected = []
+    for n in range(1, 6):
+        expected += [
+            ("main", f"[PRODUCER] Producing {n}..."),
+            ("consumer", f"[CONSUMER] Consuming {n}..."),
+            ("main", "[PRODUCER] Consumer return: 200 OK"),
+        ]
+    assert res.lines() == expected
+    sw = res.switches()
+    assert sw[:2] == [("main", "consumer", "send"), ("consumer", "main", "yield")]
+    assert sw.count(("main", "consumer", "send")) == 6
+    assert len(sw) == 12  # close() is not a switch of its own (no output in it)
+    assert res.end == {**res.end, "switches": 12, "dropped": 0, "exception": None}
+    assert res.fd1 == b"" and res.fd2 == b""
+    assert_consistent(res)
+
+
+@by_version
+def test_yield_from_innermost_is_the_runner(py, tmp_path):
+    res = run_program(
+        """\
+        def inner():
+            x = yield 1
+            print('inner got', x)
+            return 5
+
+        def outer():
+            print('outer start')
+            r = yield from inner()
+            print('outer got', r)
+            yield r
+
+        g = outer()
+        print(next(g))
+        print(g.send('a'))
+        for v in g:
+            print(v)
+        """,
+        tmp_path,
+        python=py.path,
+    )
+    assert res.returncode == 0, res.fd2
+    assert res.stream() == [
+        ("switch", "main", "outer"),
+        ("stdout", "outer", "outer start"),
+        ("switch", "outer", "inner"),
+        ("switch", "inner", "main"),  # the value goes straight to main
+        ("stdout", "main", "1"),
+        ("switch", "main", "inner"),  # send() resumes inner, not outer
+        ("stdout", "inner", "inner got a"),
+        ("switch", "inner", "outer"),
+        ("stdout", "outer", "outer got 5"),
+        ("switch", "outer", "main"),
+        ("stdout", "main", "5"),
+        ("switch", "main", "outer"),
+        ("switch", "outer", "main"),
+    ]
+    vias = [v for _, _, v in res.switches()]
+    assert vias == ["next", "yield from", "yield", "send", "return", "yield", "next", "return"]
+    assert_consistent(res)
+
+
+ASYNC_GATHER = """\
+import asyncio
+
+async def worker(n):
+    for i in range(2):
+        print('worker', n, i)
+        await asyncio.sleep(0)
+
+async def main():
+    t = asyncio.create_task(worker('named'), name='alpha')
+    await asyncio.gather(worker(1), worker(2))
+    await t
+    print('done')
+
+asyncio.run(main())
+print('end')
+"""
+
+
+@by_version
+def test_asyncio_tasks_named_and_unnamed(py, tmp_path):
+    res = run_program(ASYNC_GATHER, tmp_path, python=py.path)
+    assert res.returncode == 0, res.fd2
+    assert res.lines() == [
+        ("alpha", "worker named 0"),
+        ("worker", "worker 1 0"),
+        ("worker#2", "worker 2 0"),
+        ("alpha", "worker named 1"),
+        ("worker", "worker 1 1"),
+        ("worker#2", "worker 2 1"),
+        ("main#2", "done"),  # the task running main() while module-level main is live
+        ("main", "end"),
+    ]
+    sw = res.switches()
+    assert sw[0] == ("main", "main#2", "task")
+    assert sw[1] == ("main#2", "alpha", "task")
+    # Task steps go from task to task: the event loop in between is not a runner.
+    assert ("alpha", "worker", "task") in sw and ("worker", "worker#2", "task") in sw
+    assert all(v in ("task", "return", "yield") for _, _, v in sw)
+    assert_consistent(res)
+
+
+@by_version
+def test_coroutine_driven_by_send(py, tmp_path):
+    res = run_program(
+        """\
+        async def downloader(url):
+            print('downloading', url)
+            return 'bobby'
+
+        async def download_url(url):
+            html = await downloader(url)
+            print('got', html)
+            return html
+
+        coro = download_url('http://example.invalid')
+        try:
+            coro.send(None)
+        except StopIteration as e:
+            print('result', e.value)
+        """,
+        tmp_path,
+        python=py.path,
+    )
+    assert res.returncode == 0, res.fd2
+    # Awaited code belongs to whoever awaits it: the coroutine resumed by send().
+    assert res.lines() == [
+        ("download_url", "downloading http://example.invalid"),
+        ("download_url", "got bobby"),
+        ("main", "result bobby"),
+    ]
+    assert res.switches() == [("main", "download_url", "send"), ("download_url", "main", "return")]
+
+
+@by_version
+def test_generator_inside_a_task_is_its_own_runner(py, tmp_path):
+    res = run_program(
+        """\
+        import asyncio
+
+        def numbers():
+            for i in range(2):
+                print('gen', i)
+                yield i
+
+        async def main():
+            for n in numbers():
+                print('task', n)
+                await asyncio.sleep(0)
+
+        asyncio.run(main())
+        """,
+        tmp_path,
+        python=py.path,
+    )
+    assert res.returncode == 0, res.fd2
+    assert res.lines() == [
+        ("numbers", "gen 0"),
+        ("main#2", "task 0"),
+        ("numbers", "gen 1"),
+        ("main#2", "task 1"),
+    ]
+    assert_consistent(res)
+
+
+GREENLET_PING_PONG = """\
+from greenlet import greenlet
+
+def test1():
+    for i in range(3):
+        print("---A--")
+        gr2.switch()
+
+def test2():
+    for i in range(3):
+        print("---B--")
+        gr1.switch()
+
+gr1 = greenlet(test1)
+gr2 = greenlet(test2)
+gr1.switch()
+print('back in main')
+"""
+
+
+@by_version
+def test_greenlet_ping_pong(py, tmp_path):
+    need(py, "greenlet")
+    res = run_program(GREENLET_PING_PONG, tmp_path, python=py.path)
+    assert res.returncode == 0, res.fd2
+    assert res.lines() == [("test1", "---A--"), ("test2", "---B--")] * 3 + [
+        ("main", "back in main")
+    ]
+    sw = res.switches()
+    assert sw[0] == ("main", "test1", "greenlet")
+    assert sw[-1] == ("test1", "main", "greenlet")
+    assert all(v == "greenlet" for _, _, v in sw)
+    assert_consistent(res)
+
+
+@by_version
+def test_gevent_spawn_join_names(py, tmp_path):
+    need(py, "gevent")
+    res = run_program(
+        """\
+        import gevent
+
+        def f(n):
+            for i in range(n):
+                print('f', i)
+                gevent.sleep(0.01)
+
+        g1 = gevent.spawn(f, 2)
+        g2 = gevent.spawn(f, 2)
+        g3 = gevent.spawn(f, 2)
+        g1.join()
+        g2.join()
+        g3.join()
+        print('joined')
+        """,
+        tmp_path,
+        python=py.path,
+    )
+    assert res.returncode == 0, res.fd2
+    assert res.lines() == [
+        ("f", "f 0"),
+        ("f#2", "f 0"),
+        ("f#3", "f 0"),
+        ("f", "f 1"),
+        ("f#2", "f 1"),
+        ("f#3", "f 1"),
+        ("main", "joined"),
+    ]
+    sw = res.switches()
+    assert sw[0] == ("main", "f", "greenlet")
+    assert "hub" not in {x for s in sw for x in s[:2]}  # the hub is not a runner
+    assert_consistent(res)
+
+
+@by_version
+def test_gevent_monkey_patched_sleep(py, tmp_path):
+    need(py, "gevent")
+    res = run_program(
+        """\
+        from gevent import monkey
+        monkey.patch_all()
+        import threading
+        import time
+
+        import gevent
+
+        def work(name, delay):
+            for i in range(2):
+                print(name, i)
+                time.sleep(delay)
+
+        gevent.joinall([gevent.spawn(work, 'work1', 0.05), gevent.spawn(work, 'work2', 0.08)])
+        print('all done', threading.get_ident() != 0)
+        """,
+        tmp_path,
+        python=py.path,
+    )
+    assert res.returncode == 0, res.fd2
+    assert res.lines() == [
+        ("work", "work1 0"),
+        ("work#2", "work2 0"),
+        ("work", "work1 1"),
+        ("work#2", "work2 1"),
+        ("main", "all done True"),
+    ]
+    assert_consistent(res)
+
+
+# --------------------------------------------------------------------------- errors, exit
+
+
+@by_version
+def test_uncaught_exception_traceback_is_the_programs(py, tmp_path):
+    res = run_program(
+        """\
+        def gen():
+            yield 1
+            raise ValueError('boom')
+
+        for x in gen():
+            print(x)
+        """,
+        tmp_path,
+        python=py.path,
+    )
+    assert res.returncode == 1
+    err = res.texts("stderr")
+    assert err[0] == "Traceback (most recent call last):"
+    assert err[-1] == "ValueError: boom"
+    text = "\n".join(err)
+    assert 'lesson.py", line 5, in <module>' in text
+    assert 'lesson.py", line 3, in gen' in text
+    assert "tracer" not in text and "bootstrap" not in text
+    assert res.end["exception"] == "ValueError"
+    assert res.fd2 == b""
+
+
+@by_version
+def test_keyboard_interrupt_130_with_clean_traceback(py, tmp_path):
+    # SIGINT lands wherever the program is, often inside a hook callback: the
+    # traceback must still show only the program's frames.
+    res = run_program(
+        """\
+        import os, signal
+
+        def spin():
+            while True:
+                yield
+
+        def loop():
+            n = 0
+            for _ in spin():
+                n += 1
+                if n == 3000:
+                    os.kill(os.getpid(), signal.SIGINT)
+
+        loop()
+        """,
+        tmp_path,
+        python=py.path,
+        cap=100,
+    )
+    assert res.returncode == 130
+    err = res.texts("stderr")
+    assert err[0] == "Traceback (most recent call last):"
+    assert err[-1] == "KeyboardInterrupt"
+    text = "\n".join(err)
+    assert "in loop" in text
+    assert "tracer" not in text and "bootstrap" not in text
+    assert res.end["exception"] == "KeyboardInterrupt"
+
+
+@pytest.mark.parametrize(
+    "code, rc, err",
+    [
+        ("import sys; sys.exit(3)", 3, []),
+        ("import sys; sys.exit('bye')", 1, ["bye"]),
+        ("raise SystemExit", 0, []),
+        ("print('ok')", 0, []),
+    ],
+)
+def test_exit_codes(code, rc, err, tmp_path):
+    res = run_program(code, tmp_path)
+    assert res.returncode == rc
+    assert res.texts("stderr") == err
+    assert res.end["exception"] is None
+
+
+def test_syntax_error_is_shown_like_python(tmp_path):
+    res = run_program("print('a'\nx = (\n", tmp_path)
+    assert res.returncode == 1
+    text = "\n".join(res.texts("stderr"))
+    assert "SyntaxError" in text and "lesson.py" in text
+    assert "tracer" not in text and "bootstrap" not in text
+
+
+def test_atexit_output_comes_before_end(tmp_path):
+    res = run_program(
+        """\
+        import atexit
+        atexit.register(lambda: print('bye from atexit'))
+        print('hi')
+        """,
+        tmp_path,
+    )
+    assert res.texts() == ["hi", "bye from atexit"]
+    assert res.events[-1]["type"] == "end"
+
+
+# --------------------------------------------------------------------------- output
+
+
+def test_stdout_stderr_interleaved_in_program_order(tmp_path):
+    res = run_program(
+        """\
+        import sys
+        for i in range(50):
+            print('out', i)
+            print('err', i, file=sys.stderr)
+            sys.stderr.write('e%d-' % i)
+            sys.stderr.write('tail\\n')
+        """,
+        tmp_path,
+    )
+    got = [(e["type"], e["text"]) for e in res.events if e["type"] in ("stdout", "stderr")]
+    want = []
+    for i in range(50):
+        want += [("stdout", f"out {i}"), ("stderr", f"err {i}"), ("stderr", f"e{i}-tail")]
+    assert got == want
+
+
+def test_partial_lines(tmp_path):
+    res = run_program(
+        """\
+        import sys
+        print('a', end='')
+        print('b', end='', flush=True)
+        sys.stdout.write('c\\nd\\n\\ne')
+        sys.stdout.write('x' * 5000)
+        print('', end='')
+        sys.stderr.write('no newline at exit')
+        """,
+        tmp_path,
+    )
+    out = res.texts("stdout")
+    assert out[:3] == ["abc", "d", ""]
+    assert "".join(out[3:]) == "e" + "x" * 5000  # flushed past 4 KiB, then at exit
+    assert len(out) >= 5 and all(len(t) <= 4096 for t in out)
+    assert res.texts("stderr") == ["no newline at exit"]
+
+
+def test_unicode_and_control_characters_round_trip(tmp_path):
+    weird = 'ü中文 😀 \x00\x01\x1f\x7f \t " \\ \u2028\u2029 \r end'
+    res = run_program(
+        f"print({weird!r})\nprint('lone \\ud800 surrogate')\n",
+        tmp_path,
+        dedent=False,
+    )
+    assert res.texts() == [weird, "lone \ufffd surrogate"]
+    raw = [json.dumps(e) for e in res.events]
+    for line in raw:  # the parent decodes with msgspec
+        msgspec.json.decode(line)
+
+
+def test_wire_lines_decode_with_msgspec(tmp_path):
+    r, w = os.pipe()
+    prog = tmp_path / "p.py"
+    prog.write_text("print('\\u00e9\\x00\\ud800')\nimport sys; print('x', file=sys.stderr)\n")
+    import subprocess
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CORO_TUTOR_")}
+    env["CORO_TUTOR_EVENT_FD"] = str(w)
+    p = subprocess.Popen(
+        [sys.executable, "-I", str(REPO / "tutor/runner/bootstrap.py"), str(prog)],
+        pass_fds=[w],
+        env=env,
+        cwd=tmp_path,
+    )
+    os.close(w)
+    with os.fdopen(r, "rb") as f:
+        data = f.read()
+    p.wait()
+    lines = data.splitlines()
+    assert len(lines) == 3
+    decoded = [msgspec.json.decode(line) for line in lines]
+    assert decoded[0]["text"] == "\u00e9\x00\ufffd"
+    assert decoded[2]["type"] == "end"
+
+
+def test_bypassing_output_goes_to_fd_1_and_2_only(tmp_path):
+    res = run_program(
+        """\
+        import os, sys, subprocess
+        print('via print')
+        os.write(1, b'raw fd1\\n')
+        os.write(2, b'raw fd2\\n')
+        sys.stdout.buffer.write(b'via buffer\\n')
+        sys.stdout.buffer.flush()
+        print(sys.stdout.fileno(), sys.stderr.fileno(), sys.stdout.isatty(),
+              sys.stdout.encoding, sys.stdout.writable())
+        """,
+        tmp_path,
+    )
+    assert res.texts() == ["via print", "1 2 False utf-8 True"]
+    assert res.fd1 == b"raw fd1\nvia buffer\n"
+    assert res.fd2 == b"raw fd2\n"
+
+
+def test_threads_get_attribution(tmp_path):
+    res = run_program(
+        """\
+        import threading
+        def worker():
+            print('in thread')
+        t = threading.Thread(target=worker)
+        t.start(); t.join()
+        named = threading.Thread(target=worker, name='downloader')
+        named.start(); named.join()
+        print('main again')
+        """,
+        tmp_path,
+    )
+    assert res.lines() == [
+        ("worker", "in thread"),
+        ("downloader", "in thread"),
+        ("main", "main again"),
+    ]
+    assert_consistent(res)
+
+
+def test_fork_child_events_carry_pid(tmp_path):
+    res = run_program(
+        """\
+        import os
+        print('before', end='')
+        pid = os.fork()
+        if pid == 0:
+            print('child')
+            os._exit(0)
+        os.waitpid(pid, 0)
+        print(' parent')
+        """,
+        tmp_path,
+    )
+    child = [e for e in res.events if "pid" in e]
+    assert [e["text"] for e in child] == ["child"]
+    assert child[0]["pid"] != 0
+    parent = [e["text"] for e in res.events if e["type"] == "stdout" and "pid" not in e]
+    assert parent == ["before parent"]
+    assert [e["type"] for e in res.events].count("end") == 1
+
+
+# --------------------------------------------------------------------------- counting
+
+
+def test_cap_then_count(tmp_path):
+    res = run_program(
+        """\
+        def g():
+            while True:
+                yield
+        it = g()
+        for _ in range(20):
+            next(it)
+        print('done')
+        """,
+        tmp_path,
+        cap=5,
+    )
+    types = [e["type"] for e in res.events]
+    assert types[:6] == ["switch"] * 5 + ["cap"]
+    assert res.events[5]["after"] == 5
+    assert res.end["switches"] == 40  # 20 x (in, out)
+    assert res.end["dropped"] == res.end["switches"] - 5
+    assert res.lines() == [("main", "done")]
+
+
+def test_unhook_at_ten_times_cap_counts_a_lower_bound(tmp_path):
+    res = run_program(
+        """\
+        def g():
+            while True:
+                yield
+        it = g()
+        for _ in range(10000):
+            next(it)
+        def h():
+            print('still attributed')
+            yield
+        next(h())
+        """,
+        tmp_path,
+        cap=10,
+    )
+    assert 100 <= res.end["switches"] < 20000
+    assert res.lines() == [("h", "still attributed")]
+
+
+def test_program_sees_a_normal_main(tmp_path):
+    (tmp_path / "helper.py").write_text("X = 42\n")
+    res = run_program(
+        """\
+        import sys, os
+        mods = 'threading as' + 'yncio json re runpy tutor ssl greenlet dis opcode'
+        heavy = sorted(m for m in mods.split() if m in sys.modules)
+        import helper
+        from lesson_server import serve
+        print(__name__, os.path.basename(__file__), helper.X)
+        print(sys.path[0] == os.path.dirname(__file__), sys.argv[1:])
+        print(heavy)
+        print(sys.getprofile() is None)
+        print([k for k in os.environ if k.startswith('CORO_TUTOR_')])
+        """,
+        tmp_path,
+        args=["a1", "a2"],
+    )
+    assert res.returncode == 0, res.texts("stderr")
+    lines = res.texts()
+    assert lines[0] == "__main__ lesson.py 42"
+    assert lines[1] == "True ['a1', 'a2']"
+    assert lines[2] == "[]"
+    assert lines[3] == "True"  # no coroutine keywords: nothing hooked on 3.10/3.11
+    assert lines[4] == "[]"
+
+
+@pytest.mark.skipif(sys.version_info >= (3, 12), reason="setprofile is the 3.10/3.11 hook")
+def test_setprofile_only_when_the_source_has_coroutines(tmp_path):
+    res = run_program("import sys\nprint(sys.getprofile() is None)\ndef g(): yield\n", tmp_path)
+    assert res.texts() == ["False"]
+
+
+def test_sigint_outside_generators_exits_130(tmp_path):
+    res = run_program(
+        """\
+        import os, signal
+        print('start')
+        os.kill(os.getpid(), signal.SIGINT)
+        print('never')
+        """,
+        tmp_path,
+    )
+    assert res.returncode == 130
+    assert res.texts("stdout") == ["start"]
+    assert res.texts("stderr")[-1] == "KeyboardInterrupt"
+    assert signal.SIGINT  # (imported for readability)

@@ -1,0 +1,99 @@
+# ruff: noqa: UP031
+"""First code in the child: limits, tracer, then the learner's program as __main__.
+
+Launched by the parent as
+
+    <sandbox prefix> python -I /abs/path/tutor/runner/bootstrap.py PROGRAM [ARGS...]
+
+with cwd = a scratch dir and CORO_TUTOR_EVENT_FD (wire events), CORO_TUTOR_CAP,
+CORO_TUTOR_RLIMITS and CORO_TUTOR_GUARD in the environment (see tracer.py for the wire
+format). Kept tiny: a script is compiled on every start, modules load from their .pyc,
+so the work lives in tracer.py, loaded by file path (tutor/runner is never put on
+sys.path, and the `tutor` package is never imported).
+
+Exit status: 0, 1 after an uncaught exception (traceback on the program's stderr),
+130 after KeyboardInterrupt (traceback shown), SystemExit codes as Python does.
+"""
+
+from time import perf_counter
+
+_T0 = perf_counter()
+
+import os  # noqa: E402
+import sys  # noqa: E402
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def _load(name, filename):
+    """Import a module of ours from its file (using its cached .pyc), under a private
+    name, without touching sys.path."""
+    from _frozen_importlib import module_from_spec
+    from _frozen_importlib_external import SourceFileLoader, spec_from_file_location
+
+    path = os.path.join(_HERE, filename)
+    if not os.path.exists(path):
+        return None
+    spec = spec_from_file_location(name, path, loader=SourceFileLoader(name, path))
+    mod = module_from_spec(spec)
+    sys.modules[name] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def main():
+    if len(sys.argv) < 2:
+        sys.__stderr__.write("usage: bootstrap.py PROGRAM [ARGS...]\n")
+        return 2
+    program = os.path.abspath(sys.argv[1])
+    env = os.environ
+    limits = env.pop("CORO_TUTOR_RLIMITS", None)
+    guard_on = env.pop("CORO_TUTOR_GUARD", None) == "1"
+    guard = None
+    if limits or guard_on:
+        guard = _load("_coro_tutor_guard", "guard.py")
+        if guard is not None and limits:
+            guard.apply_limits(limits)
+
+    tracer = _load("_coro_tutor_tracer", "tracer.py")
+    try:
+        with open(program, "rb") as f:
+            source = f.read()
+    except OSError as e:
+        sys.__stderr__.write("python: can't open file %r: %s\n" % (program, e))
+        return 2
+    tracer.setup(program, source, _T0)
+
+    # The program's own view of the world.
+    progdir = os.path.dirname(program)
+    sys.argv = [program] + sys.argv[2:]
+    sys.path.insert(0, progdir)
+    sys.path.append(os.path.join(_HERE, "fixtures"))
+    main_mod = type(sys)("__main__")
+    g = main_mod.__dict__
+    g["__file__"] = program
+    g["__builtins__"] = __builtins__
+    g["__cached__"] = None
+    g["__spec__"] = None
+    g["__package__"] = None
+    from _frozen_importlib_external import SourceFileLoader
+
+    g["__loader__"] = SourceFileLoader("__main__", program)
+    keep = sys.modules["__main__"]  # noqa: F841 - our globals stay alive
+    sys.modules["__main__"] = main_mod
+
+    try:
+        code = compile(source, program, "exec", dont_inherit=True)
+        if guard is not None and guard_on:
+            guard.install(scratch_dir=os.getcwd())
+        exec(code, g)
+    except SystemExit:
+        raise
+    except BaseException as e:
+        tracer.report_exception(e)
+        return 130 if isinstance(e, KeyboardInterrupt) else 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1140 @@
+# ruff: noqa: UP031  (%-formatting on purpose: cheap, no format-spec parsing)
+"""The child side of a run: wire events, output attribution and the switch trace.
+
+Loaded by bootstrap.py (by file path, never as part of the `tutor` package) before the
+learner's program runs. Stdlib only, and only modules that are cheap to import: no
+threading, asyncio, ssl, json, re, runpy, dis (see NOTES.md, "Start-up costs").
+
+Wire format (child -> parent): one JSON object per line on the inherited fd
+CORO_TUTOR_EVENT_FD, each line written with one os.write:
+
+    {"type":"stdout"|"stderr","runner":R,"text":T,"t":S}
+    {"type":"switch","from":R,"to":R,"via":V,"t":S}
+    {"type":"cap","after":N,"t":S}
+    {"type":"end","switches":N,"dropped":M,"exception":"Name"|null,"t":S}
+
+`t` is seconds since the bootstrap started; events from a forked child carry "pid".
+
+Who is running (output attribution) is decided at write time by walking the stack
+(`runner_here`): the innermost lesson generator or async generator frame, else the await
+chain's owner (the current asyncio Task when the chain's top is the task's coroutine,
+else the coroutine that was resumed by send/next/throw), else the current greenlet,
+else the thread, else "main".
+
+Switch events come from hooks: sys.monitoring on 3.12+, sys.setprofile on 3.10/3.11
+(only when the program's source mentions yield/await/async), and greenlet.settrace,
+installed right after the program imports greenlet. The hooks only say *when* the
+runner may have changed; a `switch` is emitted when the runner differs from the one
+last reported. Transitions into the asyncio event loop between task steps and into the
+gevent hub are not reported on their own: the next runner is (task A -> task B, greenlet
+f -> f#2). Any output whose runner differs from the last reported one is preceded by a
+switch event, so the stream is always self-consistent.
+
+Counting: the first CORO_TUTOR_CAP switch events are sent, then a `cap` event, then
+switches are only counted. At 10x the cap the switch hooks are removed to give the
+program its speed back; from then on `switches` (and `dropped`) in the `end` event are
+lower bounds. Output attribution keeps working after that (it never needs the hooks).
+"""
+
+import os
+import sys
+from _thread import RLock as _RLock
+from _thread import get_ident as _get_ident  # the real one, saved before gevent patches it
+from time import perf_counter as _clock
+
+try:  # the C string escaper of the json package, without importing json (and re)
+    from _json import encode_basestring as _jenc
+except ImportError:  # pragma: no cover - every CPython has _json
+    _ESC = {i: "\\u%04x" % i for i in range(32)}
+    _ESC.update({8: "\\b", 9: "\\t", 10: "\\n", 12: "\\f", 13: "\\r", 34: '\\"', 92: "\\\\"})
+
+    def _jenc(s):
+        return '"' + s.translate(_ESC) + '"'
+
+
+_T0 = _clock()
+_PY = sys.version_info[:2]
+_MAIN_IDENT = _get_ident()
+_HERE = os.path.dirname(os.path.abspath(__file__))
+_OWN_FILES = set()  # filled by setup(): our files, filtered out of tracebacks
+
+GENFLAGS = 0x20 | 0x80 | 0x100 | 0x200  # GENERATOR | COROUTINE | ITERABLE_COROUTINE | ASYNC_GEN
+K_PLAIN, K_GEN, K_CORO, K_AGEN = 0, 1, 2, 3
+
+# --------------------------------------------------------------------------- wire
+
+
+class _Wire:
+    fd = 2
+    ok = True
+    pid_tag = ""  # ',"pid":N' in a forked child
+    lock = _RLock()
+
+
+def _jstr(s):
+    """A JSON string literal for s that is always encodable as UTF-8."""
+    r = _jenc(s)
+    if not r.isascii():
+        try:
+            r.encode("utf-8")
+        except UnicodeEncodeError:
+            # Lone surrogates: not valid in UTF-8, and JSON decoders (msgspec) reject
+            # them even escaped. Show U+FFFD, as a UTF-8 terminal would.
+            r = _jenc(s.encode("utf-16", "surrogatepass").decode("utf-16", "replace"))
+    return r
+
+
+def _send(line):
+    """Write one event line (a str ending in newline) with one os.write (looping on a
+    short write). Events are never buffered, so there is nothing to flush at fork."""
+    if not _Wire.ok:
+        return
+    b = line.encode("utf-8")
+    with _Wire.lock:
+        try:
+            while b:
+                n = os.write(_Wire.fd, b)
+                b = b[n:]
+        except OSError:  # the parent went away: keep running, stop sending
+            _Wire.ok = False
+
+
+def _t():
+    return _clock() - _T0
+
+
+def send_output(kind, runner, text):
+    _send(
+        '{"type":"%s","runner":%s,"text":%s,"t":%.6f%s}\n'
+        % (kind, _jstr(runner), _jstr(text), _t(), _Wire.pid_tag)
+    )
+
+
+# --------------------------------------------------------------------------- naming
+
+
+def _is_lesson_file(fn):
+    return fn in _State.lesson_files or (
+        fn.rpartition("/")[0] == _State.lesson_dir and fn not in _OWN_FILES
+    )
+
+
+class _Info:
+    __slots__ = ("kind", "deleg", "yields")
+
+    def __init__(self, kind, deleg, yields):
+        self.kind = kind
+        self.deleg = deleg  # offsets at which a resume goes straight into yield from / await
+        self.yields = yields  # offsets at which a 'return' profile event is a yield (3.10/3.11)
+
+
+_NO = _Info(-1, frozenset(), frozenset())  # not lesson code
+_PLAIN = _Info(K_PLAIN, frozenset(), frozenset())
+_infos = {}  # code -> _Info
+_sendoffs = {}  # code -> frozenset of f_lasti values that mean "delegating (SEND/YIELD_FROM)"
+_OPS = None
+
+
+def _ops():
+    global _OPS
+    if _OPS is None:
+        import opcode
+
+        m = opcode.opmap
+        _OPS = (
+            m.get("SEND", m.get("YIELD_FROM")),
+            m["YIELD_VALUE"],
+            m.get("RESUME", -1),
+            m.get("JUMP_BACKWARD_NO_INTERRUPT", -1),
+        )
+    return _OPS
+
+
+def _send_offsets(code):
+    s = _sendoffs.get(code)
+    if s is None:
+        s = set()
+        if code.co_flags & GENFLAGS:
+            op_send = _ops()[0]
+            b = code.co_code
+            for i in range(0, len(b), 2):
+                if b[i] == op_send:
+                    s.add(i)
+                    s.add(i + 2)  # 3.12: f_lasti may sit on SEND's cache entry
+        s = _sendoffs[code] = frozenset(s)
+    return s
+
+
+def _info(code):
+    info = _infos.get(code)
+    if info is not None:
+        return info
+    if not _is_lesson_file(code.co_filename):
+        info = _NO
+    else:
+        fl = code.co_flags
+        if not fl & GENFLAGS or code.co_name == "<genexpr>":
+            # A generator expression is not a runner: sum(x for x in xs) would otherwise
+            # fill the timeline with switches nobody wrote.
+            info = _PLAIN
+        else:
+            kind = K_AGEN if fl & 0x200 else K_CORO if fl & 0x180 else K_GEN
+            op_send, op_yield, op_resume, op_jbni = _ops()
+            b = code.co_code
+            n = len(b)
+            deleg = set()
+            yields = set()
+            for i in range(0, n, 2):
+                op = b[i]
+                if op == op_yield:
+                    yields.add(i)
+                elif _PY < (3, 11):
+                    if op == op_send and i >= 2:  # YIELD_FROM: f_lasti sits one before it
+                        deleg.add(i - 2)
+                        yields.add(i - 2)
+                elif op == op_resume and i + 2 < n and b[i + 2] == op_jbni:
+                    deleg.add(i)
+            info = _Info(kind, frozenset(deleg), frozenset(yields))
+    _infos[code] = info
+    return info
+
+
+def _at_send(frame):
+    """Is this frame suspended in a yield from / await, i.e. delegating?"""
+    co = frame.f_code
+    if not co.co_flags & GENFLAGS:
+        return False
+    return frame.f_lasti in _send_offsets(co)
+
+
+class _Reg:
+    names = {}  # key (frame, greenlet, task, thread ident) -> (name, base, slot)
+    live = {}  # base -> {slot: key}
+    refbase = None
+
+
+def _fname(fn):
+    n = getattr(fn, "__name__", None)
+    if n is None:
+        f = getattr(fn, "func", None)  # functools.partial
+        n = getattr(f, "__name__", None) if f is not None else None
+    return n if isinstance(n, str) else type(fn).__name__
+
+
+def _alive(key):
+    t = type(key)
+    if t is str:  # the module-level runner, "main"
+        return True
+    if t is _FrameType:
+        # Nothing but our registry holds a frame whose generator is gone.
+        return sys.getrefcount(key) > _Reg.refbase
+    if t is int:  # thread ident
+        th = sys.modules.get("threading")
+        return th is None or key in getattr(th, "_active", (key,))
+    is_alive = getattr(key, "is_alive", None)  # threading.Thread
+    if is_alive is not None:
+        try:
+            return is_alive()
+        except Exception:
+            return False
+    done = getattr(key, "done", None)  # asyncio Task
+    if done is not None:
+        try:
+            return not done()
+        except Exception:
+            return False
+    dead = getattr(key, "dead", None)  # greenlet
+    return not dead
+
+
+def _register(key, base):
+    r = _Reg.names.get(key)
+    if r is not None:
+        return r[0]
+    slots = _Reg.live.get(base)
+    if slots is None:
+        slots = _Reg.live[base] = {}
+    i = 1
+    while True:
+        k = slots.get(i)
+        if k is None:
+            break
+        if not _alive(k):
+            _Reg.names.pop(k, None)
+            k = None
+            break
+        i += 1
+    slots[i] = key
+    name = base if i == 1 else "%s#%d" % (base, i)
+    _Reg.names[key] = (name, base, i)
+    return name
+
+
+def _forget(key):
+    r = _Reg.names.pop(key, None)
+    if r is not None:
+        slots = _Reg.live.get(r[1])
+        if slots is not None and slots.get(r[2]) is key:
+            del slots[r[2]]
+
+
+def _calibrate():
+    """How many references a frame has, seen from _alive() via _register(), when only
+    our registry holds it."""
+
+    def g():
+        yield sys._getframe()
+
+    it = g()
+    f = next(it)
+    it.close()
+    del it
+    _Reg.names[f] = ("?", "?", 0)
+    slots = {0: f}
+    del f
+    k = slots.get(0)
+    _Reg.refbase = _count(k)
+    del _Reg.names[k]
+
+
+def _count(key):
+    return sys.getrefcount(key)
+
+
+_FrameType = type(sys._getframe())
+
+
+def _thread_runner():
+    ident = _get_ident()
+    if ident == _MAIN_IDENT:
+        return "main"
+    th = sys.modules.get("threading")
+    t = getattr(th, "_active", {}).get(ident) if th is not None else None
+    key = t if t is not None else ident  # idents are reused: key by the Thread object
+    r = _Reg.names.get(key)
+    if r is not None:
+        return r[0]
+    base = "thread"
+    if t is not None:
+        name = getattr(t, "name", None)
+        if isinstance(name, str):
+            base = name
+            if name.startswith("Thread-") and name.endswith(")") and " (" in name:
+                base = name[name.index(" (") + 2 : -1]  # "Thread-3 (worker)" -> "worker"
+    return _register(key, base)
+
+
+def _hub_like(g):
+    t = type(g)
+    return t.__name__ == "Hub" and t.__module__.startswith("gevent")
+
+
+def _bottom_name(frame):
+    last = None
+    while frame is not None:
+        last = frame
+        frame = frame.f_back
+    return last.f_code.co_name if last is not None else None
+
+
+def _greenlet_name(g, frame=None):
+    """Runner name of greenlet g; None if it cannot be known yet (a plain greenlet that
+    has not started: its `run` is gone when the trace callback fires)."""
+    r = _Reg.names.get(g)
+    if r is not None:
+        return r[0]
+    if getattr(g, "parent", 0) is None:  # a thread's main greenlet
+        return _thread_runner()
+    if _hub_like(g):
+        return "hub"
+    run = getattr(g, "_run", None)  # gevent.Greenlet keeps the spawned function here
+    base = _fname(run) if run is not None else None
+    if base is None:
+        fr = frame if frame is not None else g.gr_frame
+        base = _bottom_name(fr) if fr is not None else None
+        if base is None:
+            run = getattr(g, "run", None)
+            if run is not None and g.gr_frame is None and not getattr(g, "dead", False):
+                base = _fname(run)
+    if base is None:
+        return None
+    return _register(g, base)
+
+
+def _current_task():
+    aio = sys.modules.get("asyncio")
+    if aio is None:
+        return None
+    try:
+        return aio.current_task()
+    except Exception:  # no running loop in this thread
+        return None
+
+
+def _task_name(task):
+    r = _Reg.names.get(task)
+    if r is not None:
+        return r[0]
+    try:
+        base = task.get_name()
+    except Exception:
+        base = None
+    if not isinstance(base, str) or (base.startswith("Task-") and base[5:].isdigit()):
+        coro = task.get_coro()
+        base = getattr(coro, "__name__", None) or "task"
+    return _register(task, base)
+
+
+def name_for(f, info):
+    """(runner name, is a task step) for lesson generator/coroutine frame f."""
+    if info.kind != K_CORO:
+        return _register(f, f.f_code.co_name), False
+    top = f
+    b = f.f_back
+    while b is not None and _at_send(b):
+        bi = _info(b.f_code)
+        if bi.kind == K_GEN or bi.kind == K_AGEN:
+            return _register(b, b.f_code.co_name), False
+        top = b
+        b = b.f_back
+    task = _current_task()
+    if task is not None:
+        coro = task.get_coro()
+        if getattr(coro, "cr_frame", None) is top or getattr(coro, "gi_frame", 1) is top:
+            return _task_name(task), True
+    return _register(top, top.f_code.co_name), False
+
+
+def ambient_runner():
+    gm = _State.greenlet
+    if gm is not None:
+        try:
+            g = gm.getcurrent()
+        except Exception:
+            g = None
+        if g is not None and g.parent is not None:
+            n = _greenlet_name(g, sys._getframe())
+            if n is not None:
+                return n
+    return _thread_runner()
+
+
+def runner_here(f):
+    """Who is running at frame f (attribution at write time)."""
+    while f is not None:
+        co = f.f_code
+        if co.co_flags & GENFLAGS:
+            info = _info(co)
+            if info.kind > 0:
+                return name_for(f, info)[0]
+        f = f.f_back
+    return ambient_runner()
+
+
+# --------------------------------------------------------------------------- state
+
+
+class _State:
+    lesson_dir = None
+    lesson_files = set()
+    greenlet = None  # the greenlet module once the program imported it
+    cur = "main"  # the runner running now (main thread)
+    cur_via = "next"
+    reported = "main"  # the runner the stream last named
+    tent = None  # [frame, name, resumed_from, via, visible]: resumed into a delegation
+    pend_g = None  # (greenlet, via): switched to, name not known yet
+    resumed_from = {}  # frame -> (runner name, was a task step)
+    saved = {}  # greenlet -> runner that was running in it when it was switched out
+    pending = None  # (via, target object) from a send/next/throw/close call just made
+    cap = 10000
+    unhook_at = 100000
+    switches = 0
+    sent = 0
+    hooked = False
+    unhook = None  # function removing the switch hooks
+    exception = None
+    pid = os.getpid()
+
+
+def _report(name, via):
+    S = _State
+    S.switches += 1
+    if S.switches <= S.cap:
+        S.sent += 1
+        _send(
+            '{"type":"switch","from":%s,"to":%s,"via":"%s","t":%.6f%s}\n'
+            % (_jstr(S.reported), _jstr(name), via, _t(), _Wire.pid_tag)
+        )
+        if S.switches == S.cap:
+            _send('{"type":"cap","after":%d,"t":%.6f%s}\n' % (S.sent, _t(), _Wire.pid_tag))
+            _counting_only()
+    elif S.switches >= S.unhook_at and S.unhook is not None:
+        u, S.unhook = S.unhook, None
+        u()
+    S.reported = name
+
+
+def _counting_only():
+    f = getattr(_State, "on_cap", None)
+    if f is not None:
+        f()
+
+
+def _switch(name, via, visible=True):
+    S = _State
+    S.cur = name
+    S.cur_via = via
+    if visible and name != S.reported:
+        _report(name, via)
+
+
+def settle():
+    """Commit what was left pending: a greenlet whose name was not known yet, a
+    resume into a delegation that turned out to run its own code."""
+    S = _State
+    p = S.pend_g
+    if p is not None:
+        S.pend_g = None
+        g, via = p
+        name = None
+        gm = S.greenlet
+        if gm is not None and gm.getcurrent() is g:
+            name = _greenlet_name(g, sys._getframe())
+        else:
+            name = _greenlet_name(g)
+        _switch(name or "greenlet", via, True)
+    t = S.tent
+    if t is not None:
+        S.tent = None
+        _switch(t[1], t[3], t[4])
+
+
+def output_runner(runner):
+    """Before an output event: make the switch stream agree with its runner."""
+    S = _State
+    if S.pend_g is not None or S.tent is not None:
+        settle()
+    if runner != S.reported:
+        if _get_ident() == _MAIN_IDENT:
+            via = S.cur_via if runner == S.cur else "next"
+            S.cur = runner
+            S.cur_via = via
+        else:
+            via = "thread"
+        _report(runner, via)
+
+
+def _take_via(f, default):
+    p = _State.pending
+    if p is not None:
+        _State.pending = None
+        via, obj = p
+        if obj is None or _frame_of(obj) is f:
+            return via
+    if default is not None:
+        return default
+    b = f.f_back
+    if b is not None and _at_send(b):
+        return "await" if b.f_code.co_flags & 0x180 else "yield from"
+    return "next"
+
+
+def _frame_of(obj):
+    for a in ("gi_frame", "cr_frame", "ag_frame"):
+        fr = getattr(obj, a, None)
+        if fr is not None:
+            return fr
+    return None
+
+
+def on_resume(f, info, deleg, via_default=None):
+    S = _State
+    if S.pend_g is not None:
+        settle()
+    t = S.tent
+    if t is not None and f.f_back is t[0]:
+        S.tent = None
+        rf, via, visible = t[2], t[3], t[4]
+    else:
+        if t is not None:
+            S.tent = None
+            _switch(t[1], t[3], t[4])
+        rf = S.cur
+        via = _take_via(f, via_default)
+        visible = via != "close"
+    name, is_task = name_for(f, info)
+    if is_task and via == "next":
+        via = "task"
+    S.resumed_from[f] = (rf, is_task)
+    if deleg:
+        S.tent = [f, name, rf, via, visible]
+    else:
+        _switch(name, via, visible)
+
+
+def on_suspend(f, kind):
+    """kind: 'yield', 'return' or 'raise'."""
+    S = _State
+    if S.pend_g is not None or S.tent is not None:
+        settle()
+    rec = S.resumed_from.pop(f, None)
+    b = f.f_back
+    if kind == "yield":
+        top = None
+        while b is not None and _at_send(b):
+            top = b
+            b = b.f_back
+        if top is not None:
+            rec = S.resumed_from.get(top, rec)
+        if rec is None:
+            target, visible = runner_here(b), True
+        else:
+            target, visible = rec[0], not rec[1]
+    else:
+        _forget(f)
+        if b is not None and _at_send(b) and _info(b.f_code).kind > 0:
+            target, visible = name_for(b, _info(b.f_code))[0], True
+        elif rec is None:
+            target, visible = runner_here(b), True
+        else:
+            target, visible = rec[0], not rec[1]
+    _switch(target, kind, visible)
+
+
+def on_call(callable_, arg0):
+    """A call that may resume a generator: remember how (send/next/throw/close).
+    Returns False when the call site cannot be one."""
+    if callable_ is next:
+        _State.pending = ("next", arg0 if type(arg0) in _GEN_TYPES else None)
+        return True
+    v = _METHODS.get(callable_)
+    if v is not None:
+        _State.pending = (v, arg0)
+        return True
+    s = getattr(callable_, "__self__", None)
+    if s is not None and type(s) in _GEN_TYPES and type(callable_) is _BuiltinMethod:
+        v = _VIA_OF.get(callable_.__name__)
+        if v is not None:
+            _State.pending = (v, s)
+            return True
+    return False
+
+
+def _g():
+    yield
+
+
+async def _c():
+    pass
+
+
+async def _ag():
+    yield
+
+
+_co = _c()
+_ago = _ag()
+_GEN_TYPES = (type(_g()), type(_co), type(_ago))
+_co.close()
+_BuiltinMethod = type([].append)
+_VIA_OF = {
+    "send": "send",
+    "throw": "throw",
+    "close": "close",
+    "__next__": "next",
+    "asend": "send",
+    "athrow": "throw",
+    "aclose": "close",
+    "__anext__": "next",
+}
+_METHODS = {}
+for _t_ in _GEN_TYPES:
+    for _n, _v in _VIA_OF.items():
+        if hasattr(_t_, _n):
+            _METHODS[getattr(_t_, _n)] = _v
+del _co, _ago, _t_, _n, _v
+
+
+# --------------------------------------------------------------------------- greenlet
+
+
+def on_greenlet(event, origin, target):
+    S = _State
+    if S.pend_g is not None or S.tent is not None:
+        settle()
+    if getattr(origin, "dead", False):
+        S.saved.pop(origin, None)
+    else:
+        S.saved[origin] = S.cur
+    via = "throw" if event == "throw" else "greenlet"
+    r = S.saved.pop(target, None)
+    if r is None:
+        r = _greenlet_name(target)
+        if r is None:
+            S.pend_g = (target, via)
+            return
+    _switch(r, via, r != "hub")
+
+
+def _install_greenlet(gm):
+    _State.greenlet = gm
+    if _State.unhook is None and _State.hooked:  # already past the unhook point
+        return
+    prev = gm.gettrace()
+
+    def trace(event, args, _on=on_greenlet, _prev=prev):
+        if event == "switch" or event == "throw":
+            if _get_ident() == _MAIN_IDENT:
+                try:
+                    _on(event, args[0], args[1])
+                except Exception:
+                    pass
+        if _prev is not None:
+            _prev(event, args)
+
+    gm.settrace(trace)
+    _State.g_unhooks.append(lambda: gm.gettrace() is trace and gm.settrace(prev))
+
+
+class _GreenletHook:
+    """A meta-path finder that lets the import of greenlet happen, then installs
+    greenlet.settrace. The tracer itself never imports greenlet."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name != "greenlet":
+            return None
+        try:
+            sys.meta_path.remove(self)
+        except ValueError:
+            pass
+        import importlib.machinery as im
+
+        spec = im.PathFinder.find_spec(name, path)
+        if spec is None or spec.loader is None:
+            return spec
+        loader = spec.loader
+        orig_exec = loader.exec_module
+
+        def exec_module(module):
+            orig_exec(module)
+            try:
+                _install_greenlet(module)
+            except Exception:
+                pass
+
+        loader.exec_module = exec_module
+        return spec
+
+
+# --------------------------------------------------------------------------- hooks
+
+
+def _install_monitoring():
+    M = sys.monitoring
+    E = M.events
+    DISABLE = M.DISABLE
+    tool = None
+    for i in (4, 3, 2, 1, 0, 5):
+        if M.get_tool(i) is None:
+            tool = i
+            break
+    if tool is None:
+        return False
+    M.use_tool_id(tool, "coro-tutor")
+    infos = _infos
+    info_of = _info
+    getframe = sys._getframe
+    ident = _get_ident
+    MAIN = _MAIN_IDENT
+
+    def start(code, off):
+        info = infos.get(code) or info_of(code)
+        if info.kind <= 0:
+            return DISABLE
+        if ident() != MAIN:
+            return
+        on_resume(getframe(1), info, off in info.deleg)
+
+    def throw(code, off, exc):
+        info = infos.get(code) or info_of(code)
+        if info.kind <= 0 or ident() != MAIN:
+            return
+        on_resume(getframe(1), info, False, "throw")
+
+    def yield_(code, off, val):
+        info = infos.get(code) or info_of(code)
+        if info.kind <= 0:
+            return DISABLE
+        if ident() != MAIN:
+            return
+        on_suspend(getframe(1), "yield")
+
+    def return_(code, off, val):
+        info = infos.get(code) or info_of(code)
+        if info.kind <= 0:
+            return DISABLE
+        if ident() != MAIN:
+            return
+        on_suspend(getframe(1), "return")
+
+    def unwind(code, off, exc):
+        info = infos.get(code) or info_of(code)
+        if info.kind <= 0 or ident() != MAIN:
+            return
+        on_suspend(getframe(1), "raise")
+
+    def call(code, off, callable_, arg0):
+        info = infos.get(code) or info_of(code)
+        if info.kind < 0:
+            return DISABLE
+        if not on_call(callable_, arg0):
+            return DISABLE
+
+    M.register_callback(tool, E.PY_START, start)
+    M.register_callback(tool, E.PY_RESUME, start)
+    M.register_callback(tool, E.PY_THROW, throw)
+    M.register_callback(tool, E.PY_YIELD, yield_)
+    M.register_callback(tool, E.PY_RETURN, return_)
+    M.register_callback(tool, E.PY_UNWIND, unwind)
+    M.register_callback(tool, E.CALL, call)
+    base = E.PY_START | E.PY_RESUME | E.PY_THROW | E.PY_YIELD | E.PY_RETURN | E.PY_UNWIND
+    M.set_events(tool, base | E.CALL)
+
+    def on_cap():  # counting only: the send/next/throw detail is no longer needed
+        try:
+            M.set_events(tool, base)
+        except Exception:
+            pass
+
+    def unhook():
+        try:
+            M.set_events(tool, 0)
+            for ev in (
+                E.PY_START,
+                E.PY_RESUME,
+                E.PY_THROW,
+                E.PY_YIELD,
+                E.PY_RETURN,
+                E.PY_UNWIND,
+                E.CALL,
+            ):
+                M.register_callback(tool, ev, None)
+            M.free_tool_id(tool)
+        except Exception:
+            pass
+
+    _State.on_cap = on_cap
+    _State.hook_unhooks.append(unhook)
+    return True
+
+
+def _install_profile():
+    infos = _infos
+    info_of = _info
+    BM = _BuiltinMethod
+
+    def prof(frame, event, arg):
+        if event == "call":
+            co = frame.f_code
+            info = infos.get(co) or info_of(co)
+            if info.kind > 0:
+                on_resume(frame, info, frame.f_lasti in info.deleg)
+        elif event == "return":
+            co = frame.f_code
+            info = infos.get(co) or info_of(co)
+            if info.kind > 0:
+                on_suspend(frame, "yield" if frame.f_lasti in info.yields else "return")
+        elif event == "c_call":
+            if arg is next or type(arg) is BM:
+                on_call(arg, None)
+
+    sys.setprofile(prof)
+
+    def unhook():
+        if sys.getprofile() is prof:
+            sys.setprofile(None)
+
+    _State.hook_unhooks.append(unhook)
+
+
+_State.hook_unhooks = []
+_State.g_unhooks = []
+
+
+def _unhook_all():
+    for u in _State.hook_unhooks + _State.g_unhooks:
+        try:
+            u()
+        except Exception:
+            pass
+    _State.hook_unhooks = []
+    _State.g_unhooks = []
+
+
+# --------------------------------------------------------------------------- output
+
+
+class EventStream:
+    """sys.stdout / sys.stderr: each line written becomes one stdout/stderr event,
+    attributed to the runner that started the line. Nothing goes to fd 1/2."""
+
+    encoding = "utf-8"
+    errors = "strict"
+    newlines = None
+    line_buffering = True
+    write_through = False
+    mode = "w"
+
+    def __init__(self, kind, fd, raw):
+        self._kind = kind
+        self._fd = fd
+        self._raw = raw  # the original text stream on fd 1/2 (for .buffer)
+        self.name = "<%s>" % kind
+        self._parts = []
+        self._size = 0
+        self._runner = None
+        self.closed = False
+
+    # the I/O protocol
+    def write(self, s):
+        if type(s) is not str:
+            if not isinstance(s, str):
+                raise TypeError("write() argument must be str, not %s" % type(s).__name__)
+            s = str(s)
+        if self.closed:
+            raise ValueError("I/O operation on closed file.")
+        if not s:
+            return 0
+        runner = self._runner
+        if runner is None:
+            runner = self._runner = runner_here(sys._getframe().f_back)
+        if "\n" not in s:
+            self._parts.append(s)
+            self._size += len(s)
+            if self._size > 4096:
+                self._emit("".join(self._parts), runner)
+                self._parts = []
+                self._size = 0
+                self._runner = None
+            return len(s)
+        lines = s.split("\n")
+        tail = lines.pop()
+        if self._parts:
+            self._parts.append(lines[0])
+            lines[0] = "".join(self._parts)
+            self._parts = []
+        for line in lines:
+            self._emit(line, runner)
+        if tail:
+            self._parts = [tail]
+            self._size = len(tail)
+            self._runner = runner_here(sys._getframe().f_back)
+        else:
+            self._size = 0
+            self._runner = None
+        return len(s)
+
+    def _emit(self, text, runner):
+        output_runner(runner)
+        while len(text) > 4096:
+            send_output(self._kind, runner, text[:4096])
+            text = text[4096:]
+        send_output(self._kind, runner, text)
+
+    def flush_partial(self):
+        if self._parts:
+            text = "".join(self._parts)
+            runner = self._runner or "main"
+            self._parts = []
+            self._size = 0
+            self._runner = None
+            self._emit(text, runner)
+
+    def drop_partial(self):
+        self._parts = []
+        self._size = 0
+        self._runner = None
+
+    def writelines(self, lines):
+        for s in lines:
+            self.write(s)
+
+    def flush(self):
+        if self.closed:
+            raise ValueError("I/O operation on closed file.")
+
+    def close(self):
+        self.flush_partial()
+        self.closed = True
+
+    def fileno(self):
+        return self._fd
+
+    def isatty(self):
+        return False
+
+    def readable(self):
+        return False
+
+    def writable(self):
+        return True
+
+    def seekable(self):
+        return False
+
+    def reconfigure(self, **kwargs):
+        pass
+
+    def read(self, *a):
+        raise OSError("not readable")
+
+    readline = read
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *a):
+        pass
+
+    def __iter__(self):
+        return iter(())
+
+    @property
+    def buffer(self):
+        # Bytes written here bypass sys.stdout: they reach fd 1/2 and show as runner "?".
+        return self._raw.buffer
+
+    def __repr__(self):
+        return "<_io.TextIOWrapper name='%s' mode='w' encoding='utf-8'>" % self.name
+
+
+# --------------------------------------------------------------------------- setup / exit
+
+
+def _after_fork_child():
+    _Wire.lock = _RLock()
+    _Wire.pid_tag = ',"pid":%d' % os.getpid()
+    for s in (sys.stdout, sys.stderr):
+        if isinstance(s, EventStream):
+            s.drop_partial()  # the partial line belongs to (and is flushed by) the parent
+
+
+def finish():
+    """At exit: flush partial lines, settle the switch state, send `end` (only from
+    the original process)."""
+    for s in (_State.out, _State.err):
+        try:
+            s.flush_partial()
+        except Exception:
+            pass
+    if os.getpid() != _State.pid:
+        return
+    try:
+        settle()
+    except Exception:
+        pass
+    S = _State
+    exc = _jstr(S.exception) if S.exception else "null"
+    _send(
+        '{"type":"end","switches":%d,"dropped":%d,"exception":%s,"t":%.6f}\n'
+        % (S.switches, S.switches - S.sent, exc, _t())
+    )
+    _Wire.ok = False  # nothing after `end`
+
+
+_real_exit = os._exit
+
+
+def _os_exit(code):
+    try:
+        finish()
+    finally:
+        _real_exit(code)
+
+
+def setup(program, source, t0=None):
+    """Everything before the program runs. `program` is its absolute path."""
+    global _T0
+    if t0 is not None:
+        _T0 = t0
+    env = os.environ
+    fd = env.pop("CORO_TUTOR_EVENT_FD", None)
+    if fd is not None:
+        _Wire.fd = int(fd)
+        try:
+            os.set_inheritable(_Wire.fd, False)  # exec'd children must not hold the pipe
+        except OSError:
+            pass
+    else:
+        _Wire.fd = os.dup(2)
+    cap = env.pop("CORO_TUTOR_CAP", None)
+    if cap:
+        _State.cap = max(0, int(cap))
+    _State.unhook_at = max(10 * _State.cap, 1)
+    _OWN_FILES.update(
+        {os.path.join(_HERE, "tracer.py"), os.path.join(_HERE, "bootstrap.py"), __file__}
+    )
+    _State.lesson_dir = os.path.dirname(program)
+    _State.lesson_files = {program}
+    _calibrate()
+    _register("main", "main")  # so that a task or generator called main becomes main#2
+
+    out = EventStream("stdout", 1, sys.__stdout__ or sys.stdout)
+    err = EventStream("stderr", 2, sys.__stderr__ or sys.stderr)
+    _State.out, _State.err = out, err
+    sys.stdout = out
+    sys.stderr = err
+    os.register_at_fork(after_in_child=_after_fork_child)
+    os._exit = _os_exit
+    import atexit
+
+    atexit.register(finish)
+
+    # switch hooks
+    if _PY >= (3, 12):
+        _State.hooked = _install_monitoring()
+    elif b"yield" in source or b"await" in source or b"async" in source:
+        _install_profile()
+        _State.hooked = True
+    _State.unhook = _unhook_all
+    if "greenlet" in sys.modules:
+        _install_greenlet(sys.modules["greenlet"])
+    else:
+        sys.meta_path.insert(0, _GreenletHook())
+
+
+def _clean_tb(tb):
+    keep = []
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename not in _OWN_FILES:
+            keep.append(tb)
+        tb = tb.tb_next
+    for a, b in zip(keep, keep[1:], strict=False):
+        a.tb_next = b
+    if keep:
+        keep[-1].tb_next = None
+        return keep[0]
+    return None
+
+
+def report_exception(e):
+    """Print an uncaught exception like Python does, without our frames."""
+    _State.exception = type(e).__name__
+    seen = set()
+    x = e
+    stack = [e]
+    while stack:
+        x = stack.pop()
+        if x is None or id(x) in seen:
+            continue
+        seen.add(id(x))
+        try:
+            x.__traceback__ = _clean_tb(x.__traceback__)
+        except Exception:
+            pass
+        stack.append(x.__cause__)
+        stack.append(x.__context__)
+    try:
+        sys.excepthook(type(e), e, e.__traceback__)
+    except Exception:
+        sys.__excepthook__(type(e), e, e.__traceback__)
