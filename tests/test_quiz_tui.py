@@ -127,7 +127,7 @@ async def test_next_switch_step_predict_with_number_keys(tmp_path):
         await pilot.pause()
         assert panel.grade is not None and panel.grade.right == [True, False]
         result = text_of(app, "#quiz-result")
-        assert "it was main" in result and "checkpoint 2" in result
+        assert "it was main" in result and "pause 2" in result
         assert app.answers == [("sample", 0, False, False)]
 
 

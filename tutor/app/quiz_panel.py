@@ -54,6 +54,11 @@ STRINGS = {
         "after": "t try again · r reveal",
         "after_right": "t try again",
         "score": "Lesson score: {right} of {total} right at the first try.",
+        "mark": "pause {n}",
+        "key.submit": "Check",
+        "key.hint": "Hint",
+        "key.reveal": "Reveal",
+        "key.retry": "Try again",
     },
     "zh": {
         "predict_order": "按程序打印的顺序排列这些行",
@@ -80,6 +85,11 @@ STRINGS = {
         "after": "t 再试一次 · r 揭晓答案",
         "after_right": "t 再试一次",
         "score": "本课得分：{total} 题中首次答对 {right} 题。",
+        "mark": "第 {n} 处暂停",
+        "key.submit": "提交",
+        "key.hint": "提示",
+        "key.reveal": "揭晓",
+        "key.retry": "再试一次",
     },
 }
 
@@ -155,6 +165,7 @@ class QuizPanel(Widget, can_focus=True):
         yield Static(classes="quiz-result", id="quiz-result")
 
     def on_mount(self) -> None:
+        self._translate_bindings()
         self.render_all()
         self.load_key()
         self.focus()
@@ -167,7 +178,20 @@ class QuizPanel(Widget, can_focus=True):
             self.lang = lang
 
     def watch_lang(self, lang: str) -> None:
+        self._translate_bindings()
         self.render_all()
+
+    def _translate_bindings(self) -> None:
+        from dataclasses import replace
+
+        table = self._bindings.key_to_bindings
+        for key, items in table.items():
+            table[key] = [
+                replace(b, description=s(self.lang, f"key.{b.action}"))
+                if f"key.{b.action}" in STRINGS["en"]
+                else b
+                for b in items
+            ]
 
     @work(exclusive=True, group="quiz-key")
     async def load_key(self) -> None:
@@ -199,7 +223,7 @@ class QuizPanel(Widget, can_focus=True):
 
     # --- rendering -------------------------------------------------------------------
 
-    def render_all(self) -> None:
+    def _render_all(self) -> None:
         if not self.is_mounted:
             return
         lang = self.lang
@@ -358,11 +382,27 @@ class QuizPanel(Widget, can_focus=True):
                 body.append("│ ", style="red" if row.kind == "stderr" else "dim")
                 body.append(row.text, style="bold" if row.mark else "")
                 if row.mark:
-                    body.append(f"   ◀ {row.mark}", style="yellow")
+                    label = s(self.lang, "mark", n=row.mark.rsplit(" ", 1)[-1])
+                    body.append(f"   ◀ {label}", style="yellow")
                 body.append("\n")
         return body
 
     # --- keys ------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The footer shows only the keys that do something now."""
+        if action in ("submit", "cursor", "move", "hint"):
+            return self._answering()
+        if action == "retry":
+            return self.grade is not None
+        if action == "reveal":
+            return self.quiz is not None and not (self.grade and self.grade.revealed)
+        return True
+
+    def render_all(self) -> None:
+        self._render_all()
+        if self.is_mounted:
+            self.refresh_bindings()
 
     def _answering(self) -> bool:
         return self.quiz is not None and self.grade is None

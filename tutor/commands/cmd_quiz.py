@@ -51,6 +51,7 @@ UI = {
         "score": "Score: {right} of {total} right.",
         "none": "This lesson has no quizzes.",
         "bad": "{error}; try again.",
+        "mark": "pause {n}",
     },
     "zh": {
         "quiz": "测验 {n}/{total}（第 {step} 步）：{kind}",
@@ -80,6 +81,7 @@ UI = {
         "score": "得分：{total} 题答对 {right} 题。",
         "none": "这一课没有测验。",
         "bad": "{error}；请再试一次。",
+        "mark": "第 {n} 处暂停",
     },
 }
 
@@ -239,7 +241,7 @@ def _side_by_side(left: list[str], right: list[str], ok: list[bool], t: dict) ->
 def _print_trace(quiz, t: dict) -> None:
     print(t["trace"])
     for row in quiz.trace():
-        mark = f"   <- {row.mark}" if row.mark else ""
+        mark = f"   <- {t['mark'].format(n=row.mark.rsplit(' ', 1)[-1])}" if row.mark else ""
         if row.kind == "switch":
             print(f"      ~ switch {row.runner} ({row.text})")
         elif row.kind == "exit":
