@@ -151,3 +151,75 @@ def test_runs_forever_must_be_stopped_by_the_wall_limit(tmp_path):
         f"{path}:{step_line(text, 5)}: a `runs_forever` program must run until stopped, "
         "but it ended (ok)"
     ]
+
+
+ASYNC_QUIZ = """\
+id: real-switches
+title: {en: T, zh: T}
+summary: {en: S, zh: S}
+topic: {en: X, zh: X}
+steps:
+  - kind: quiz
+    quiz: next_switch
+    code: |
+      import asyncio
+
+      async def worker(name, delay):
+          print(name, 'starts')
+          await asyncio.sleep(delay)
+          print(name, 'ends')
+
+      async def demo():
+          a = asyncio.create_task(worker('slow', 0.2), name='slow')
+          b = asyncio.create_task(worker('fast', 0.1), name='fast')
+          print('tasks created')
+          await asyncio.gather(a, b)
+          print('all done')
+
+      asyncio.run(demo())
+    checkpoints:
+      - {after: tasks created, answer: slow}
+      - {after: slow starts, answer: fast}
+      - {after: fast starts, answer: fast}
+      - {after: fast ends, answer: slow}
+      - {after: slow ends, answer: demo}
+    question: {en: Who runs next?, zh: 接下来谁运行？}
+    hint: {en: the hint, zh: 提示}
+    explanation: {en: the rule, zh: 规则}
+  - kind: quiz
+    quiz: multiple_choice
+    code: |
+      def gen():
+          print('inside')
+          yield
+      g = gen()
+      print('outside')
+      next(g)
+    options: [main, gen]
+    key_line: 2
+    key_of: runner
+    answer: gen
+    question: {en: Who printed line 2?, zh: 第 2 行是谁打印的？}
+    hint: {en: the hint, zh: 提示}
+    explanation: {en: the rule, zh: 规则}
+"""
+
+
+@pytest.mark.slow
+def test_next_switch_and_runner_keys_from_the_real_trace(tmp_path):
+    path = write(tmp_path, ASYNC_QUIZ)
+    result = run_cli("check", str(path))
+    assert result.returncode == 0, result.stderr
+    wrong = write(tmp_path, ASYNC_QUIZ.replace("answer: fast}", "answer: slow}", 1), "wrong.yaml")
+    result = run_cli("check", "--runs", "1", str(wrong))
+    assert result.returncode == 1
+    assert (
+        "checkpoint 2 ('slow starts'): the author's answer is 'slow' but the real run "
+        "switches to 'fast'" in result.stderr
+    )
+    answers = write(tmp_path, "1: [slow, fast, slow, slow, demo]\n2: gen\n", "a.yaml")
+    out = json.loads(run_cli("quiz", str(path), "--answers", str(answers)).stdout)
+    switch, choice = out["results"]
+    assert switch["right"] == [True, True, False, True, True] and switch["first_difference"] == 2
+    assert {"slow", "fast", "demo"} <= set(switch["items"])
+    assert choice["correct"] is True

@@ -10,6 +10,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import REPO, run_cli
 from tests.test_quiz import CHOICE, NEXT, ORDER, Events, make_lesson, order_events, producer_events
 from tutor.quiz import remember_trace
@@ -112,6 +114,7 @@ def test_interactive_quiz_from_stdin(tmp_path, tutor_home):
     assert {m["step"] for m in progress["mistakes"]} == {2}
 
 
+@pytest.mark.slow
 def test_eof_stops_quietly_and_progress_reset(tmp_path, tutor_home):
     _, path = course(tmp_path)
     result = subprocess.run(
