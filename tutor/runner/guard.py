@@ -5,6 +5,9 @@ Loaded by file path by the bootstrap (stdlib only, cheap to import):
     guard.apply_limits(os.environ["CORO_TUTOR_RLIMITS"])   # rlimits, set inside the namespace
     guard.install(scratch_dir=os.getcwd())                 # audit hook (basic/partial tiers)
 
+CORO_TUTOR_GUARD_ALLOW (colon-separated) names more writable folders: the partial tier's
+private tmpfs mounts.
+
 The audit hook refuses, with a PermissionError whose message the parent recognises:
 signalling processes outside the program's own session (``os.kill(-1, ...)``, pid <= 0,
 another session's pid), writes/deletes/renames outside the scratch folder, and network
@@ -67,17 +70,35 @@ def apply_limits(spec):
 
 
 def _pdeathsig_on_fork(sig):
-    """Basic tier: a forked child dies with its parent, so killing the tutor ends the tree."""
+    """Basic tier: a forked child dies with its parent, so killing the tutor ends the tree.
+
+    ctypes is loaded in the parent before the first fork (not at start-up: most programs
+    never fork); the child checks that its parent did not die before prctl took effect.
+    """
+    state = {}
+
+    def before():
+        if "prctl" not in state:
+            try:
+                import ctypes
+
+                state["prctl"] = ctypes.CDLL(None).prctl
+            except Exception:
+                state["prctl"] = None
+        state["parent"] = os.getpid()
 
     def after_in_child():
+        prctl = state.get("prctl")
+        if prctl is None:
+            return
         try:
-            import ctypes
-
-            ctypes.CDLL(None).prctl(1, sig, 0, 0, 0)  # PR_SET_PDEATHSIG
+            prctl(1, sig, 0, 0, 0)  # PR_SET_PDEATHSIG
         except Exception:
-            pass
+            return
+        if os.getppid() != state.get("parent"):
+            os.kill(os.getpid(), sig)
 
-    os.register_at_fork(after_in_child=after_in_child)
+    os.register_at_fork(before=before, after_in_child=after_in_child)
 
 
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
@@ -88,6 +109,12 @@ def install(scratch_dir):
     """Install the audit hook. Writes are allowed under `scratch_dir` only."""
     scratch = os.path.realpath(scratch_dir)
     prefix = scratch.rstrip("/") + "/"
+    # Folders that are private to the sandbox (tmpfs in the partial tier) are writable too.
+    private = tuple(
+        os.path.realpath(p).rstrip("/") + "/"
+        for p in os.environ.get("CORO_TUTOR_GUARD_ALLOW", "").split(":")
+        if p
+    )
     realpath = os.path.realpath
     fspath = os.fsdecode
     own_sid = os.getsid(0)
@@ -108,7 +135,9 @@ def install(scratch_dir):
         if p in _ALLOWED_WRITES or p.startswith("/proc/self/") or p.startswith("/dev/fd/"):
             return True
         full = realpath(p)
-        return full == scratch or full.startswith(prefix) or full in _ALLOWED_WRITES
+        if full == scratch or full.startswith(prefix) or full in _ALLOWED_WRITES:
+            return True
+        return bool(private) and (full + "/").startswith(private)
 
     def deny_write(path):
         raise PermissionError(f"{WRITE_DENIED}: {fspath(path)!r}")

@@ -332,6 +332,8 @@ class Session:
         }
         if self.tier != "full" and req.guard:
             extra["CORO_TUTOR_GUARD"] = "1"
+            if self.tier == "partial":
+                extra["CORO_TUTOR_GUARD_ALLOW"] = ":".join(sandbox.hidden_paths())
         env = sandbox.child_env(self.scratch, extra)
         argv = sandbox.command(
             self.tier,

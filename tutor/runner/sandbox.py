@@ -358,14 +358,16 @@ def child_env(scratch: str, extra: dict[str, str]) -> dict[str, str]:
     return env
 
 
-def _hidden_paths() -> list[str]:
+def hidden_paths() -> list[str]:
     """Folders hidden behind private tmpfs mounts in the full and partial tiers."""
     home = os.environ.get("HOME") or os.path.expanduser("~")
     hidden = ["/tmp", "/var/tmp", "/dev/shm"]
     real_home = os.path.realpath(home) if home else ""
     if real_home and real_home != "/" and os.path.isdir(real_home) and real_home not in hidden:
         hidden.append(real_home)
-    return [p for p in hidden if os.path.isdir(p)]
+    hidden = [p for p in hidden if os.path.isdir(p)]
+    # a folder inside another hidden folder is hidden already (and has no mount point)
+    return [p for p in hidden if not any(q != p and _under(p, q) for q in hidden)]
 
 
 def _under(path: str, folder: str) -> bool:
@@ -426,7 +428,7 @@ def command(
         if env:
             return deathsig + [env, "-C", scratch, "--"] + list(argv)
         return deathsig + ["/bin/sh", "-c", 'cd "$0" && exec "$@"', scratch] + list(argv)
-    hidden = _hidden_paths()
+    hidden = hidden_paths()
     rebinds = _rebinds(python, extra_ro, hidden)
     if tier == "full":
         cmd = [
