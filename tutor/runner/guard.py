@@ -127,7 +127,7 @@ def install(scratch_dir):
             p = fspath(path)
         except TypeError:
             return True
-        if dir_fd is not None and not os.path.isabs(p):
+        if dir_fd is not None and dir_fd >= 0 and not os.path.isabs(p):
             try:
                 p = os.path.join(os.readlink(f"/proc/self/fd/{dir_fd}"), p)
             except OSError:

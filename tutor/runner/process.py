@@ -315,10 +315,6 @@ class Session:
         program = self._program()
         python = req.python or sys.executable
         bootstrap = sandbox.BOOTSTRAP
-        if not os.path.exists(bootstrap):  # until the child-side tracer lands
-            bootstrap = os.path.join(self.scratch, ".coro-standin.py")
-            with open(bootstrap, "w") as f:
-                f.write(_STANDIN.replace("@GUARD@", sandbox.GUARD))
         ev_r, ev_w = os.pipe()
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
@@ -826,38 +822,3 @@ def drive(request, tier: str, on_event: Callable[[Any], None], make=None) -> Ses
         session.cleanup()
         sel.close()
     return session
-
-
-_STANDIN = r"""# Stand-in for tutor/runner/bootstrap.py until the real one lands: no tracing.
-import os, sys, json, time
-t0 = time.monotonic()
-spec = os.environ.get("CORO_TUTOR_RLIMITS")
-if spec or os.environ.get("CORO_TUTOR_GUARD") == "1":
-    import importlib.util
-    s = importlib.util.spec_from_file_location("_coro_tutor_guard", "@GUARD@")
-    g = importlib.util.module_from_spec(s); s.loader.exec_module(g)
-    if spec:
-        g.apply_limits(spec)
-    if os.environ.get("CORO_TUTOR_GUARD") == "1":
-        g.install(scratch_dir=os.getcwd())
-fd = int(os.environ["CORO_TUTOR_EVENT_FD"])
-path = sys.argv[1]
-sys.argv = sys.argv[1:]
-sys.path[0] = os.path.dirname(os.path.abspath(path))
-exc = None
-code = 0
-try:
-    import runpy
-    runpy.run_path(path, run_name="__main__")
-except SystemExit as e:
-    code = e.code
-except BaseException as e:
-    import traceback
-    exc = type(e).__name__
-    traceback.print_exc()
-    code = 1
-sys.stdout.flush(); sys.stderr.flush()
-os.write(fd, (json.dumps({"type": "end", "switches": 0, "dropped": 0, "exception": exc,
-                         "t": time.monotonic() - t0}) + "\n").encode())
-sys.exit(code)
-"""

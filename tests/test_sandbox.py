@@ -1,0 +1,249 @@
+"""The sandbox layer without running programs much: probe cache, command lines, outcome
+sentences, the guard's limits parser, doctor's line."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from tutor.runner import outcome, sandbox
+from tutor.runner.outcome import Facts, decide
+
+
+def test_cache_file_is_in_the_tutor_cache_dir(tutor_home):
+    from tutor.paths import cache_dir
+
+    assert sandbox.cache_file() == str(cache_dir() / "sandbox-probe.json")
+
+
+def test_cache_file_without_override_matches_platformdirs(monkeypatch):
+    from tutor.paths import cache_dir
+
+    monkeypatch.delenv("CORO_TUTOR_HOME")
+    assert sandbox.cache_file() == str(cache_dir() / "sandbox-probe.json")
+
+
+def test_probe_is_cached_and_invalidated(tutor_home, monkeypatch):
+    monkeypatch.setattr(sandbox, "_memo", None)
+    calls = []
+    real_full = sandbox._probe_full
+
+    def counting(fp):
+        calls.append(1)
+        return real_full(fp)
+
+    monkeypatch.setattr(sandbox, "_probe_full", counting)
+    first = sandbox.probe()
+    assert calls == [1]
+    data = json.loads(open(sandbox.cache_file()).read())
+    assert set(data["tiers"]) == {"full", "partial", "basic"}
+    monkeypatch.setattr(sandbox, "_memo", None)
+    again = sandbox.probe()  # from the file
+    assert calls == [1]
+    assert {t: s.available for t, s in again.items()} == {t: s.available for t, s in first.items()}
+    # a different kernel (or tool) invalidates the cache
+    real_fp = sandbox._fingerprint
+    monkeypatch.setattr(sandbox, "_fingerprint", lambda: {**real_fp(), "kernel": "other"})
+    monkeypatch.setattr(sandbox, "_memo", None)
+    sandbox.probe()
+    assert calls == [1, 1]
+
+
+def test_missing_bwrap_says_how_to_get_it(monkeypatch):
+    fp = sandbox._fingerprint()
+    fp["tools"]["bwrap"] = None
+    status = sandbox._probe_full(fp)
+    assert not status.available
+    text = sandbox.describe(status)
+    assert "bubblewrap (bwrap) is not installed" in text
+    assert "sudo apt install bubblewrap" in text
+
+
+def test_auto_picks_the_best_available(monkeypatch):
+    def fake(full, partial):
+        return lambda refresh=False: {
+            "full": sandbox.TierStatus("full", full, "" if full else "no bwrap"),
+            "partial": sandbox.TierStatus("partial", partial, "" if partial else "no userns"),
+            "basic": sandbox.TierStatus("basic", True),
+        }
+
+    monkeypatch.setattr(sandbox, "probe", fake(True, True))
+    assert sandbox.choose("auto") == "full"
+    monkeypatch.setattr(sandbox, "probe", fake(False, True))
+    assert sandbox.choose("auto") == "partial"
+    monkeypatch.setattr(sandbox, "probe", fake(False, False))
+    assert sandbox.choose("auto") == "basic"
+    assert sandbox.choose("basic") == "basic"
+    with pytest.raises(sandbox.SandboxUnavailable, match="no userns"):
+        sandbox.choose("partial")
+    with pytest.raises(ValueError):
+        sandbox.choose("bogus")
+    assert "basic" in sandbox.doctor_line()
+    assert "not available" in sandbox.doctor_line()
+
+
+def test_full_command_line(monkeypatch, tmp_path):
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    (tmp_path / "home").mkdir()
+    cmd = sandbox.command("full", [sys.executable, "-I", "x.py"], "/tmp/scratch", sys.executable)
+    assert cmd[0].endswith("bwrap")
+    for flag in ("--unshare-all", "--die-with-parent", "--new-session"):
+        assert flag in cmd
+    joined = " ".join(cmd)
+    assert "--ro-bind / /" in joined
+    assert "--tmpfs /tmp" in joined
+    assert "--bind /tmp/scratch /tmp/scratch --chdir /tmp/scratch" in joined
+    assert cmd[-3:] == [sys.executable, "-I", "x.py"]
+
+
+def test_hidden_home_rebinds_what_the_child_needs(monkeypatch, tmp_path):
+    home = tmp_path / "home"
+    venv = home / "venv"
+    venv.mkdir(parents=True)
+    monkeypatch.setenv("HOME", "/root")
+    monkeypatch.setattr(sys, "prefix", str(venv))
+    hidden = ["/tmp", str(home)]
+    rebinds = sandbox._rebinds(sys.executable, (), hidden)
+    assert str(venv) in rebinds
+
+
+def test_nested_hidden_folders_are_not_mounted_twice(monkeypatch, tmp_path):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    hidden = sandbox.hidden_paths()
+    assert "/tmp" in hidden
+    assert str(tmp_path) not in hidden  # inside /tmp already
+
+
+def test_basic_and_partial_die_with_the_tutor():
+    basic = sandbox.command("basic", ["py"], "/s", sys.executable)
+    if sandbox.tool("setpriv"):
+        assert basic[:3] == [sandbox.tool("setpriv"), "--pdeathsig", "KILL"]
+    assert basic[-1] == "py"
+    partial = sandbox.command("partial", ["py"], "/s", sys.executable, keep_fds=(3, 4))
+    script = partial[partial.index("-c") + 1]
+    assert "ip link set lo up" in script
+    assert "exec 3<" not in script and "exec 4<" not in script  # never the event pipe's fd
+    assert '"$@"\nexit $?' in script  # sh stays PID 1
+    assert "--kill-child" in partial
+
+
+def test_limits_spec_round_trip():
+    lim = sandbox.Limits()
+    assert lim.spec() == ("cpu=10:11,data=536870912,nproc=64,fsize=10485760,nofile=256,core=0")
+    assert lim.replace(wall=30).wall == 30
+    assert lim.replace(wall=30) != lim
+
+
+def test_guard_apply_limits_in_a_child():
+    guard = sandbox.GUARD
+    code = textwrap.dedent(
+        f"""
+        import importlib.util, resource
+        spec = importlib.util.spec_from_file_location("g", {guard!r})
+        g = importlib.util.module_from_spec(spec); spec.loader.exec_module(g)
+        g.apply_limits("cpu=3:4,data=1000000000,nofile=100,core=0,bogus=1")
+        print(resource.getrlimit(resource.RLIMIT_CPU), resource.getrlimit(resource.RLIMIT_NOFILE),
+              resource.getrlimit(resource.RLIMIT_CORE))
+        """
+    )
+    out = subprocess.run([sys.executable, "-I", "-c", code], capture_output=True, text=True)
+    assert out.stdout.split("\n")[0] == "(3, 4) (100, 100) (0, 0)", out.stderr
+
+
+def test_guard_refuses_writes_outside_and_kill_minus_one(tmp_path):
+    guard = sandbox.GUARD
+    code = textwrap.dedent(
+        f"""
+        import importlib.util, os, signal
+        spec = importlib.util.spec_from_file_location("g", {guard!r})
+        g = importlib.util.module_from_spec(spec); spec.loader.exec_module(g)
+        g.install(scratch_dir=os.getcwd())
+        open("inside.txt", "w").write("ok")
+        os.mkdir("sub"); os.remove("inside.txt")
+        for action in (lambda: open({str(tmp_path.parent / "outside.txt")!r}, "w"),
+                       lambda: os.kill(-1, signal.SIGKILL),
+                       lambda: os.kill(1, signal.SIGTERM),
+                       lambda: __import__("socket").create_connection(("192.0.2.1", 80), 1)):
+            try:
+                action()
+                print("allowed")
+            except PermissionError as e:
+                print("refused:", str(e).split(":")[0])
+        """
+    )
+    out = subprocess.run(
+        [sys.executable, "-I", "-c", code], capture_output=True, text=True, cwd=tmp_path
+    )
+    assert out.stdout.splitlines() == [
+        "refused: " + outcome.WRITE_DENIED,
+        "refused: " + outcome.KILL_DENIED,
+        "refused: " + outcome.KILL_DENIED,
+        "refused: " + outcome.NET_DENIED,
+    ], out.stderr
+    assert not (tmp_path.parent / "outside.txt").exists()
+
+
+@pytest.mark.parametrize(
+    "facts, reason, start",
+    [
+        (Facts(0), "ok", "The program finished."),
+        (Facts(1, exception="ValueError"), "error", "The program stopped with an error (Value"),
+        (Facts(3), "error", "The program exited with status 3."),
+        (Facts(130, stop="timeout", wall=15.0), "timeout", "Stopped after 15 s: the program was"),
+        (Facts(-9, stop="output"), "output", "The program printed more than 2 MB and was stopped."),
+        (Facts(-9, stop="killed"), "killed", "You stopped the program."),
+        (Facts(-24), "cpu", "The program used more than 10 s of processor time"),
+        (Facts(-9, cpu=11.0), "cpu", "The program used more than 10 s of processor time"),
+        (Facts(-9, cpu=0.1), "killed", "The program was killed (SIGKILL)."),
+        (Facts(-11), "error", "The program crashed (SIGSEGV)."),
+        (Facts(1, exception="MemoryError"), "memory",
+         "The program used more than 512 MiB of memory and was stopped."),
+        (Facts(1, exception="OSError", last_stderr=["OSError: [Errno 27] File too large"]),
+         "denied", "The program wrote a file bigger than 10 MiB, the limit here."),
+        (Facts(1, exception="BlockingIOError",
+               last_stderr=["BlockingIOError: [Errno 11] Resource temporarily unavailable"]),
+         "denied", "The program tried to start too many processes."),
+        (Facts(1, exception="PermissionError",
+               last_stderr=[f"PermissionError: {outcome.WRITE_DENIED}: '/etc/x'"]),
+         "denied", "Writing files outside the program's folder is blocked here."),
+        (Facts(1, exception="OSError",
+               last_stderr=["OSError: [Errno 30] Read-only file system: '/etc/x'"]),
+         "denied", "Writing files outside the program's folder is blocked here."),
+        (Facts(1, exception="ConnectionRefusedError", tier="full",
+               last_stderr=["ConnectionRefusedError: [Errno 111] Connection refused"]),
+         "denied", "The connection was refused"),
+        (Facts(1, exception="OSError", last_stderr=["OSError: [Errno 101] Network is unreachable"]),
+         "denied", "There is no network here"),
+        (Facts(0, swept=2), "ok",
+         "The program finished. 2 leftover processes started by the program were stopped."),
+    ],
+)  # fmt: skip
+def test_outcome_sentences(facts, reason, start):
+    got_reason, message = decide(facts)
+    assert got_reason == reason
+    assert message.startswith(start)
+    assert "Traceback" not in message
+
+
+def test_final_exception_parsing():
+    assert outcome.final_exception(["Traceback (most recent call last):", '  File "x"',
+                                    "ValueError: nope"]) == ("ValueError", "nope")  # fmt: skip
+    assert outcome.final_exception(["socket.gaierror: [Errno -3] x"]) == (
+        "gaierror",
+        "[Errno -3] x",
+    )
+    assert outcome.final_exception(["just some text"]) is None
+    assert outcome.final_exception(["  indented"]) is None
+
+
+def test_doctor_shows_the_sandbox():
+    out = subprocess.run(
+        [sys.executable, "-m", "tutor", "doctor"], capture_output=True, text=True, env=os.environ
+    )
+    line = next(row for row in out.stdout.splitlines() if row.startswith("sandbox"))
+    assert any(word in line for word in ("full (bubblewrap)", "partial (unshare)", "basic"))
