@@ -69,6 +69,13 @@ class _Wire:
     ok = True
     pid_tag = ""  # ',"pid":N' in a forked child
     lock = _RLock()
+    buf = []  # switch/cap lines not yet written
+    size = 0  # their length in characters
+    since = 0.0  # clock() when the oldest of them was made
+
+
+_PIPE_BUF = 4096  # writes up to this size are atomic on a pipe (forked writers)
+_MAX_AGE = 0.02  # a buffered switch event waits at most this long for company
 
 
 def _jstr(s):
@@ -84,12 +91,17 @@ def _jstr(s):
     return r
 
 
-def _send(line):
-    """Write one event line (a str ending in newline) with one os.write (looping on a
-    short write). Events are never buffered, so there is nothing to flush at fork."""
-    if not _Wire.ok:
-        return
-    b = line.encode("utf-8")
+_jnames = {}  # runner name -> its JSON literal
+
+
+def _jname(name):
+    r = _jnames.get(name)
+    if r is None:
+        r = _jnames[name] = _jstr(name)
+    return r
+
+
+def _write(b):
     with _Wire.lock:
         try:
             while b:
@@ -99,6 +111,63 @@ def _send(line):
             _Wire.ok = False
 
 
+def flush():
+    """Write the buffered switch events: whole lines, at most PIPE_BUF bytes a write."""
+    W = _Wire
+    if not W.buf:
+        return
+    lines = W.buf
+    W.buf = []
+    W.size = 0
+    if not W.ok:
+        return
+    data = "".join(lines).encode("utf-8")
+    if len(data) <= _PIPE_BUF:
+        _write(data)
+        return
+    chunk = []
+    n = 0
+    for line in lines:
+        b = line.encode("utf-8")
+        if n + len(b) > _PIPE_BUF and chunk:
+            _write(b"".join(chunk))
+            chunk = []
+            n = 0
+        chunk.append(b)
+        n += len(b)
+    if chunk:
+        _write(b"".join(chunk))
+
+
+def _send(line):
+    """Send one event line now (output, end), after the buffered switch events. Each
+    line goes out whole in one os.write."""
+    W = _Wire
+    if not W.ok:
+        return
+    if W.buf:
+        if W.size + len(line) < _PIPE_BUF // 3:  # one write for all (even if 3 bytes/char)
+            W.buf.append(line)
+            line = None
+        flush()
+        if line is None:
+            return
+    _write(line.encode("utf-8"))
+
+
+def _queue(line, now):
+    """Buffer a switch/cap event line: written with the next output event, when the
+    buffer fills, when the oldest waited _MAX_AGE, at idle points (gevent hub, asyncio
+    loop between task steps), before fork and at exit."""
+    W = _Wire
+    if not W.buf:
+        W.since = now
+    W.buf.append(line)
+    W.size += len(line)
+    if W.size > 1300 or now - W.since > _MAX_AGE:
+        flush()
+
+
 def _t():
     return _clock() - _T0
 
@@ -106,7 +175,7 @@ def _t():
 def send_output(kind, runner, text):
     _send(
         '{"type":"%s","runner":%s,"text":%s,"t":%.6f%s}\n'
-        % (kind, _jstr(runner), _jstr(text), _t(), _Wire.pid_tag)
+        % (kind, _jname(runner), _jstr(text), _t(), _Wire.pid_tag)
     )
 
 
@@ -211,6 +280,9 @@ class _Reg:
     names = {}  # key (frame, greenlet, task, thread ident) -> (name, base, slot)
     live = {}  # base -> {slot: key}
     refbase = None
+
+
+_names_get = _Reg.names.get
 
 
 def _fname(fn):
@@ -434,22 +506,27 @@ def runner_here(f):
 # --------------------------------------------------------------------------- state
 
 
+# The switch state, hot: module globals (storing attributes on a class would invalidate
+# the type attribute cache on every switch).
+_cur = "main"  # the runner running now (main thread)
+_cur_via = "next"
+_reported = "main"  # the runner the stream last named
+_tent = None  # [frame, name, resumed_from, via, visible]: resumed into a delegation
+_pend_g = None  # (greenlet, via): switched to, name not known yet
+_pending = None  # (via, target object) from a send/next/throw/close call just made
+_switches = 0  # switches seen (sent + only counted)
+_sent = 0  # switch events sent
+_cap = 10000  # switch events sent before only counting (CORO_TUTOR_CAP)
+_unhook_at = 100000  # switches after which the hooks go (10x the cap)
+_resumed = {}  # frame -> name of the runner that resumed it
+_task_tops = set()  # frames of task coroutines in the middle of a step
+
+
 class _State:
     lesson_dir = None
     lesson_files = set()
     greenlet = None  # the greenlet module once the program imported it
-    cur = "main"  # the runner running now (main thread)
-    cur_via = "next"
-    reported = "main"  # the runner the stream last named
-    tent = None  # [frame, name, resumed_from, via, visible]: resumed into a delegation
-    pend_g = None  # (greenlet, via): switched to, name not known yet
-    resumed_from = {}  # frame -> (runner name, was a task step)
     saved = {}  # greenlet -> runner that was running in it when it was switched out
-    pending = None  # (via, target object) from a send/next/throw/close call just made
-    cap = 10000
-    unhook_at = 100000
-    switches = 0
-    sent = 0
     hooked = False
     unhook = None  # function removing the switch hooks
     exception = None
@@ -457,21 +534,28 @@ class _State:
 
 
 def _report(name, via):
+    """The stream names a new runner: send (or, past the cap, count) a switch."""
+    global _reported, _switches, _sent
     S = _State
-    S.switches += 1
-    if S.switches <= S.cap:
-        S.sent += 1
-        _send(
+    n = _switches = _switches + 1
+    if n <= _cap:
+        _sent += 1
+        now = _clock()
+        _queue(
             '{"type":"switch","from":%s,"to":%s,"via":"%s","t":%.6f%s}\n'
-            % (_jstr(S.reported), _jstr(name), via, _t(), _Wire.pid_tag)
+            % (_jname(_reported), _jname(name), via, now - _T0, _Wire.pid_tag),
+            now,
         )
-        if S.switches == S.cap:
-            _send('{"type":"cap","after":%d,"t":%.6f%s}\n' % (S.sent, _t(), _Wire.pid_tag))
+        if n == _cap:
+            _queue(
+                '{"type":"cap","after":%d,"t":%.6f%s}\n' % (_sent, now - _T0, _Wire.pid_tag), now
+            )
+            flush()
             _counting_only()
-    elif S.switches >= S.unhook_at and S.unhook is not None:
+    elif n >= _unhook_at and S.unhook is not None:
         u, S.unhook = S.unhook, None
         u()
-    S.reported = name
+    _reported = name
 
 
 def _counting_only():
@@ -481,20 +565,21 @@ def _counting_only():
 
 
 def _switch(name, via, visible=True):
-    S = _State
-    S.cur = name
-    S.cur_via = via
-    if visible and name != S.reported:
+    global _cur_via, _cur
+    _cur = name
+    _cur_via = via
+    if visible and name != _reported:
         _report(name, via)
 
 
 def settle():
     """Commit what was left pending: a greenlet whose name was not known yet, a
     resume into a delegation that turned out to run its own code."""
+    global _tent, _pend_g
     S = _State
-    p = S.pend_g
+    p = _pend_g
     if p is not None:
-        S.pend_g = None
+        _pend_g = None
         g, via = p
         name = None
         gm = S.greenlet
@@ -503,31 +588,32 @@ def settle():
         else:
             name = _greenlet_name(g)
         _switch(name or "greenlet", via, True)
-    t = S.tent
+    t = _tent
     if t is not None:
-        S.tent = None
+        _tent = None
         _switch(t[1], t[3], t[4])
 
 
 def output_runner(runner):
     """Before an output event: make the switch stream agree with its runner."""
-    S = _State
-    if S.pend_g is not None or S.tent is not None:
+    global _cur_via, _cur
+    if _pend_g is not None or _tent is not None:
         settle()
-    if runner != S.reported:
+    if runner != _reported:
         if _get_ident() == _MAIN_IDENT:
-            via = S.cur_via if runner == S.cur else "next"
-            S.cur = runner
-            S.cur_via = via
+            via = _cur_via if runner == _cur else "next"
+            _cur = runner
+            _cur_via = via
         else:
             via = "thread"
         _report(runner, via)
 
 
 def _take_via(f, default):
-    p = _State.pending
+    global _pending
+    p = _pending
     if p is not None:
-        _State.pending = None
+        _pending = None
         via, obj = p
         if obj is None or _frame_of(obj) is f:
             return via
@@ -540,82 +626,122 @@ def _take_via(f, default):
 
 
 def _frame_of(obj):
-    for a in ("gi_frame", "cr_frame", "ag_frame"):
-        fr = getattr(obj, a, None)
-        if fr is not None:
-            return fr
-    return None
+    a = _FRAME_ATTR.get(type(obj))
+    return getattr(obj, a, None) if a is not None else None
 
 
 def on_resume(f, info, deleg, via_default=None):
-    S = _State
-    if S.pend_g is not None:
+    """A lesson generator/coroutine frame starts or resumes."""
+    global _cur_via, _cur
+    if deleg or info.kind != K_GEN or _pend_g is not None or _tent is not None:
+        _on_resume_full(f, info, deleg, via_default)
+        return
+    # The common case: a plain generator resumed by its caller.
+    r = _names_get(f)
+    name = r[0] if r is not None else _register(f, f.f_code.co_name)
+    _resumed[f] = _cur
+    if _pending is not None or via_default is not None:
+        via = _take_via(f, via_default)
+    elif name != _reported and _switches < _cap:
+        via = _take_via(f, None)
+    else:
+        via = "next"  # only counted: the detail does not matter
+    _cur = name
+    _cur_via = via
+    if name != _reported and via != "close":
+        _report(name, via)
+
+
+def _on_resume_full(f, info, deleg, via_default):
+    global _tent
+    if _pend_g is not None:
         settle()
-    t = S.tent
+    t = _tent
     if t is not None and f.f_back is t[0]:
-        S.tent = None
+        _tent = None
         rf, via, visible = t[2], t[3], t[4]
     else:
         if t is not None:
-            S.tent = None
+            _tent = None
             _switch(t[1], t[3], t[4])
-        rf = S.cur
+        rf = _cur
         via = _take_via(f, via_default)
-        visible = via != "close"
+        visible = via != "close"  # close() is no switch of its own: same on every Python
     name, is_task = name_for(f, info)
-    if is_task and via == "next":
-        via = "task"
-    S.resumed_from[f] = (rf, is_task)
+    if is_task:
+        _task_tops.add(f)
+        if via == "next":
+            via = "task"
+    _resumed[f] = rf
     if deleg:
-        S.tent = [f, name, rf, via, visible]
+        _tent = [f, name, rf, via, visible]
     else:
         _switch(name, via, visible)
 
 
 def on_suspend(f, kind):
-    """kind: 'yield', 'return' or 'raise'."""
-    S = _State
-    if S.pend_g is not None or S.tent is not None:
+    """A lesson generator/coroutine frame yields ('yield'), returns ('return') or
+    ends with an exception ('raise')."""
+    global _cur_via, _cur
+    if _pend_g is not None or _tent is not None:
         settle()
-    rec = S.resumed_from.pop(f, None)
+    rf = _resumed.pop(f, None)
     b = f.f_back
+    if (
+        rf is None
+        or kind != "yield"
+        or _task_tops
+        or (b is not None and b.f_code.co_flags & GENFLAGS)
+    ):
+        _on_suspend_full(f, kind, rf, b)
+        return
+    # The common case: a plain generator yields to the runner that resumed it.
+    _cur = rf
+    _cur_via = "yield"
+    if rf != _reported:
+        _report(rf, "yield")
+
+
+def _on_suspend_full(f, kind, rf, b):
+    top = f
     if kind == "yield":
-        top = None
-        while b is not None and _at_send(b):
+        while b is not None and _at_send(b):  # the value goes up past delegating frames
             top = b
             b = b.f_back
-        if top is not None:
-            rec = S.resumed_from.get(top, rec)
-        if rec is None:
-            target, visible = runner_here(b), True
-        else:
-            target, visible = rec[0], not rec[1]
+        if top is not f:
+            rf = _resumed.get(top, rf)
+        target = rf if rf is not None else runner_here(b)
     else:
         _forget(f)
         if b is not None and _at_send(b) and _info(b.f_code).kind > 0:
-            target, visible = name_for(b, _info(b.f_code))[0], True
-        elif rec is None:
-            target, visible = runner_here(b), True
+            target = name_for(b, _info(b.f_code))[0]  # the delegating frame goes on
+            top = None
         else:
-            target, visible = rec[0], not rec[1]
-    _switch(target, kind, visible)
+            target = rf if rf is not None else runner_here(b)
+    task_step_ends = top is not None and top in _task_tops
+    if task_step_ends and top is f:
+        _task_tops.discard(f)
+    _switch(target, kind, not task_step_ends)
+    if task_step_ends:
+        flush()  # the event loop takes over: an idle point
 
 
 def on_call(callable_, arg0):
     """A call that may resume a generator: remember how (send/next/throw/close).
     Returns False when the call site cannot be one."""
+    global _pending
     if callable_ is next:
-        _State.pending = ("next", arg0 if type(arg0) in _GEN_TYPES else None)
+        _pending = ("next", arg0 if type(arg0) in _GEN_TYPES else None)
         return True
     v = _METHODS.get(callable_)
     if v is not None:
-        _State.pending = (v, arg0)
+        _pending = (v, arg0)
         return True
     s = getattr(callable_, "__self__", None)
     if s is not None and type(s) in _GEN_TYPES and type(callable_) is _BuiltinMethod:
         v = _VIA_OF.get(callable_.__name__)
         if v is not None:
-            _State.pending = (v, s)
+            _pending = (v, s)
             return True
     return False
 
@@ -637,6 +763,7 @@ _ago = _ag()
 _GEN_TYPES = (type(_g()), type(_co), type(_ago))
 _co.close()
 _BuiltinMethod = type([].append)
+_FRAME_ATTR = dict(zip(_GEN_TYPES, ("gi_frame", "cr_frame", "ag_frame"), strict=True))
 _VIA_OF = {
     "send": "send",
     "throw": "throw",
@@ -659,21 +786,26 @@ del _co, _ago, _t_, _n, _v
 
 
 def on_greenlet(event, origin, target):
+    global _pend_g
     S = _State
-    if S.pend_g is not None or S.tent is not None:
+    if _pend_g is not None or _tent is not None:
         settle()
     if getattr(origin, "dead", False):
         S.saved.pop(origin, None)
     else:
-        S.saved[origin] = S.cur
+        S.saved[origin] = _cur
     via = "throw" if event == "throw" else "greenlet"
     r = S.saved.pop(target, None)
     if r is None:
         r = _greenlet_name(target)
         if r is None:
-            S.pend_g = (target, via)
+            _pend_g = (target, via)
             return
-    _switch(r, via, r != "hub")
+    if r == "hub":
+        _switch(r, via, False)
+        flush()  # the hub waits for I/O or timers: an idle point
+    else:
+        _switch(r, via, True)
 
 
 def _install_greenlet(gm):
@@ -1028,6 +1160,7 @@ def finish():
         except Exception:
             pass
     if os.getpid() != _State.pid:
+        flush()
         return
     try:
         settle()
@@ -1037,7 +1170,7 @@ def finish():
     exc = _jstr(S.exception) if S.exception else "null"
     _send(
         '{"type":"end","switches":%d,"dropped":%d,"exception":%s,"t":%.6f}\n'
-        % (S.switches, S.switches - S.sent, exc, _t())
+        % (_switches, _switches - _sent, exc, _t())
     )
     _Wire.ok = False  # nothing after `end`
 
@@ -1054,7 +1187,7 @@ def _os_exit(code):
 
 def setup(program, source, t0=None):
     """Everything before the program runs. `program` is its absolute path."""
-    global _T0
+    global _T0, _cap, _unhook_at
     if t0 is not None:
         _T0 = t0
     env = os.environ
@@ -1069,8 +1202,8 @@ def setup(program, source, t0=None):
         _Wire.fd = os.dup(2)
     cap = env.pop("CORO_TUTOR_CAP", None)
     if cap:
-        _State.cap = max(0, int(cap))
-    _State.unhook_at = max(10 * _State.cap, 1)
+        _cap = max(0, int(cap))
+    _unhook_at = max(10 * _cap, 1)
     _OWN_FILES.update(
         {os.path.join(_HERE, "tracer.py"), os.path.join(_HERE, "bootstrap.py"), __file__}
     )
@@ -1084,7 +1217,7 @@ def setup(program, source, t0=None):
     _State.out, _State.err = out, err
     sys.stdout = out
     sys.stderr = err
-    os.register_at_fork(after_in_child=_after_fork_child)
+    os.register_at_fork(before=flush, after_in_child=_after_fork_child)
     os._exit = _os_exit
     import atexit
 
