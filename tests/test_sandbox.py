@@ -3,7 +3,6 @@ sentences, the guard's limits parser, doctor's line."""
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -40,8 +39,7 @@ def test_probe_is_cached_and_invalidated(tutor_home, monkeypatch):
     monkeypatch.setattr(sandbox, "_probe_full", counting)
     first = sandbox.probe()
     assert calls == [1]
-    data = json.loads(open(sandbox.cache_file()).read())
-    assert set(data["tiers"]) == {"full", "partial", "basic"}
+    assert open(sandbox.cache_file()).read().startswith("coro-tutor sandbox probe\n")
     monkeypatch.setattr(sandbox, "_memo", None)
     again = sandbox.probe()  # from the file
     assert calls == [1]

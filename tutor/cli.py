@@ -6,11 +6,14 @@ it is used, so `list`, `check` and `run` start fast and never import textual.
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import sys
 
 from tutor import __version__
+
+TYPE_CHECKING = False  # not `typing`: `coro-tutor run` must start fast
+if TYPE_CHECKING:  # argparse is imported where it is used, for the same reason
+    import argparse
 
 # name -> (module under tutor.commands, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -25,6 +28,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 
 def build_parser() -> argparse.ArgumentParser:
+    import argparse
+
     parser = argparse.ArgumentParser(
         prog="coro-tutor",
         description="Learn Python coroutines in your terminal. With no command, opens the tutor.",
@@ -43,6 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def add_common(parser: argparse.ArgumentParser, suppress: bool = False) -> None:
     """Options every command accepts, before or after the command name."""
+    import argparse
+
     default = argparse.SUPPRESS if suppress else None
     parser.add_argument(
         "--lessons",

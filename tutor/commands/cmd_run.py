@@ -10,9 +10,12 @@ code is the program's (124 after the wall-clock limit, 128+N after signal N).
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
+
+TYPE_CHECKING = False  # argparse only for help and errors: `run` must start fast
+if TYPE_CHECKING:
+    import argparse
 
 # Kept light on purpose: no asyncio, no textual, no lesson loader (`run` must start fast).
 
@@ -37,19 +40,106 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+class _Args:
+    file: str
+    json = False
+    timeout = 15.0
+    isolation = "auto"
+    lessons = None
+    lang = None
+
+
+def _quick_parse(argv: list[str]) -> _Args | None:
+    """The usual command lines without argparse (it costs more than the rest of `run`).
+    None for anything unusual (help, errors): argparse then handles it."""
+    args = _Args()
+    files: list[str] = []
+    i = 0
+    while i < len(argv):
+        a = argv[i]
+        name, eq, value = a.partition("=")
+        if a == "--json":
+            args.json = True
+        elif name in ("--timeout", "--isolation", "--lessons", "--lang"):
+            if not eq:
+                i += 1
+                if i >= len(argv):
+                    return None
+                value = argv[i]
+            if name == "--timeout":
+                try:
+                    args.timeout = float(value)
+                except ValueError:
+                    return None
+                if not args.timeout > 0:
+                    return None
+            elif name == "--isolation":
+                if value not in ("auto", "full", "partial", "basic"):
+                    return None
+                args.isolation = value
+            else:
+                setattr(args, name[2:], value)
+        elif a == "--":
+            files.extend(argv[i + 1 :])
+            break
+        elif a.startswith("-") and a != "-":
+            return None
+        else:
+            files.append(a)
+        i += 1
+    if len(files) != 1:
+        return None
+    args.file = files[0]
+    return args
+
+
 def main(argv: list[str]) -> int:
     """Fast entry used by tutor.cli for `coro-tutor run ...` (skips the other commands)."""
-    parser = argparse.ArgumentParser(prog="coro-tutor run", description=__doc__)
-    add_arguments(parser)
-    parser.add_argument("--lessons", help=argparse.SUPPRESS)
-    parser.add_argument("--lang", help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
+    args = _quick_parse(argv)
+    if args is None:
+        import argparse
+
+        parser = argparse.ArgumentParser(prog="coro-tutor run", description=__doc__)
+        add_arguments(parser)
+        parser.add_argument("--lessons", help=argparse.SUPPRESS)
+        parser.add_argument("--lang", help=argparse.SUPPRESS)
+        args = parser.parse_args(argv)
     try:
         return run(args)
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
         return 0
+
+
+def _json_writer(out):
+    """Events (flat dicts) as JSON lines, without the json package (it pulls in `re`)."""
+    try:
+        from _json import encode_basestring as enc
+    except ImportError:
+        import json
+
+        enc = json.encoder.py_encode_basestring
+
+    def value(v) -> str:
+        if isinstance(v, str):
+            return enc(v)
+        if v is None:
+            return "null"
+        if v is True:
+            return "true"
+        if v is False:
+            return "false"
+        if isinstance(v, float):
+            return repr(v)
+        return str(int(v))
+
+    def write(event: dict) -> None:
+        body = ",".join(enc(k) + ":" + value(v) for k, v in event.items())
+        out.write(("{" + body + "}\n").encode("utf-8", "surrogatepass"))
+        out.flush()
+
+    return write
 
 
 class _Plain:
@@ -95,14 +185,10 @@ def run(args: argparse.Namespace) -> int:
     request = RunRequest(path=path, timeout=args.timeout, isolation=args.isolation)
     last: list[dict] = []
     if args.json:
-        import json
-
-        out = sys.stdout.buffer
-        dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+        write = _json_writer(sys.stdout.buffer)
 
         def on_event(event: dict) -> None:
-            out.write(dumps(event).encode("utf-8", "surrogateescape") + b"\n")
-            out.flush()
+            write(event)
             if event["type"] == "exit":
                 last.append(event)
 

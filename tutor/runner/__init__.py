@@ -16,13 +16,13 @@ No textual import here; asyncio and msgspec only when the API that needs them is
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
 
 from tutor.runner.sandbox import Limits, SandboxUnavailable
 
+TYPE_CHECKING = False  # no `typing` import: `coro-tutor run` starts fast
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
+    from collections.abc import AsyncIterator, Callable
+    from typing import Any
 
     from tutor.runner.events import Event, Exit
     from tutor.runner.process import Session

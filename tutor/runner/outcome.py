@@ -5,9 +5,10 @@ Pure functions, no I/O: the process layer gathers the facts, this decides what t
 
 from __future__ import annotations
 
-import signal
-
 from tutor.runner.guard import KILL_DENIED, NET_DENIED, WRITE_DENIED
+
+# Linux signal numbers (the `signal` module pulls in enum; `coro-tutor run` starts fast)
+SIGINT, SIGKILL, SIGSEGV, SIGTERM, SIGXCPU, SIGXFSZ = 2, 9, 11, 15, 24, 25
 
 MiB = 1024 * 1024
 
@@ -113,19 +114,21 @@ def _decide(f: Facts) -> tuple[str, str]:
     rc = f.returncode
     if rc < 0:
         sig = -rc
-        if sig == signal.SIGXCPU or (sig == signal.SIGKILL and f.cpu >= f.cpu_soft - 0.5):
+        if sig == SIGXCPU or (sig == SIGKILL and f.cpu >= f.cpu_soft - 0.5):
             return "cpu", (
                 f"The program used more than {f.cpu_soft} s of processor time and was stopped."
             )
-        if sig == signal.SIGXFSZ:
+        if sig == SIGXFSZ:
             return "denied", _too_large(f)
+        import signal
+
         try:
             name = signal.Signals(sig).name
         except ValueError:
             name = f"signal {sig}"
-        if sig == signal.SIGINT:
+        if sig == SIGINT:
             return "killed", "The program was interrupted (SIGINT)."
-        if sig in (signal.SIGKILL, signal.SIGTERM):
+        if sig in (SIGKILL, SIGTERM):
             return "killed", f"The program was killed ({name})."
         return "error", f"The program crashed ({name})."
     if rc == 0:

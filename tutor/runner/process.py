@@ -13,11 +13,15 @@ with os.posix_spawn (no `subprocess` import, safe from any thread of a threaded 
 from __future__ import annotations
 
 import os
-import signal
 import sys
 import time
-from collections.abc import Callable
-from typing import Any
+
+TYPE_CHECKING = False  # neither `typing` nor `signal`/`selectors`: `coro-tutor run` starts fast
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
+SIGINT, SIGKILL = 2, 9  # Linux numbers (the `signal` module pulls in enum)
 
 GRACE = 1.0
 """Seconds of streaming after SIGINT before SIGKILL (the traceback shows where it was)."""
@@ -155,7 +159,7 @@ def remove_stale_scratch(base: str | None = None) -> int:
             continue
         if any(cwd == s or cwd.startswith(s + "/") for s in stale):
             try:
-                os.kill(pid, signal.SIGKILL)
+                os.kill(pid, SIGKILL)
             except OSError:
                 pass
     for s in stale:
@@ -202,14 +206,44 @@ def _our_children() -> set[int]:
     return kids
 
 
+class _ScanContext:
+    """What _json.make_scanner reads from a json.JSONDecoder."""
+
+    strict = True
+    object_hook = None
+    object_pairs_hook = None
+    parse_float = float
+    parse_int = int
+    memo: dict = {}
+
+    @staticmethod
+    def parse_constant(name: str) -> float:
+        return float(name.lower().replace("infinity", "inf"))
+
+
 def _loads():
-    """The JSON decoder for wire lines: msgspec's when it is already loaded (the TUI)."""
+    """The JSON decoder for wire lines: msgspec's when it is already loaded (the TUI), else
+    the C scanner behind the json module (the json package would pull in `re`)."""
     ms = sys.modules.get("msgspec")
     if ms is not None:
         return ms.json.decode, (ms.DecodeError, ValueError)
-    import json
+    try:
+        from _json import make_scanner
 
-    return json.loads, (ValueError,)
+        scan = make_scanner(_ScanContext())
+
+        def loads(line: bytes):
+            text = line.decode("utf-8", "replace")
+            value, end = scan(text, 0)
+            if end != len(text) and text[end:].strip():
+                raise ValueError("extra data")
+            return value
+
+        return loads, (ValueError, StopIteration)
+    except ImportError:
+        import json
+
+        return json.loads, (ValueError,)
 
 
 # --------------------------------------------------------------------------------------
@@ -538,7 +572,7 @@ class Session:
             return
         if self._stop is None:
             self._stop = why
-        self._signal_program(signal.SIGINT)
+        self._signal_program(SIGINT)
         self._grace_at = time.monotonic() + GRACE
 
     def kill_now(self, why: str = "killed") -> None:
@@ -614,17 +648,17 @@ class Session:
             return
         self._we_killed = True
         try:
-            os.kill(self.pid, signal.SIGKILL)
+            os.kill(self.pid, SIGKILL)
         except OSError:
             pass
         if self.tier == "basic":
             try:
-                os.killpg(self.pid, signal.SIGKILL)
+                os.killpg(self.pid, SIGKILL)
             except OSError:
                 pass
         for pid in self.run_processes():
             try:
-                os.kill(pid, signal.SIGKILL)
+                os.kill(pid, SIGKILL)
             except OSError:
                 pass
 
@@ -644,7 +678,7 @@ class Session:
             for pid in procs:
                 seen.add(pid)
                 try:
-                    os.kill(pid, signal.SIGKILL)
+                    os.kill(pid, SIGKILL)
                 except OSError:
                     pass
             time.sleep(0.002 if attempt < 5 else 0.02)
@@ -788,15 +822,15 @@ def _python_version(python: str) -> str:
 
 
 def drive(request, tier: str, on_event: Callable[[Any], None], make=None) -> Session:
-    """Run to the end, calling on_event for each event as it arrives."""
-    import selectors
+    """Run to the end, calling on_event for each event as it arrives (epoll, no asyncio)."""
+    import select
 
-    sel = selectors.DefaultSelector()
+    sel = select.epoll()
     session = Session(
         request,
         tier,
         on_event,
-        lambda fd: sel.register(fd, selectors.EVENT_READ),
+        lambda fd: sel.register(fd, select.EPOLLIN),
         sel.unregister,
         make,
     )
@@ -806,9 +840,9 @@ def drive(request, tier: str, on_event: Callable[[Any], None], make=None) -> Ses
         while not session.done:
             try:
                 deadline = session.next_deadline()
-                timeout = None if deadline is None else max(0.0, deadline - time.monotonic())
-                for key, _ in sel.select(timeout):
-                    session.on_readable(key.fd)
+                timeout = -1 if deadline is None else max(0.0, deadline - time.monotonic())
+                for fd, _ in sel.poll(timeout):
+                    session.on_readable(fd)
                     if session.done:
                         break
                 session.on_tick()

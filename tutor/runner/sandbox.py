@@ -160,7 +160,7 @@ def _fingerprint() -> dict:
             _read("/proc/sys/user/max_user_namespaces"),
             _read("/proc/sys/kernel/apparmor_restrict_unprivileged_userns"),
         ],
-        "python": sys.executable,
+        "prefix": os.path.realpath(sys.prefix),
         "code": [code.st_size, int(code.st_mtime)],
     }
 
@@ -183,27 +183,56 @@ def cache_file() -> str:
 
 
 _memo: tuple[dict, dict[str, TierStatus]] | None = None
+_CACHE_HEADER = "coro-tutor sandbox probe"
+
+
+def _clean(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def _write_cache(path: str, fingerprint: dict, tiers: dict[str, TierStatus]) -> None:
+    """A small text file (no json: its import pulls in `re`): header, fingerprint, tiers."""
+    lines = [_CACHE_HEADER, repr(fingerprint)]
+    for t in TIERS:
+        st = tiers[t]
+        lines.append(
+            "\t".join([t, "1" if st.available else "0", _clean(st.reason), _clean(st.hint)])
+        )
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    tmp = f"{path}.{os.getpid()}.tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write("\n".join(lines) + "\n")
+    os.replace(tmp, path)
+
+
+def _read_cache(path: str, fingerprint: dict) -> dict[str, TierStatus] | None:
+    try:
+        with open(path, encoding="utf-8") as f:
+            lines = f.read().splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    if len(lines) < 2 + len(TIERS) or lines[0] != _CACHE_HEADER or lines[1] != repr(fingerprint):
+        return None
+    tiers: dict[str, TierStatus] = {}
+    for line in lines[2:]:
+        parts = line.split("\t")
+        if len(parts) == 4 and parts[0] in TIERS:
+            tiers[parts[0]] = TierStatus(parts[0], parts[1] == "1", parts[2], parts[3])
+    return tiers if set(tiers) == set(TIERS) else None
 
 
 def probe(refresh: bool = False) -> dict[str, TierStatus]:
     """Which tiers work here, probed once and cached (invalidated when the tools change)."""
     global _memo
-    import json
-
     fingerprint = _fingerprint()
     if not refresh and _memo is not None and _memo[0] == fingerprint:
         return _memo[1]
     cache = cache_file()
     if not refresh:
-        try:
-            with open(cache) as f:
-                data = json.load(f)
-            if data.get("fingerprint") == fingerprint:
-                tiers = {t: TierStatus(**data["tiers"][t]) for t in TIERS}
-                _memo = (fingerprint, tiers)
-                return tiers
-        except (OSError, ValueError, KeyError, TypeError):
-            pass
+        tiers = _read_cache(cache, fingerprint)
+        if tiers is not None:
+            _memo = (fingerprint, tiers)
+            return tiers
     tiers = {
         "full": _probe_full(fingerprint),
         "partial": _probe_partial(fingerprint),
@@ -211,12 +240,7 @@ def probe(refresh: bool = False) -> dict[str, TierStatus]:
     }
     _memo = (fingerprint, tiers)
     try:
-        os.makedirs(os.path.dirname(cache), exist_ok=True)
-        tmp = f"{cache}.{os.getpid()}.tmp"
-        with open(tmp, "w") as f:
-            tiers_json = {t: st.as_dict() for t, st in tiers.items()}
-            json.dump({"fingerprint": fingerprint, "tiers": tiers_json}, f, indent=1)
-        os.replace(tmp, cache)
+        _write_cache(cache, fingerprint, tiers)
     except OSError:
         pass
     return tiers
