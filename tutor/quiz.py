@@ -435,7 +435,6 @@ def _versions() -> str:
     parts = [
         f"python={platform.python_version()}",
         f"tutor={__version__}",
-        f"runner={_runner_digest()}",
     ]
     for name in ("greenlet", "gevent"):
         try:
@@ -452,7 +451,9 @@ def cache_key(code: str, filename: str, timeout: float) -> str:
     global _VERSIONS
     if _VERSIONS is None:
         _VERSIONS = _versions()
-    text = f"{_VERSIONS}\0{filename}\0{timeout}\0{code}"
+    # the runner digest is read every time (cheap): a tracer edited while a process
+    # lives must not let it reuse traces made by the old one
+    text = f"{_VERSIONS};runner={_runner_digest()}\0{filename}\0{timeout}\0{code}"
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
