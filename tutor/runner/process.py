@@ -31,18 +31,20 @@ READ_SIZE = 65536
 
 _PR_SET_CHILD_SUBREAPER = 36
 _subreaper = False
+_subreaper_ok = False
 
 
 def _become_subreaper() -> None:
     """Orphans of the basic tier's programs are re-parented to us, so the sweep finds them."""
-    global _subreaper
+    global _subreaper, _subreaper_ok
     if _subreaper or not sys.platform.startswith("linux"):
         return
     _subreaper = True
     try:
         import ctypes
 
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+        libc = ctypes.CDLL(None, use_errno=True)
+        _subreaper_ok = libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
     except (OSError, AttributeError, ImportError):
         pass
 
@@ -669,7 +671,8 @@ class Session:
         """
         if self.tier != "basic":
             return 0
-        # Cheap check first: nothing in the program's session/group and no new child of ours.
+        if self._exited and _subreaper_ok and not self._orphans_left():
+            return 0
         seen: set[int] = set()
         for attempt in range(100):
             procs = self.run_processes()
@@ -685,6 +688,18 @@ class Session:
             self._reap(seen)
         self._reap(seen)
         return len(seen)
+
+    def _orphans_left(self) -> bool:
+        """Cheap check (no /proc scan) once the program has ended: as we are the subreaper,
+        anything it left running hangs below one of our own children."""
+        token = f"CORO_TUTOR_RUN={self.token}\0".encode()
+        for pid in _our_children():
+            st = _stat(pid)
+            if st is None or st[0] in ("Z", "X"):
+                continue
+            if st[3] == self.pid or st[2] == self.pid or _has_token(pid, token):
+                return True
+        return False
 
     def _reap(self, pids) -> None:
         kids = _our_children()
