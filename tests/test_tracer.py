@@ -690,3 +690,102 @@ def test_sigint_outside_generators_exits_130(tmp_path):
     assert res.texts("stdout") == ["start"]
     assert res.texts("stderr")[-1] == "KeyboardInterrupt"
     assert signal.SIGINT  # (imported for readability)
+
+
+def test_generator_expressions_are_not_runners(tmp_path):
+    res = run_program(
+        """\
+        def gen():
+            yield from (print('inside', x) or x for x in range(2))
+
+        print(sum(x * x for x in range(1000)))
+        print(list(gen()))
+        """,
+        tmp_path,
+    )
+    assert res.lines() == [
+        ("main", "332833500"),
+        ("gen", "inside 0"),
+        ("gen", "inside 1"),
+        ("main", "[0, 1]"),
+    ]
+    assert_consistent(res)
+
+
+@by_version
+def test_async_generator_is_its_own_runner(py, tmp_path):
+    res = run_program(
+        """\
+        import asyncio
+
+        async def ticks():
+            for i in range(2):
+                print('tick', i)
+                yield i
+                await asyncio.sleep(0)
+
+        async def main():
+            async for t in ticks():
+                print('got', t)
+
+        asyncio.run(main())
+        """,
+        tmp_path,
+        python=py.path,
+    )
+    assert res.returncode == 0, res.texts("stderr")
+    assert res.lines() == [
+        ("ticks", "tick 0"),
+        ("main#2", "got 0"),
+        ("ticks", "tick 1"),
+        ("main#2", "got 1"),
+    ]
+    assert_consistent(res)
+
+
+def test_switch_events_arrive_before_an_idle_wait(tmp_path):
+    """Switch events are batched, but not held across an idle point: here a burst of
+    switches inside a task, then the event loop sleeps for 2 s without output."""
+    import subprocess
+    import threading
+    import time
+
+    prog = tmp_path / "p.py"
+    prog.write_text(
+        "import asyncio\n"
+        "def g():\n"
+        "    while True:\n"
+        "        yield\n"
+        "async def main():\n"
+        "    it = g()\n"
+        "    for _ in range(30):\n"
+        "        next(it)\n"
+        "    await asyncio.sleep(2)\n"
+        "asyncio.run(main())\n"
+    )
+    r, w = os.pipe()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CORO_TUTOR_")}
+    env["CORO_TUTOR_EVENT_FD"] = str(w)
+    t0 = time.monotonic()
+    p = subprocess.Popen(
+        [sys.executable, "-I", str(REPO / "tutor/runner/bootstrap.py"), str(prog)],
+        pass_fds=[w],
+        env=env,
+        cwd=tmp_path,
+    )
+    os.close(w)
+    arrivals = []
+
+    def read():
+        with os.fdopen(r, "rb") as f:
+            for line in f:
+                arrivals.append((time.monotonic() - t0, json.loads(line)))
+
+    th = threading.Thread(target=read)
+    th.start()
+    p.wait(30)
+    th.join(30)
+    switches = [(at, e) for at, e in arrivals if e["type"] == "switch"]
+    assert len(switches) >= 60
+    burst = [at for at, e in switches if e["t"] < 1.5]
+    assert max(burst) < 1.5, "switch events were held until the program woke up"

@@ -72,6 +72,7 @@ class _Wire:
     buf = []  # switch/cap lines not yet written
     size = 0  # their length in characters
     since = 0.0  # clock() when the oldest of them was made
+    last = 0.0  # clock() at the last write of buffered events
 
 
 _PIPE_BUF = 4096  # writes up to this size are atomic on a pipe (forked writers)
@@ -156,15 +157,24 @@ def _send(line):
 
 
 def _queue(line, now):
-    """Buffer a switch/cap event line: written with the next output event, when the
-    buffer fills, when the oldest waited _MAX_AGE, at idle points (gevent hub, asyncio
-    loop between task steps), before fork and at exit."""
+    """Buffer a switch/cap event line (one os.write per event costs ~10 us with the
+    reader's wake-ups): written at once after a quiet spell, else with the next output
+    event, when the buffer fills, when the oldest waited _MAX_AGE, at idle points
+    (gevent hub, asyncio loop between task steps), before fork and at exit. A burst of
+    switches followed by a blocking call without output (time.sleep between plain
+    generator switches) can hold its last few events until the next event or exit;
+    their `t` is exact either way."""
     W = _Wire
     if not W.buf:
+        if now - W.last > _MAX_AGE:  # the first after a quiet spell goes out at once
+            W.last = now
+            _write(line.encode("utf-8"))
+            return
         W.since = now
     W.buf.append(line)
     W.size += len(line)
     if W.size > 1300 or now - W.since > _MAX_AGE:
+        W.last = now
         flush()
 
 
@@ -199,7 +209,8 @@ class _Info:
 
 _NO = _Info(-1, frozenset(), frozenset())  # not lesson code
 _PLAIN = _Info(K_PLAIN, frozenset(), frozenset())
-_infos = {}  # code -> _Info
+_infos = {}  # id(code) -> _Info: code objects hash slowly (their contents, every time)
+_pinned = []  # ...so the codes seen are kept alive and their ids never reused
 _sendoffs = {}  # code -> frozenset of f_lasti values that mean "delegating (SEND/YIELD_FROM)"
 _OPS = None
 
@@ -235,7 +246,7 @@ def _send_offsets(code):
 
 
 def _info(code):
-    info = _infos.get(code)
+    info = _infos.get(id(code))
     if info is not None:
         return info
     if not _is_lesson_file(code.co_filename):
@@ -264,7 +275,8 @@ def _info(code):
                 elif op == op_resume and i + 2 < n and b[i + 2] == op_jbni:
                     deleg.add(i)
             info = _Info(kind, frozenset(deleg), frozenset(yields))
-    _infos[code] = info
+    _infos[id(code)] = info
+    _pinned.append(code)
     return info
 
 
@@ -342,7 +354,11 @@ def _register(key, base):
     return name
 
 
+_task_tops_named = {}  # frame of a task's own coroutine -> the task's runner name
+
+
 def _forget(key):
+    _task_tops_named.pop(key, None)
     r = _Reg.names.pop(key, None)
     if r is not None:
         slots = _Reg.live.get(r[1])
@@ -461,6 +477,9 @@ def name_for(f, info):
     """(runner name, is a task step) for lesson generator/coroutine frame f."""
     if info.kind != K_CORO:
         return _register(f, f.f_code.co_name), False
+    n = _task_tops_named.get(f)
+    if n is not None:  # a task's own coroutine: it stays the task's for its life
+        return n, True
     top = f
     b = f.f_back
     while b is not None and _at_send(b):
@@ -473,7 +492,9 @@ def name_for(f, info):
     if task is not None:
         coro = task.get_coro()
         if getattr(coro, "cr_frame", None) is top or getattr(coro, "gi_frame", 1) is top:
-            return _task_name(task), True
+            n = _task_name(task)
+            _task_tops_named[top] = n
+            return n, True
     return _register(top, top.f_code.co_name), False
 
 
@@ -873,14 +894,14 @@ def _install_monitoring():
     if tool is None:
         return False
     M.use_tool_id(tool, "coro-tutor")
-    infos = _infos
+    infos_get = _infos.get
     info_of = _info
     getframe = sys._getframe
     ident = _get_ident
     MAIN = _MAIN_IDENT
 
     def start(code, off):
-        info = infos.get(code) or info_of(code)
+        info = infos_get(id(code)) or info_of(code)
         if info.kind <= 0:
             return DISABLE
         if ident() != MAIN:
@@ -888,13 +909,13 @@ def _install_monitoring():
         on_resume(getframe(1), info, off in info.deleg)
 
     def throw(code, off, exc):
-        info = infos.get(code) or info_of(code)
+        info = infos_get(id(code)) or info_of(code)
         if info.kind <= 0 or ident() != MAIN:
             return
         on_resume(getframe(1), info, False, "throw")
 
     def yield_(code, off, val):
-        info = infos.get(code) or info_of(code)
+        info = infos_get(id(code)) or info_of(code)
         if info.kind <= 0:
             return DISABLE
         if ident() != MAIN:
@@ -902,7 +923,7 @@ def _install_monitoring():
         on_suspend(getframe(1), "yield")
 
     def return_(code, off, val):
-        info = infos.get(code) or info_of(code)
+        info = infos_get(id(code)) or info_of(code)
         if info.kind <= 0:
             return DISABLE
         if ident() != MAIN:
@@ -910,13 +931,13 @@ def _install_monitoring():
         on_suspend(getframe(1), "return")
 
     def unwind(code, off, exc):
-        info = infos.get(code) or info_of(code)
+        info = infos_get(id(code)) or info_of(code)
         if info.kind <= 0 or ident() != MAIN:
             return
         on_suspend(getframe(1), "raise")
 
     def call(code, off, callable_, arg0):
-        info = infos.get(code) or info_of(code)
+        info = infos_get(id(code)) or info_of(code)
         if info.kind < 0:
             return DISABLE
         if not on_call(callable_, arg0):
@@ -961,24 +982,27 @@ def _install_monitoring():
 
 
 def _install_profile():
-    infos = _infos
+    infos_get = _infos.get
     info_of = _info
     BM = _BuiltinMethod
+    GT = _GEN_TYPES
 
     def prof(frame, event, arg):
-        if event == "call":
+        # Called for every call and return in the thread: the non-lesson case must be
+        # as cheap as possible.
+        if event == "c_call":
+            if arg is next or (type(arg) is BM and type(arg.__self__) in GT):
+                on_call(arg, None)
+        elif event == "call":
             co = frame.f_code
-            info = infos.get(co) or info_of(co)
+            info = infos_get(id(co)) or info_of(co)
             if info.kind > 0:
                 on_resume(frame, info, frame.f_lasti in info.deleg)
         elif event == "return":
             co = frame.f_code
-            info = infos.get(co) or info_of(co)
+            info = infos_get(id(co)) or info_of(co)
             if info.kind > 0:
                 on_suspend(frame, "yield" if frame.f_lasti in info.yields else "return")
-        elif event == "c_call":
-            if arg is next or type(arg) is BM:
-                on_call(arg, None)
 
     sys.setprofile(prof)
 
