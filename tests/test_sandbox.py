@@ -217,6 +217,8 @@ def test_guard_refuses_writes_outside_and_kill_minus_one(tmp_path):
          "denied", "The connection was refused"),
         (Facts(1, exception="OSError", last_stderr=["OSError: [Errno 101] Network is unreachable"]),
          "denied", "There is no network here"),
+        (Facts(1, ended=False, last_stderr=["bwrap: setting up uid map: Permission denied"]),
+         "error", "The sandbox could not start (bwrap: setting up uid map"),
         (Facts(0, swept=2), "ok",
          "The program finished. 2 leftover processes started by the program were stopped."),
     ],

@@ -149,7 +149,7 @@ class _Plain:
         self.colour = self.out.isatty() and not os.environ.get("NO_COLOR")
         self.colour_err = self.err.isatty() and not os.environ.get("NO_COLOR")
         self.runners: dict[str, str] = {}
-        self.width = 4
+        self.width = 8
 
     def _prefix(self, runner: str, colour: bool) -> str:
         if not colour:

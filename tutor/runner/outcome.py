@@ -33,6 +33,7 @@ class Facts:
         output: int = 2_000_000,
         swept: int = 0,
         tier: str = "basic",
+        ended: bool = True,
     ) -> None:
         self.returncode = returncode
         self.stop = stop
@@ -47,6 +48,8 @@ class Facts:
         self.output = output
         self.swept = swept
         self.tier = tier
+        self.ended = ended
+        """False when the child never sent its end event (it did not start, or was killed)."""
 
 
 def _amount(n: int) -> str:
@@ -133,6 +136,13 @@ def _decide(f: Facts) -> tuple[str, str]:
         return "error", f"The program crashed ({name})."
     if rc == 0:
         return "ok", "The program finished."
+    if not f.ended and f.last_stderr:
+        first = f.last_stderr[0]
+        if first.startswith(("bwrap:", "unshare:", "setpriv:", "mount:", "coro-tutor-init:")):
+            return "error", (
+                f"The sandbox could not start ({first.strip()}). "
+                "`coro-tutor doctor` shows which isolation works here."
+            )
     found = final_exception(f.last_stderr)
     exc = f.exception or (found[0] if found else None)
     text = found[1] if found and (not f.exception or found[0] == f.exception) else ""

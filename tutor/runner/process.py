@@ -768,6 +768,7 @@ class Session:
             output=self.limits.output,
             swept=self._swept,
             tier=self.tier,
+            ended=self._end is not None,
         )
         reason, message = outcome.decide(facts)
         switches = dropped = 0
