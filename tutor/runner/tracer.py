@@ -178,6 +178,15 @@ def _queue(line, now):
         flush()
 
 
+def _queue_output(line):
+    """Buffer an output line that is flushed right after (by the caller)."""
+    W = _Wire
+    W.buf.append(line)
+    W.size += len(line)
+    if W.size > 1300:
+        flush()
+
+
 def _t():
     return _clock() - _T0
 
@@ -1079,8 +1088,10 @@ class EventStream:
             self._parts.append(lines[0])
             lines[0] = "".join(self._parts)
             self._parts = []
-        for line in lines:
-            self._emit(line, runner)
+        if len(lines) == 1:
+            self._emit(lines[0], runner)
+        else:
+            self._emit_many(lines, runner)
         if tail:
             self._parts = [tail]
             self._size = len(tail)
@@ -1096,6 +1107,25 @@ class EventStream:
             send_output(self._kind, runner, text[:4096])
             text = text[4096:]
         send_output(self._kind, runner, text)
+
+    def _emit_many(self, lines, runner):
+        """Several complete lines from one write(): queued together, so they leave in
+        as few os.write calls as fit (whole lines, <= PIPE_BUF each), at once."""
+        output_runner(runner)
+        kind = self._kind
+        jr = _jname(runner)
+        tag = _Wire.pid_tag
+        now = _clock()
+        for text in lines:
+            while True:
+                part, text = text[:4096], text[4096:]
+                _queue_output(
+                    '{"type":"%s","runner":%s,"text":%s,"t":%.6f%s}\n'
+                    % (kind, jr, _jstr(part), now - _T0, tag)
+                )
+                if not text:
+                    break
+        flush()
 
     def flush_partial(self):
         if self._parts:
