@@ -36,7 +36,11 @@ async def _lesson_after_run(pilot) -> None:
     screen = pilot.app.screen
     screen.set_focus(None)
     await pilot.press("f5")
-    while screen.running or screen.query_one("#output").pending or screen.query_one("#timeline").pending:
+    while (
+        screen.running
+        or screen.query_one("#output").pending
+        or screen.query_one("#timeline").pending
+    ):
         await pilot.pause(0.02)
     pilot.app.clear_notifications()
     await _settle(pilot)

@@ -105,11 +105,14 @@ class LessonScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
+        self._output = self.query_one(OutputView)
+        self._timeline = self.query_one(TimelineView)
         self.app.theme_changed_signal.subscribe(self, self._theme_changed)
         self.apply_lang(self.app.lang)
         self.show_step()
         self.update_status()
         self.update_legend(force=True)
+        self.call_after_refresh(self.app._freeze_startup_objects)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Footer shows Run/Reset only on program steps, Stop only while running."""
@@ -377,14 +380,15 @@ class LessonScreen(Screen):
 
     def handle_event(self, event) -> None:
         """One event from the run: route it to the output, the timeline or the status."""
-        if isinstance(event, Stdout):
-            self.query_one(OutputView).add(event.seq, event.runner, STDOUT, event.text)
+        cls = type(event)
+        if cls is Stdout:
+            self._output.add(event.seq, event.runner, STDOUT, event.text)
             self.runner_colors.index(event.runner)
-        elif isinstance(event, Stderr):
-            self.query_one(OutputView).add(event.seq, event.runner, STDERR, event.text)
+        elif cls is Stderr:
+            self._output.add(event.seq, event.runner, STDERR, event.text)
             self.runner_colors.index(event.runner)
-        elif isinstance(event, Switch):
-            self.query_one(TimelineView).add(event.seq, event.from_, event.to, event.via)
+        elif cls is Switch:
+            self._timeline.add(event.seq, event.from_, event.to, event.via)
             self.switch_seqs.append(event.seq)
             self.switch_total += 1
         elif isinstance(event, Start):

@@ -25,7 +25,7 @@ LIGHT_THEME = "textual-light"
 
 class TutorApp(App):
     TITLE = "coro-tutor"
-    CSS_PATH = "tutor.tcss"
+    CSS_PATH = str(Path(__file__).parent / "tutor.tcss")
     ENABLE_COMMAND_PALETTE = True
     BINDINGS = [
         Binding("f1", "help", "Help", id="help"),
@@ -83,10 +83,19 @@ class TutorApp(App):
         self.push_screen(CourseScreen(self.course))
         if self.progress_warning:
             self.notify(self.progress_warning, severity="warning", timeout=10, markup=False)
+        self.call_after_refresh(self._freeze_startup_objects)
         last = self.progress.last_lesson if self.reopen else None
         lesson = self.course.get(last) if last else None
         if lesson is not None:
             self.call_after_refresh(self.open_lesson, lesson, self.progress.position(lesson.id))
+
+    @staticmethod
+    def _freeze_startup_objects() -> None:
+        """Move everything made at start-up out of the collector's sight: a full collection
+        then scans only what came later, so it never stalls a frame while output floods in."""
+        import gc
+
+        gc.freeze()
 
     def open_lesson(self, lesson: Lesson, step: int | None = None) -> None:
         from tutor.app.lesson_screen import LessonScreen

@@ -41,6 +41,40 @@ def clean(text: str) -> str:
     return text.expandtabs(8).translate(_CONTROL)
 
 
+class Rows:
+    """Stored lines as plain tuples (the garbage collector stops tracking those, so 200k lines
+    cost nothing at a full collection); items come back as the view's named tuple."""
+
+    __slots__ = ("rows", "make")
+
+    def __init__(self, make) -> None:
+        self.rows: list[tuple] = []
+        self.make = make
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __bool__(self) -> bool:
+        return bool(self.rows)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self.make(row) for row in self.rows[index]]
+        return self.make(self.rows[index])
+
+    def __iter__(self):
+        return map(self.make, self.rows)
+
+    def __eq__(self, other) -> bool:
+        return list(self) == list(other)
+
+    def extend(self, rows: list[tuple]) -> None:
+        self.rows.extend(rows)
+
+    def clear(self) -> None:
+        self.rows.clear()
+
+
 class OutLine(NamedTuple):
     seq: int
     runner: str
@@ -58,6 +92,7 @@ class LineView(ScrollView, can_focus=True):
     }
     """
     PREFIX = "output"
+    ROW = OutLine
     BINDINGS = [
         Binding("up", "cursor(-1)", "Line up", show=False),
         Binding("down", "cursor(1)", "Line down", show=False),
@@ -86,13 +121,15 @@ class LineView(ScrollView, can_focus=True):
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self.runner_colors = colors or RunnerColors()
-        self.lines: list = []
-        self._pending: list = []
+        self.lines = Rows(self.ROW._make)
+        self._pending: list[tuple] = []
         self._flush_timer = None
         self._width = 0
         self._cache: LRUCache[tuple[int, int], Strip] = LRUCache(2048)
         self._styles: dict[str, Style] = {}
         self.cursor = -1
+        self._follow = True
+        """Keep the end in view: dropped when the view scrolls up, taken back at the end."""
         self.flushes = 0
         """How many times pending lines were moved into the view (for tests and the bench)."""
 
@@ -115,6 +152,7 @@ class LineView(ScrollView, can_focus=True):
 
     def on_resize(self) -> None:
         self._cache.clear()
+        self._sync_scrollbars()
 
     def flush(self) -> None:
         """Move pending lines into the view now."""
@@ -124,13 +162,45 @@ class LineView(ScrollView, can_focus=True):
             return
         self._pending = []
         self.flushes += 1
-        follow = self.is_vertical_scroll_end or self.max_scroll_y == 0
+        follow = self._follow or self.is_vertical_scroll_end
         self._width = max(self._width, self._measure(pending))
         self.lines.extend(pending)
-        self.virtual_size = Size(self._width, len(self.lines))
+        self._grow(Size(self._width, len(self.lines)))
         if follow and not self.is_vertical_scrollbar_grabbed:
             self.scroll_end(animate=False, immediate=True, x_axis=False, force=True)
         self.refresh()
+
+    def _grow(self, size: Size) -> None:
+        """Set the virtual size without a screen-wide layout pass when no scrollbar appears.
+
+        `virtual_size` is a layout reactive: every change reflows and repaints the whole
+        screen (the editor, the Markdown...), ~30 ms a time. Growing while the scrollbars
+        stay as they are only needs this widget's scrollbars told and itself repainted."""
+        old = self.virtual_size
+        view = self.size
+        needs_layout = (
+            size.height < old.height
+            or size.width < old.width
+            or (size.height > view.height - 1 and not self.show_vertical_scrollbar)
+            or (size.width > view.width - 2 and not self.show_horizontal_scrollbar)
+        )
+        if needs_layout:
+            self.virtual_size = size
+            self.call_after_refresh(self._sync_scrollbars)
+        else:
+            self.set_reactive(LineView.virtual_size, size)
+            self._scroll_update(size)
+
+    def watch_show_vertical_scrollbar(self, shown: bool) -> None:
+        if shown:
+            self.call_after_refresh(self._sync_scrollbars)
+
+    def _sync_scrollbars(self) -> None:
+        """A scroll made before a new scrollbar was laid out left its thumb at the top."""
+        if self.show_vertical_scrollbar:
+            self.vertical_scrollbar.position = self.scroll_y
+        if self.show_horizontal_scrollbar:
+            self.horizontal_scrollbar.position = self.scroll_x
 
     def clear(self) -> None:
         self._pending.clear()
@@ -143,7 +213,19 @@ class LineView(ScrollView, can_focus=True):
         self.cursor = -1
         self.virtual_size = Size(0, 0)
         self.scroll_to(0, 0, animate=False, immediate=True)
+        self._follow = True
         self.refresh()
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        if new_value < old_value:
+            self._follow = False
+        elif new_value >= self.max_scroll_y:
+            self._follow = True
+
+    @property
+    def following(self) -> bool:
+        return self._follow
 
     @property
     def pending(self) -> int:
@@ -241,6 +323,8 @@ class LineView(ScrollView, can_focus=True):
 class OutputView(LineView):
     """Program output, one line per stdout/stderr event, coloured by runner."""
 
+    ROW = OutLine
+
     PREFIX = "output"
     DEFAULT_CSS = """
     OutputView {
@@ -261,7 +345,7 @@ class OutputView(LineView):
 
     def add(self, seq: int, runner: str, kind: int, text: str) -> None:
         """Queue one line; it shows at the next flush (within 1/30 s)."""
-        self._pending.append(OutLine(seq, runner, kind, text))
+        self._pending.append((seq, runner, kind, text))
         if self._flush_timer is None:
             self._schedule()
 
@@ -272,11 +356,14 @@ class OutputView(LineView):
         for line in Text(text).wrap(self.app.console, width):
             self.add(seq, "", kind, line.plain.rstrip())
 
-    def _measure(self, lines: list[OutLine]) -> int:
+    def _measure(self, lines: list[tuple]) -> int:
         width = 0
         for line in lines:
-            text = line.text
-            n = len(text) if text.isascii() else cell_len(text)
+            text = line[3]
+            n = len(text)
+            # a line's cells are between len and 2*len; only wide text needs counting
+            if n * 2 > width and not text.isascii():
+                n = cell_len(text)
             if n > width:
                 width = n
         return width + 3
@@ -308,6 +395,8 @@ class SwitchLine(NamedTuple):
 class TimelineView(LineView):
     """The switch trace as swimlanes: one column per runner, one row per switch."""
 
+    ROW = SwitchLine
+
     PREFIX = "timeline"
     LANE = 2
     DEFAULT_CSS = """
@@ -322,14 +411,15 @@ class TimelineView(LineView):
         self._lanes = 0
 
     def add(self, seq: int, from_: str, to: str, via: str) -> None:
-        self._pending.append(SwitchLine(seq, from_, to, via))
+        self._pending.append((seq, from_, to, via))
         if self._flush_timer is None:
             self._schedule()
 
     def flush(self) -> None:
-        for line in self._pending:
-            self.runner_colors.index(line.from_)
-            self.runner_colors.index(line.to)
+        index = self.runner_colors.index
+        for _seq, from_, to, _via in self._pending:
+            index(from_)
+            index(to)
         lanes = len(self.runner_colors.order)
         if lanes != self._lanes:
             self._lanes = lanes
@@ -341,8 +431,8 @@ class TimelineView(LineView):
         super().clear()
         self._lanes = 0
 
-    def _measure(self, lines: list[SwitchLine]) -> int:
-        longest = max((len(line.from_) + len(line.to) + len(line.via) for line in lines), default=0)
+    def _measure(self, lines: list[tuple]) -> int:
+        longest = max((len(line[1]) + len(line[2]) + len(line[3]) for line in lines), default=0)
         return 7 + self.LANE * len(self.runner_colors.order) + longest + 4
 
     def _segments(self, index: int) -> list[Segment]:
