@@ -789,3 +789,13 @@ def test_switch_events_arrive_before_an_idle_wait(tmp_path):
     assert len(switches) >= 60
     burst = [at for at, e in switches if e["t"] < 1.5]
     assert max(burst) < 1.5, "switch events were held until the program woke up"
+
+
+def test_cap_zero_sends_no_switches(tmp_path):
+    res = run_program(
+        "def g():\n    yield\n    yield\nfor _ in g():\n    print('x')\n", tmp_path, cap=0
+    )
+    assert [e["type"] for e in res.events] == ["cap", "stdout", "stdout", "end"]
+    assert res.events[0]["after"] == 0
+    assert res.end["switches"] >= 1 and res.end["dropped"] == res.end["switches"]
+    assert res.lines() == [("main", "x"), ("main", "x")]

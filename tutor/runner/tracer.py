@@ -220,7 +220,7 @@ _NO = _Info(-1, frozenset(), frozenset())  # not lesson code
 _PLAIN = _Info(K_PLAIN, frozenset(), frozenset())
 _infos = {}  # id(code) -> _Info: code objects hash slowly (their contents, every time)
 _pinned = []  # ...so the codes seen are kept alive and their ids never reused
-_sendoffs = {}  # code -> frozenset of f_lasti values that mean "delegating (SEND/YIELD_FROM)"
+_sendoffs = {}  # id(code) -> frozenset of f_lasti values meaning "delegating" (SEND/YIELD_FROM)
 _OPS = None
 
 
@@ -240,7 +240,7 @@ def _ops():
 
 
 def _send_offsets(code):
-    s = _sendoffs.get(code)
+    s = _sendoffs.get(id(code))
     if s is None:
         s = set()
         if code.co_flags & GENFLAGS:
@@ -250,7 +250,8 @@ def _send_offsets(code):
                 if b[i] == op_send:
                     s.add(i)
                     s.add(i + 2)  # 3.12: f_lasti may sit on SEND's cache entry
-        s = _sendoffs[code] = frozenset(s)
+        s = _sendoffs[id(code)] = frozenset(s)
+        _pinned.append(code)
     return s
 
 
@@ -582,9 +583,14 @@ def _report(name, via):
             )
             flush()
             _counting_only()
-    elif n >= _unhook_at and S.unhook is not None:
-        u, S.unhook = S.unhook, None
-        u()
+    else:
+        if n == 1:  # CORO_TUTOR_CAP=0: no switch events at all
+            now = _clock()
+            _queue('{"type":"cap","after":0,"t":%.6f%s}\n' % (now - _T0, _Wire.pid_tag), now)
+            _counting_only()
+        if n >= _unhook_at and S.unhook is not None:
+            u, S.unhook = S.unhook, None
+            u()
     _reported = name
 
 
