@@ -47,7 +47,16 @@ async def first_event(tier: str) -> float:
     return took
 
 
+def compile_package() -> None:
+    """Write the .pyc files (as an install does), even under PYTHONDONTWRITEBYTECODE=1:
+    without them every start compiles the tutor's modules again."""
+    import compileall
+
+    compileall.compile_dir(str(HERE.parent / "tutor"), quiet=1)
+
+
 def main() -> None:
+    compile_package()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=15, help="rounds (best of N is reported)")
     parser.add_argument("--tiers", default="auto,full,partial,basic")

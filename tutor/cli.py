@@ -66,11 +66,12 @@ def add_common(parser: argparse.ArgumentParser, suppress: bool = False) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from_command_line = argv is None
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["run"]:  # fast path: `run` must not import the other commands (bench/)
         from tutor.commands import cmd_run
 
-        return cmd_run.main(argv[1:])
+        return cmd_run.main(argv[1:], exit_at_end=from_command_line)
     args = build_parser().parse_args(argv)
     handler = getattr(args, "handler", None)
     try:

@@ -93,8 +93,23 @@ def _quick_parse(argv: list[str]) -> _Args | None:
     return args
 
 
-def main(argv: list[str]) -> int:
-    """Fast entry used by tutor.cli for `coro-tutor run ...` (skips the other commands)."""
+def main(argv: list[str], exit_at_end: bool = False) -> int:
+    """Fast entry used by tutor.cli for `coro-tutor run ...` (skips the other commands).
+
+    With exit_at_end (a real command line) the process ends right after the outcome line,
+    skipping the interpreter's tear-down: the run has cleaned up after itself already."""
+    rc = _main(argv)
+    if exit_at_end:
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except (BrokenPipeError, OSError):
+            pass
+        os._exit(rc)
+    return rc
+
+
+def _main(argv: list[str]) -> int:
     args = _quick_parse(argv)
     if args is None:
         import argparse
