@@ -17,7 +17,7 @@ from textual.reactive import var
 from textual.screen import Screen
 
 from tutor.app.i18n import tr
-from tutor.lesson import Course, Lesson, lessons_dir, load_course
+from tutor.lesson import Course, Lesson, lessons_dir
 
 DARK_THEME = "textual-dark"
 LIGHT_THEME = "textual-light"
@@ -54,7 +54,12 @@ class TutorApp(App):
         reopen: bool = True,
     ) -> None:
         super().__init__()
-        self.course = course if course is not None else load_course([lessons_dir(lessons)])
+        self._save_course_cache = None
+        if course is None:
+            from tutor.app.course_cache import load_course_cached
+
+            course, self._save_course_cache = load_course_cached(lessons_dir(lessons))
+        self.course = course
         self.lessons_path = str(lessons_dir(lessons)) if course is None else ""
         self.progress_warning: str | None = None
         if progress is None:
@@ -84,6 +89,8 @@ class TutorApp(App):
         if self.progress_warning:
             self.notify(self.progress_warning, severity="warning", timeout=10, markup=False)
         self.call_after_refresh(self._freeze_startup_objects)
+        if self._save_course_cache is not None:
+            self.call_after_refresh(self._save_course_cache)
         last = self.progress.last_lesson if self.reopen else None
         lesson = self.course.get(last) if last else None
         if lesson is not None:
