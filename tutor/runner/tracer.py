@@ -915,13 +915,35 @@ def _install_monitoring():
     ident = _get_ident
     MAIN = _MAIN_IDENT
 
+    names_get = _names_get
+    resumed = _resumed
+
     def start(code, off):
+        global _cur, _cur_via
         info = infos_get(id(code)) or info_of(code)
-        if info.kind <= 0:
+        k = info.kind
+        if k <= 0:
             return DISABLE
         if ident() != MAIN:
             return
-        on_resume(getframe(1), info, off in info.deleg)
+        f = getframe(1)
+        if k != K_GEN or _pending is not None or _tent is not None or _pend_g is not None:
+            on_resume(f, info, off in info.deleg)
+            return
+        # on_resume's common case, inlined: a plain generator resumed by its caller
+        r = names_get(f)
+        if r is None or off in info.deleg:
+            on_resume(f, info, off in info.deleg)
+            return
+        name = r[0]
+        resumed[f] = _cur
+        _cur = name
+        if name != _reported:
+            via = _take_via(f, None) if _switches < _cap else "next"
+            _cur_via = via
+            _report(name, via)
+        else:
+            _cur_via = "next"
 
     def throw(code, off, exc):
         info = infos_get(id(code)) or info_of(code)
@@ -930,12 +952,28 @@ def _install_monitoring():
         on_resume(getframe(1), info, False, "throw")
 
     def yield_(code, off, val):
+        global _cur, _cur_via
         info = infos_get(id(code)) or info_of(code)
         if info.kind <= 0:
             return DISABLE
         if ident() != MAIN:
             return
-        on_suspend(getframe(1), "yield")
+        f = getframe(1)
+        if _tent is not None or _pend_g is not None or _task_tops:
+            on_suspend(f, "yield")
+            return
+        # on_suspend's common case, inlined
+        rf = resumed.pop(f, None)
+        b = f.f_back
+        if rf is None or (b is not None and b.f_code.co_flags & GENFLAGS):
+            if rf is not None:
+                resumed[f] = rf
+            on_suspend(f, "yield")
+            return
+        _cur = rf
+        _cur_via = "yield"
+        if rf != _reported:
+            _report(rf, "yield")
 
     def return_(code, off, val):
         info = infos_get(id(code)) or info_of(code)
@@ -1001,23 +1039,64 @@ def _install_profile():
     info_of = _info
     BM = _BuiltinMethod
     GT = _GEN_TYPES
+    names_get = _names_get
+    resumed = _resumed
 
     def prof(frame, event, arg):
         # Called for every call and return in the thread: the non-lesson case must be
         # as cheap as possible.
+        global _cur, _cur_via
         if event == "c_call":
             if arg is next or (type(arg) is BM and type(arg.__self__) in GT):
                 on_call(arg, None)
         elif event == "call":
             co = frame.f_code
             info = infos_get(id(co)) or info_of(co)
-            if info.kind > 0:
+            k = info.kind
+            if k <= 0:
+                return
+            r = names_get(frame)
+            p = _pending
+            if (
+                k != K_GEN
+                or r is None
+                or _tent is not None
+                or _pend_g is not None
+                or (p is not None and p[0] == "close")
+                or frame.f_lasti in info.deleg
+            ):
                 on_resume(frame, info, frame.f_lasti in info.deleg)
+                return
+            # on_resume's common case, inlined: a plain generator resumed by its caller
+            name = r[0]
+            if p is not None or (name != _reported and _switches < _cap):
+                via = _take_via(frame, None)
+            else:
+                via = "next"
+            resumed[frame] = _cur
+            _cur = name
+            _cur_via = via
+            if name != _reported:
+                _report(name, via)
         elif event == "return":
             co = frame.f_code
             info = infos_get(id(co)) or info_of(co)
-            if info.kind > 0:
+            if info.kind <= 0:
+                return
+            if frame.f_lasti not in info.yields or _tent is not None or _pend_g is not None:
                 on_suspend(frame, "yield" if frame.f_lasti in info.yields else "return")
+                return
+            rf = resumed.get(frame)
+            b = frame.f_back
+            if rf is None or _task_tops or (b is not None and b.f_code.co_flags & GENFLAGS):
+                on_suspend(frame, "yield")
+                return
+            # on_suspend's common case, inlined
+            del resumed[frame]
+            _cur = rf
+            _cur_via = "yield"
+            if rf != _reported:
+                _report(rf, "yield")
 
     sys.setprofile(prof)
 
