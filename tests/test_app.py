@@ -460,3 +460,26 @@ async def test_real_run_and_stop():
         await wait_for(pilot, lambda: not screen.running, timeout=30)
         await wait_for(pilot, lambda: output.pending == 0)
         assert output.lines[-1].kind != 0  # the outcome sentence ends the output
+
+
+async def test_follows_the_end_when_a_long_line_brings_a_horizontal_scrollbar():
+    from textual.app import App, ComposeResult
+
+    class One(App):
+        def compose(self) -> ComposeResult:
+            yield OutputView(id="out")
+
+    app = One()
+    async with app.run_test(size=(40, 10)) as pilot:
+        view = app.query_one(OutputView)
+        for n in range(30):
+            view.add(n, "main", 0, f"short {n}")
+        await wait_for(pilot, lambda: view.pending == 0)
+        view.add(30, "main", 1, "a very long traceback line " * 5)
+        view.notice("The program was stopped.", seq=31)
+        await wait_for(pilot, lambda: view.pending == 0)
+        await pilot.pause()
+        await pilot.pause()
+        assert view.show_horizontal_scrollbar
+        assert view.scroll_y == view.max_scroll_y
+        assert view.lines[-1].text == "The program was stopped."

@@ -94,7 +94,12 @@ class CourseScreen(Screen):
             items.append(Option(Text(topic, style="bold"), disabled=True))
             for lesson in lessons:
                 state = progress.lesson_state(lesson.id, quiz_count(lesson))
-                prompt = Text.assemble((f" {MARKS[state]} ", "bold"), lesson.title(lang))
+                prompt = Text.assemble(
+                    (f" {MARKS[state]} ", "bold"),
+                    lesson.title(lang),
+                    no_wrap=True,
+                    overflow="ellipsis",
+                )
                 option_id = f"lesson:{lesson.id}"
                 self._items[option_id] = lesson
                 items.append(Option(prompt, id=option_id))

@@ -146,7 +146,6 @@ class LessonScreen(Screen):
 
     def show_step(self) -> None:
         """Show the current step: its text, its program or quiz; remember the position."""
-        lang = self.app.lang
         step = self.step
         kind = (
             "read" if isinstance(step, ReadStep) else "run" if isinstance(step, RunStep) else "quiz"
@@ -156,28 +155,12 @@ class LessonScreen(Screen):
         self.set_class(kind == "quiz", "-quiz")
         self._show_title()
         self._show_text()
-        banner = self.query_one("#banner", Static)
-        notes = Text()
         if kind == "run":
             code = self.codes.get(self.step_index, step.code)
             editor = self.editor
             if editor.text != code:
                 editor.load_text(code)
-            missing = missing_packages(self.lesson)
-            if missing:
-                notes.append(
-                    tr(
-                        "lesson.needs_gevent",
-                        lang,
-                        pkg=", ".join(missing),
-                        cmd=install_command(missing),
-                    ),
-                    style="bold",
-                )
-            elif step.runs_forever:
-                notes.append(tr("lesson.runs_forever", lang), style="italic")
-        banner.update(notes)
-        banner.display = bool(notes)
+        self._show_banner()
         self._show_quiz()
         self.query_one("#prev", Button).disabled = self.step_index == 0
         self.query_one("#next", Button).disabled = self.step_index == len(self.lesson.steps) - 1
@@ -189,6 +172,25 @@ class LessonScreen(Screen):
         ):
             progress.mark_complete(self.lesson.id)
         self.app.save_progress()
+
+    def _show_banner(self) -> None:
+        """A missing package (with the command that installs it), or a note on endless runs."""
+        lang = self.app.lang
+        step = self.step
+        notes = Text()
+        if isinstance(step, RunStep):
+            missing = missing_packages(self.lesson)
+            if missing:
+                command = install_command(missing)
+                notes.append(
+                    tr("lesson.needs_gevent", lang, pkg=", ".join(missing), cmd=command),
+                    style="bold",
+                )
+            elif step.runs_forever:
+                notes.append(tr("lesson.runs_forever", lang), style="italic")
+        banner = self.query_one("#banner", Static)
+        banner.update(notes)
+        banner.display = bool(notes)
 
     def _show_title(self) -> None:
         lang = self.app.lang
@@ -287,6 +289,7 @@ class LessonScreen(Screen):
         if self.is_mounted:
             self._show_title()
             self._show_text()
+            self._show_banner()
             if isinstance(self.step, QuizStep):
                 self._show_quiz()
             self.update_status()

@@ -195,8 +195,15 @@ class LineView(ScrollView, can_focus=True):
         if shown:
             self.call_after_refresh(self._sync_scrollbars)
 
+    def watch_show_horizontal_scrollbar(self, shown: bool) -> None:
+        if shown:
+            self.call_after_refresh(self._sync_scrollbars)
+
     def _sync_scrollbars(self) -> None:
-        """A scroll made before a new scrollbar was laid out left its thumb at the top."""
+        """A scroll made before a new scrollbar was laid out left its thumb at the top, and a
+        new horizontal scrollbar takes a row: follow the end again."""
+        if self._follow and self.scroll_y < self.max_scroll_y:
+            self.scroll_end(animate=False, immediate=True, x_axis=False, force=True)
         if self.show_vertical_scrollbar:
             self.vertical_scrollbar.position = self.scroll_y
         if self.show_horizontal_scrollbar:
