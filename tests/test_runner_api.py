@@ -42,6 +42,15 @@ def our_scratch_dirs() -> list[str]:
         return []
 
 
+def live_children() -> list[int]:
+    """Our child processes that are still running (zombies count too: nobody reaped them)."""
+    kids = []
+    for tid in os.listdir("/proc/self/task"):
+        with open(f"/proc/self/task/{tid}/children") as f:
+            kids += [int(p) for p in f.read().split()]
+    return kids
+
+
 def open_fds() -> int:
     return len(os.listdir("/proc/self/fd"))
 
@@ -112,6 +121,7 @@ async def test_stop_shows_traceback(tier):
 @pytest.mark.slow
 async def test_many_runs_do_not_leak():
     before_fds = open_fds()
+    before_kids = set(live_children())
     for _ in range(5):
         run = await start_run(RunRequest(code="print('x')\n", isolation="auto"))
         events = [e async for e in run.events()]
@@ -121,6 +131,8 @@ async def test_many_runs_do_not_leak():
     await run.stop()
     assert open_fds() == before_fds
     assert our_scratch_dirs() == []
+    new = set(live_children()) - before_kids
+    assert new == set()
 
 
 def test_timeout_short():

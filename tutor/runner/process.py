@@ -30,23 +30,43 @@ DRAIN = 1.0
 READ_SIZE = 65536
 
 _PR_SET_CHILD_SUBREAPER = 36
-_subreaper = False
+_prctl = None
+_basic_runs = 0
+"""Basic-tier runs in progress: the tutor is a child subreaper only while there are any."""
 _subreaper_ok = False
 
 
-def _become_subreaper() -> None:
-    """Orphans of the basic tier's programs are re-parented to us, so the sweep finds them."""
-    global _subreaper, _subreaper_ok
-    if _subreaper or not sys.platform.startswith("linux"):
-        return
-    _subreaper = True
+def _set_subreaper(on: bool) -> bool:
+    global _prctl
+    if not sys.platform.startswith("linux"):
+        return False
     try:
-        import ctypes
+        if _prctl is None:
+            import ctypes
 
-        libc = ctypes.CDLL(None, use_errno=True)
-        _subreaper_ok = libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
+            _prctl = ctypes.CDLL(None, use_errno=True).prctl
+        return _prctl(_PR_SET_CHILD_SUBREAPER, 1 if on else 0, 0, 0, 0) == 0
     except (OSError, AttributeError, ImportError):
-        pass
+        return False
+
+
+def _basic_run_started() -> None:
+    """Orphans of a basic-tier program are re-parented to us, so the sweep finds them.
+
+    Only while a basic run is active: a subreaper also inherits the namespace init of the
+    bwrap/unshare tiers (it can outlive the process we spawned by a moment) as a zombie."""
+    global _basic_runs, _subreaper_ok
+    if _basic_runs == 0:
+        _subreaper_ok = _set_subreaper(True)
+    _basic_runs += 1
+
+
+def _basic_run_ended() -> None:
+    global _basic_runs, _subreaper_ok
+    _basic_runs = max(0, _basic_runs - 1)
+    if _basic_runs == 0 and _subreaper_ok:
+        _set_subreaper(False)
+        _subreaper_ok = False
 
 
 # --------------------------------------------------------------------------------------
@@ -296,6 +316,7 @@ class Session:
         self._end: dict | None = None
         self._last_stderr: list[str] = []
         self._offset: float | None = None
+        self._counted = False
         self._decode, self._decode_errors = _loads()
         self.t0 = time.monotonic()
         self.deadline_wall = self.t0 + self.limits.wall
@@ -322,6 +343,9 @@ class Session:
                 os.close(fd)
             self._fds.clear()
             rmtree(path)
+            if self._counted:
+                self._counted = False
+                _basic_run_ended()
             raise
 
     def _program(self) -> str:
@@ -376,7 +400,8 @@ class Session:
             keep_fds=(ev_w,),
         )
         if self.tier == "basic":
-            _become_subreaper()
+            _basic_run_started()
+            self._counted = True
         try:
             os.set_inheritable(ev_w, True)
             self.pid = os.posix_spawn(
@@ -801,6 +826,9 @@ class Session:
                 pass
             self._exited = True
             self._sweep()
+        if self._counted:  # after the sweep: it relies on the subreaper
+            self._counted = False
+            _basic_run_ended()
         self._close_pidfd()
         for fd in list(self._fds):
             self._remove_reader(fd)
