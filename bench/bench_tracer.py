@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -139,6 +140,10 @@ def main(argv=None) -> int:
     ap.add_argument("--cap", type=int, default=10000)
     args = ap.parse_args(argv)
     py = args.python
+    if os.sep in py:  # the programs run with cwd = a temporary dir
+        py = os.path.abspath(py)
+    else:
+        py = shutil.which(py) or py
     version = subprocess.run(
         [py, "-c", "import sys; print(sys.version.split()[0])"], capture_output=True, text=True
     ).stdout.strip()
