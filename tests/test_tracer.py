@@ -799,3 +799,80 @@ def test_cap_zero_sends_no_switches(tmp_path):
     assert res.events[0]["after"] == 0
     assert res.end["switches"] >= 1 and res.end["dropped"] == res.end["switches"]
     assert res.lines() == [("main", "x"), ("main", "x")]
+
+
+SAME_EVERYWHERE = {
+    "close-and-delegation": """\
+        def gen():
+            try:
+                yield 1
+                yield 2
+            finally:
+                print('cleanup')
+
+        g = gen()
+        print(next(g))
+        g.close()
+        print('closed')
+
+        def sub():
+            yield 'a'
+            return 'r'
+
+        def deleg():
+            x = yield from sub()
+            print('x', x)
+
+        for v in deleg():
+            print(v)
+
+        def boom():
+            yield
+            raise KeyError('k')
+
+        try:
+            for _ in boom():
+                pass
+        except KeyError:
+            print('caught')
+        """,
+    "asyncio-queue": """\
+        import asyncio
+
+        async def producer(q):
+            for i in range(3):
+                print('put', i)
+                await q.put(i)
+                await asyncio.sleep(0.01)
+            await q.put(None)
+
+        async def consumer(q):
+            while (item := await q.get()) is not None:
+                print('got', item)
+
+        async def main():
+            q = asyncio.Queue()
+            await asyncio.gather(producer(q), asyncio.create_task(consumer(q), name='eater'))
+
+        asyncio.run(main())
+        """,
+}
+
+
+@pytest.mark.parametrize("name", sorted(SAME_EVERYWHERE))
+def test_same_stream_on_every_python(name, tmp_path):
+    if len(INTERPS) < 2:
+        pytest.skip("one Python found (set CORO_TUTOR_TEST_PYTHONS or install pyenv builds)")
+    streams = {}
+    for py in INTERPS:
+        (tmp_path / py.version).mkdir()
+        res = run_program(SAME_EVERYWHERE[name], tmp_path / py.version, python=py.path)
+        assert res.returncode == 0, (py, res.texts("stderr"))
+        streams[str(py)] = [
+            (e["type"], e.get("from"), e.get("to"), e.get("via"), e.get("runner"), e.get("text"))
+            for e in res.events
+            if e["type"] != "end"
+        ]
+    first = next(iter(streams.values()))
+    for py, s in streams.items():
+        assert s == first, py

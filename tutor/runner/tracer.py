@@ -716,8 +716,8 @@ def _on_resume_full(f, info, deleg, via_default):
 
 
 def on_suspend(f, kind):
-    """A lesson generator/coroutine frame yields ('yield'), returns ('return') or
-    ends with an exception ('raise')."""
+    """A lesson generator/coroutine frame yields ('yield') or ends ('return': returned
+    or raised)."""
     global _cur_via, _cur
     if _pend_g is not None or _tent is not None:
         settle()
@@ -987,7 +987,9 @@ def _install_monitoring():
         info = infos_get(id(code)) or info_of(code)
         if info.kind <= 0 or ident() != MAIN:
             return
-        on_suspend(getframe(1), "raise")
+        # "return" too: 3.10/3.11 cannot tell an exception from a return, and the stream
+        # should be the same on every Python.
+        on_suspend(getframe(1), "return")
 
     def call(code, off, callable_, arg0):
         info = infos_get(id(code)) or info_of(code)
