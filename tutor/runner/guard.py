@@ -192,7 +192,7 @@ def install(scratch_dir):
             pgid = args[0]
             if pgid <= 0 or not ours(pgid):
                 raise PermissionError(f"{KILL_DENIED}: os.killpg({pgid}, ...)")
-        elif event in ("socket.connect", "socket.sendto"):
+        elif event in ("socket.connect", "socket.sendto", "socket.sendmsg"):
             sock, address = args[0], args[1]
             if not _local(sock, address, inside):
                 raise PermissionError(f"{NET_DENIED}: {address!r}")
@@ -202,7 +202,7 @@ def install(scratch_dir):
 
 def _local(sock, address, inside):
     family = getattr(sock, "family", None)
-    if family is None:
+    if family is None or address is None:  # no address: a connected socket (checked then)
         return True
     import socket
 
