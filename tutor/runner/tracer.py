@@ -917,9 +917,11 @@ def _install_monitoring():
 
     names_get = _names_get
     resumed = _resumed
+    task_tops = _task_tops
+    task_named = _task_tops_named.get
 
     def start(code, off):
-        global _cur, _cur_via
+        global _cur, _cur_via, _tent
         info = infos_get(id(code)) or info_of(code)
         k = info.kind
         if k <= 0:
@@ -927,6 +929,17 @@ def _install_monitoring():
         if ident() != MAIN:
             return
         f = getframe(1)
+        if k == K_CORO and _tent is None and _pend_g is None and _pending is None:
+            name = task_named(f)
+            if name is not None:
+                # an asyncio task step begins (the task's own coroutine resumes)
+                task_tops.add(f)
+                resumed[f] = _cur
+                if off in info.deleg:  # straight into an await: tentative, see on_resume
+                    _tent = [f, name, _cur, "task", True]
+                else:
+                    _switch(name, "task")
+                return
         if k != K_GEN or _pending is not None or _tent is not None or _pend_g is not None:
             on_resume(f, info, off in info.deleg)
             return
@@ -952,13 +965,29 @@ def _install_monitoring():
         on_resume(getframe(1), info, False, "throw")
 
     def yield_(code, off, val):
-        global _cur, _cur_via
+        global _cur, _cur_via, _tent
         info = infos_get(id(code)) or info_of(code)
         if info.kind <= 0:
             return DISABLE
         if ident() != MAIN:
             return
         f = getframe(1)
+        if _pend_g is None and f in task_tops:
+            t = _tent
+            if t is None or t[0] is f:
+                # an asyncio task step ends: the event loop (not a runner) takes over
+                b = f.f_back
+                if b is None or not b.f_code.co_flags & GENFLAGS:
+                    if t is not None:
+                        _tent = None
+                        _switch(t[1], t[3], t[4])
+                    task_tops.discard(f)
+                    rf = resumed.pop(f, None)
+                    if rf is not None:
+                        _cur = rf
+                        _cur_via = "yield"
+                        flush()
+                        return
         if _tent is not None or _pend_g is not None or _task_tops:
             on_suspend(f, "yield")
             return
