@@ -1072,14 +1072,24 @@ def _install_profile():
     GT = _GEN_TYPES
     names_get = _names_get
     resumed = _resumed
+    via_of = _VIA_OF.get
 
     def prof(frame, event, arg):
         # Called for every call and return in the thread: the non-lesson case must be
         # as cheap as possible.
-        global _cur, _cur_via
+        global _cur, _cur_via, _pending
         if event == "c_call":
-            if arg is next or (type(arg) is BM and type(arg.__self__) in GT):
-                on_call(arg, None)
+            if type(arg) is BM:  # a builtin: maybe gen.send/throw/close or next()
+                if arg is next:
+                    if _switches < _cap:
+                        _pending = ("next", None)
+                else:
+                    s = arg.__self__
+                    if type(s) in GT:
+                        v = via_of(arg.__name__)
+                        # past the cap only close() matters (it is not a switch)
+                        if v is not None and (_switches < _cap or v == "close"):
+                            _pending = (v, s)
         elif event == "call":
             co = frame.f_code
             info = infos_get(id(co)) or info_of(co)
