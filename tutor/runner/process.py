@@ -350,7 +350,6 @@ class Session:
 
     def _program(self) -> str:
         req = self.request
-        os.mkdir(os.path.join(self.scratch, ".tmp"), 0o700)
         if req.path is not None:
             src = os.fspath(req.path)
             if req.code is None:
@@ -432,6 +431,8 @@ class Session:
             self._add_reader(fd)
         self._add_reader(self.pidfd)
         self._emit("start", t=0.0, isolation=self.isolation, python=_python_version(python))
+        # While the child starts (the parent only waits), load what the end will need.
+        from tutor.runner import outcome  # noqa: F401
 
     # -- events -----------------------------------------------------------------------
 

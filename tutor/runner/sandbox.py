@@ -365,7 +365,7 @@ def _base_env(scratch: str, home: str) -> dict[str, str]:
     env = {
         "PATH": f"{venv_bin}:/usr/local/bin:/usr/bin:/bin",
         "HOME": home,
-        "TMPDIR": os.path.join(scratch, ".tmp") if scratch != home else scratch,
+        "TMPDIR": scratch,
         "LANG": "C.UTF-8",
         "LC_ALL": "C.UTF-8",
         "MALLOC_ARENA_MAX": "2",
