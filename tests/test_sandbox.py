@@ -164,8 +164,8 @@ def test_guard_refuses_writes_outside_and_kill_minus_one(tmp_path):
         open("inside.txt", "w").write("ok")
         os.mkdir("sub"); os.remove("inside.txt")
         for action in (lambda: open({str(tmp_path.parent / "outside.txt")!r}, "w"),
-                       lambda: os.kill(-1, signal.SIGKILL),
-                       lambda: os.kill(1, signal.SIGTERM),
+                       lambda: os.kill(-1, 0),  # signal 0: harmless should the guard fail
+                       lambda: os.kill(1, 0),
                        lambda: __import__("socket").create_connection(("192.0.2.1", 80), 1)):
             try:
                 action()
