@@ -205,3 +205,21 @@ def test_forced_tier_unavailable_says_why(monkeypatch):
     with pytest.raises(sandbox.SandboxUnavailable, match="sudo apt install bubblewrap"):
         run_to_end(RunRequest(code="pass", isolation="full"))
     assert sandbox.choose("auto") == "partial"
+
+
+def _other_pythons() -> list:
+    import glob
+
+    found = sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/3.1[0-3]*/bin/python3")))
+    return [p for p in found if os.path.realpath(p) != os.path.realpath(sys.executable)]
+
+
+@pytest.mark.parametrize("tier", TIERS)
+@pytest.mark.parametrize("python", _other_pythons() or [pytest.param(None, marks=pytest.mark.skip(
+    reason="no other CPython 3.10-3.13 under ~/.pyenv"))])  # fmt: skip
+def test_other_interpreters(tier, python):
+    code = "import sys\ndef g():\n    yield 1\nfor x in g():\n    print(sys.version_info[:2])\n"
+    events = run_to_end(RunRequest(code=code, isolation=tier, python=python))
+    version = events[0].python
+    assert outputs(events) == [str(tuple(int(p) for p in version.split(".")[:2]))]
+    assert events[-1].reason == "ok"

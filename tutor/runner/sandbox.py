@@ -406,6 +406,8 @@ def needed_paths(python: str, extra: list[str] | tuple[str, ...] = ()) -> list[s
         sys.prefix,
         PACKAGE_DIR,
         os.path.dirname(os.path.realpath(python)),
+        # another interpreter (RunRequest.python): its whole prefix, bin/ and lib/
+        os.path.dirname(os.path.dirname(os.path.realpath(python))),
         os.path.dirname(python),
     ]
     lessons = os.environ.get("CORO_TUTOR_LESSONS")
