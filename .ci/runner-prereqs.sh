@@ -15,7 +15,7 @@ if ! command -v bwrap >/dev/null; then
     (apt-get update -qq && apt-get install -y -qq bubblewrap) >/dev/null 2>&1 \
         || echo "runner-prereqs: could not install bubblewrap; the full tier will be skipped"
 fi
-real=$(readlink -f "$(command -v "$python")")
+real=$("$python" -c 'import os, sys; print(os.path.realpath(sys.executable))')
 dir=$(dirname "$real")
 while [ "$dir" != "/" ]; do   # o+x on every ancestor (e.g. /root for pyenv), nothing more
     chmod o+x "$dir"
