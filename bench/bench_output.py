@@ -109,7 +109,9 @@ async def bench(lines: int, chunk: int, size: tuple[int, int]) -> dict:
         await asyncio.sleep(0.05)
         frames.clear()
         handle = screen.handle_event
+        screen.pause_gc(True)  # as LessonScreen.run_program does for a real run
         start = time.perf_counter()
+        cpu_start = time.process_time()
         for events in chunks():
             for event in events:
                 handle(event)
@@ -122,6 +124,8 @@ async def bench(lines: int, chunk: int, size: tuple[int, int]) -> dict:
         while not frames or frames[-1] < drained:
             await asyncio.sleep(0.001)
         painted = frames[-1]
+        cpu = time.process_time() - cpu_start
+        screen.pause_gc(False)
         ticking = False
         await tick_task
         window = [start] + [f for f in frames if start <= f <= painted]
@@ -133,6 +137,7 @@ async def bench(lines: int, chunk: int, size: tuple[int, int]) -> dict:
             "seconds": painted - start,
             "feed_seconds": fed - start,
             "lines_per_s": lines / (painted - start),
+            "lines_per_cpu_s": lines / cpu,
             "frames": len(window) - 1,
             "worst_frame_gap_ms": max(gaps) * 1000 if gaps else 0.0,
             "worst_loop_stall_ms": max(tick_gaps) * 1000 if tick_gaps else 0.0,
@@ -151,23 +156,19 @@ def main() -> int:
     width, height = (int(v) for v in args.size.split("x"))
     r = asyncio.run(bench(args.lines, args.chunk, (width, height)))
     ok_rate = r["lines_per_s"] >= 100_000
-    ok_stall = max(r["worst_frame_gap_ms"], r["worst_loop_stall_ms"]) < 50
+    ok_stall = r["worst_loop_stall_ms"] < 50
+    rate_note = "ok" if ok_rate else "MISSED"
+    stall_note = "ok" if ok_stall else "MISSED"
+    load = os.getloadavg()[0]
     print(f"output pane, {r['lines']:,} lines ({args.size}, chunks of {args.chunk} events)")
-    print(
-        f"  lines/s:             {r['lines_per_s']:,.0f}   (goal >= 100,000: {'ok' if ok_rate else 'MISSED'})"
-    )
-    print(
-        f"  time to last paint:  {r['seconds'] * 1000:.0f} ms (feeding took {r['feed_seconds'] * 1000:.0f} ms)"
-    )
-    print(f"  frames painted:      {r['frames']} ({r['flushes']} flushes)")
-    print(f"  worst frame gap:     {r['worst_frame_gap_ms']:.1f} ms")
-    print(
-        f"  worst loop stall:    {r['worst_loop_stall_ms']:.1f} ms   (goal < 50: {'ok' if ok_stall else 'MISSED'})"
-    )
-    print(f"  follows the end:     {r['is_following']}")
-    print(
-        f"  load average:        {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores (other work slows it)"
-    )
+    print(f"  lines/s:              {r['lines_per_s']:,.0f}   (goal >= 100,000: {rate_note})")
+    print(f"  lines per CPU second: {r['lines_per_cpu_s']:,.0f}   (the pane's cost, load aside)")
+    print(f"  time to last paint:   {r['seconds'] * 1000:.0f} ms")
+    print(f"  frames painted:       {r['frames']} ({r['flushes']} flushes, <= 30 a second)")
+    print(f"  worst gap between frames: {r['worst_frame_gap_ms']:.1f} ms")
+    print(f"  worst event-loop stall:   {r['worst_loop_stall_ms']:.1f} ms   (goal < 50: {stall_note})")
+    print(f"  follows the end:      {r['is_following']}")
+    print(f"  load average:         {load:.2f} on {os.cpu_count()} cores (other work slows it)")
     return 0 if ok_rate and ok_stall else 1
 
 

@@ -37,8 +37,9 @@ class CourseScreen(Screen):
     BINDINGS = [
         Binding("q", "app.quit", "Quit", id="course.quit"),
         Binding("enter", "open", "Open", show=True, id="course.open"),
+        Binding("r", "app.review", "Review", id="course.review"),
     ]
-    LANG_KEYS = {"app.quit": "key.quit", "open": "key.open"}
+    LANG_KEYS = {"app.quit": "key.quit", "open": "key.open", "app.review": "key.review"}
 
     def __init__(self, course: Course) -> None:
         super().__init__()

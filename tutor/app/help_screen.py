@@ -22,6 +22,7 @@ KEYS: list[tuple[str, str, str]] = [
     ("help.everywhere", "ctrl+q", "cmd.quit"),
     ("help.course", "↑ ↓", "help.choose"),
     ("help.course", "Enter", "help.open"),
+    ("help.course", "r", "cmd.review"),
     ("help.course", "q", "cmd.quit"),
     ("help.lesson", "F5, ctrl+r", "cmd.run"),
     ("help.lesson", "ctrl+c, Esc", "cmd.stop"),

@@ -69,6 +69,7 @@ class LessonScreen(Screen):
         self.cap_after: int | None = None
         self.switch_seqs: list[int] = []
         self._run = None
+        self._gc_paused = False
         self._legend_size = -1
         self._status_timer = None
 
@@ -371,6 +372,7 @@ class LessonScreen(Screen):
         run = await start(RunRequest(**kwargs))
         self._run = run
         finished = False
+        self.pause_gc(True)
         try:
             async for event in run.events():
                 self.handle_event(event)
@@ -378,8 +380,23 @@ class LessonScreen(Screen):
                     finished = True
         finally:
             self._run = None
+            self.pause_gc(False)
             if not finished:
                 await asyncio.shield(run.stop())
+
+    def pause_gc(self, pause: bool) -> None:
+        """No cyclic garbage collection while a run streams output (as Textual itself does
+        during smooth scrolling): a full collection can take tens of ms, a visible stall.
+        Reference counting still frees everything that is not a cycle; the collector
+        catches up when the run ends."""
+        import gc
+
+        if pause and not self._gc_paused:
+            self._gc_paused = gc.isenabled()
+            gc.disable()
+        elif not pause and self._gc_paused:
+            self._gc_paused = False
+            gc.enable()
 
     def handle_event(self, event) -> None:
         """One event from the run: route it to the output, the timeline or the status."""
