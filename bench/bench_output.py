@@ -166,7 +166,8 @@ def main() -> int:
     print(f"  time to last paint:   {r['seconds'] * 1000:.0f} ms")
     print(f"  frames painted:       {r['frames']} ({r['flushes']} flushes, <= 30 a second)")
     print(f"  worst gap between frames: {r['worst_frame_gap_ms']:.1f} ms")
-    print(f"  worst event-loop stall:   {r['worst_loop_stall_ms']:.1f} ms   (goal < 50: {stall_note})")
+    stall = r["worst_loop_stall_ms"]
+    print(f"  worst event-loop stall:   {stall:.1f} ms   (goal < 50: {stall_note})")
     print(f"  follows the end:      {r['is_following']}")
     print(f"  load average:         {load:.2f} on {os.cpu_count()} cores (other work slows it)")
     return 0 if ok_rate and ok_stall else 1
