@@ -483,3 +483,28 @@ async def test_follows_the_end_when_a_long_line_brings_a_horizontal_scrollbar():
         assert view.show_horizontal_scrollbar
         assert view.scroll_y == view.max_scroll_y
         assert view.lines[-1].text == "The program was stopped."
+
+
+def test_course_cache_follows_the_files(tmp_path, monkeypatch):
+    import shutil
+
+    from test_app_support import SNAPSHOT_LESSONS
+
+    from tutor.app.course_cache import load_course_cached
+
+    folder = tmp_path / "lessons"
+    shutil.copytree(SNAPSHOT_LESSONS, folder)
+    first, save = load_course_cached(folder)
+    save()
+    again, save_again = load_course_cached(folder)
+    assert again.lessons == first.lessons
+    assert [str(e) for e in again.errors] == [str(e) for e in first.errors]
+    lesson_file = folder / "01-what-is-a-coroutine.yaml"
+    text = lesson_file.read_text(encoding="utf-8")
+    lesson_file.write_text(text.replace("What a coroutine is", "What a coroutine really is", 1),
+                           encoding="utf-8")
+    changed, _ = load_course_cached(folder)
+    assert changed.lessons[0].title.en == "What a coroutine really is"
+    (folder / "09-broken.yaml").unlink()
+    fixed, _ = load_course_cached(folder)
+    assert fixed.errors == []
