@@ -743,6 +743,7 @@ def test_async_generator_is_its_own_runner(py, tmp_path):
     assert_consistent(res)
 
 
+@pytest.mark.slow
 def test_switch_events_arrive_before_an_idle_wait(tmp_path):
     """Switch events are batched, but not held across an idle point: here a burst of
     switches inside a task, then the event loop sleeps for 2 s without output."""
@@ -876,3 +877,35 @@ def test_same_stream_on_every_python(name, tmp_path):
     first = next(iter(streams.values()))
     for py, s in streams.items():
         assert s == first, py
+
+
+@by_version
+def test_generator_finalized_at_exit_still_prints_before_end(py, tmp_path):
+    res = run_program(
+        """\
+        def gen():
+            try:
+                yield 1
+            finally:
+                print('cleanup')
+
+        class Noisy:
+            def __del__(self):
+                print('bye from __del__')
+
+        g = gen()
+        print(next(g), end=' ')
+        n = Noisy()
+        print('end of program')
+        """,
+        tmp_path,
+        python=py.path,
+    )
+    assert res.returncode == 0, res.texts("stderr")
+    assert res.lines() == [
+        ("main", "1 end of program"),
+        ("gen", "cleanup"),
+        ("main", "bye from __del__"),
+    ]
+    assert res.events[-1]["type"] == "end"
+    assert_consistent(res)

@@ -962,7 +962,10 @@ def _install_monitoring():
         info = infos_get(id(code)) or info_of(code)
         if info.kind <= 0 or ident() != MAIN:
             return
-        on_resume(getframe(1), info, False, "throw")
+        # A plain generator thrown into without a throw()/close() call from Python is
+        # being finalized (garbage collected): like close(), not a switch of its own.
+        quiet = _pending is None and info.kind == K_GEN
+        on_resume(getframe(1), info, False, "close" if quiet else "throw")
 
     def yield_(code, off, val):
         global _cur, _cur_via, _tent
@@ -1334,6 +1337,8 @@ def _after_fork_child():
 def finish():
     """At exit: flush partial lines, settle the switch state, send `end` (only from
     the original process)."""
+    if os.getpid() == _State.pid:
+        _teardown_main()
     for s in (_State.out, _State.err):
         try:
             s.flush_partial()
@@ -1353,6 +1358,29 @@ def finish():
         % (_switches, _switches - _sent, exc, _t())
     )
     _Wire.ok = False  # nothing after `end`
+
+
+def _teardown_main():
+    """What Python's shutdown would do right after us: drop __main__'s globals (first
+    the _private ones, as CPython does) and collect, so that a suspended generator's
+    `finally: print(...)` or a __del__ that prints still shows before `end`."""
+    _unhook_all()  # finalizers are not switches (the same on every Python)
+    main = sys.modules.get("__main__")
+    d = getattr(main, "__dict__", None)
+    if not isinstance(d, dict) or d.get("__file__") not in _State.lesson_files:
+        return
+    try:
+        for private in (True, False):
+            for k in list(d):
+                if k != "__builtins__" and k.startswith("_") == private:
+                    if private and k.startswith("__"):
+                        continue
+                    d[k] = None
+        import gc
+
+        gc.collect()
+    except BaseException:
+        pass
 
 
 _real_exit = os._exit
