@@ -223,3 +223,29 @@ def test_other_interpreters(tier, python):
     version = events[0].python
     assert outputs(events) == [str(tuple(int(p) for p in version.split(".")[:2]))]
     assert events[-1].reason == "ok"
+
+
+@pytest.mark.slow
+async def test_concurrent_runs_stop_close_and_finish():
+    before_fds = open_fds()
+    before_kids = set(live_children())
+    loop_code = "import time\nprint('up', flush=True)\nwhile True:\n    time.sleep(0.01)\n"
+    tiers = [p.values[0] for p in TIERS if not p.marks]
+    runs = [await start_run(RunRequest(code=loop_code, isolation=t)) for t in tiers]
+    runs.append(await start_run(RunRequest(code="print('done')\n", isolation="basic")))
+    for run in runs[:-1]:  # wait until each loop runs
+        async for event in run.events():
+            if isinstance(event, Stdout):
+                break
+    stopped = await runs[0].stop()
+    assert stopped.reason == "killed"
+    if len(runs) > 2:
+        runs[1].close()  # no waiting: killed and cleaned up on the spot
+    for run in runs[2:-1]:
+        run.kill()
+        assert (await run.wait()).reason == "killed"
+    assert (await runs[-1].wait()).reason == "ok"
+    assert open_fds() == before_fds
+    assert our_scratch_dirs() == []
+    left = set(live_children()) - before_kids
+    assert left == set(), [open(f"/proc/{p}/stat").read()[:60] for p in left]

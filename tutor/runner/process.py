@@ -243,6 +243,25 @@ class _ScanContext:
         return float(name.lower().replace("infinity", "inf"))
 
 
+def _reap_inits(pids: set[int]) -> None:
+    """Reap namespace inits re-parented to us (only while we are a subreaper; otherwise
+    waitpid says ECHILD at once). They die with their parent, so this is quick."""
+    deadline = time.monotonic() + 0.5
+    pending = set(pids)
+    while pending:
+        for pid in list(pending):
+            try:
+                done, _ = os.waitpid(pid, os.WNOHANG)
+            except OSError:  # not our child: its own parent or init reaps it
+                pending.discard(pid)
+                continue
+            if done:
+                pending.discard(pid)
+        if not pending or time.monotonic() > deadline:
+            return
+        time.sleep(0.002)
+
+
 def _loads():
     """The JSON decoder for wire lines: msgspec's when it is already loaded (the TUI), else
     the C scanner behind the json module (the json package would pull in `re`)."""
@@ -317,6 +336,9 @@ class Session:
         self._last_stderr: list[str] = []
         self._offset: float | None = None
         self._counted = False
+        self._inits: set[int] = set()
+        """The namespace's init (bwrap's inner process, or sh): reaped by us if it was
+        re-parented to us (we are a subreaper while basic runs are active)."""
         self._decode, self._decode_errors = _loads()
         self.t0 = time.monotonic()
         self.deadline_wall = self.t0 + self.limits.wall
@@ -470,7 +492,21 @@ class Session:
         else:
             self._emit(kind, t=t, runner=runner, text=text, pid=pid)
 
+    def _capture_inits(self, procs: dict[int, int] | None = None) -> None:
+        if self.tier == "basic" or self.pid is None or self._exited:
+            return
+        if procs is not None:
+            self._inits.update(p for p, d in procs.items() if d == 1)
+            return
+        try:
+            with open(f"/proc/{self.pid}/task/{self.pid}/children") as f:
+                self._inits.update(int(p) for p in f.read().split())
+        except (OSError, ValueError):
+            pass
+
     def _wire(self, line: bytes) -> None:
+        if not self._inits:
+            self._capture_inits()
         try:
             d = self._decode(line)
             kind = d["type"]
@@ -664,17 +700,22 @@ class Session:
             except OSError:
                 pass
             return
-        for pid in self.run_processes(program_only=True):
-            try:
-                os.kill(pid, sig)
-            except OSError:
-                pass
+        procs = self.run_processes()
+        self._capture_inits(procs)
+        for pid, depth in procs.items():
+            if depth >= 2:
+                try:
+                    os.kill(pid, sig)
+                except OSError:
+                    pass
 
     def kill_all(self) -> None:
         """SIGKILL the sandbox (and so its namespace) and every process of the run."""
         if self.pid is None or self._exited:
             return
         self._we_killed = True
+        procs = self.run_processes()  # before the first kill: the tree is still whole
+        self._capture_inits(procs)
         try:
             os.kill(self.pid, SIGKILL)
         except OSError:
@@ -684,7 +725,7 @@ class Session:
                 os.killpg(self.pid, SIGKILL)
             except OSError:
                 pass
-        for pid in self.run_processes():
+        for pid in procs:
             try:
                 os.kill(pid, SIGKILL)
             except OSError:
@@ -827,6 +868,9 @@ class Session:
                 pass
             self._exited = True
             self._sweep()
+        if self._inits:
+            _reap_inits(self._inits)
+            self._inits.clear()
         if self._counted:  # after the sweep: it relies on the subreaper
             self._counted = False
             _basic_run_ended()
