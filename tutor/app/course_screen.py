@@ -10,11 +10,33 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from tutor.app.i18n import tr
 from tutor.lesson import Course, Lesson, LessonError, QuizStep
+
+
+class TitleBar(Static):
+    """One line with the screen's title and sub-title (lighter than Header: one widget)."""
+
+    DEFAULT_CSS = """
+    TitleBar { dock: top; height: 1; width: 1fr; background: $panel; color: $foreground;
+               text-align: center; text-style: bold; }
+    """
+
+    def on_mount(self) -> None:
+        self.watch(self.screen, "title", self._show, init=False)
+        self.watch(self.screen, "sub_title", self._show, init=False)
+        self._show()
+
+    def _show(self, _value: object = None) -> None:
+        screen = self.screen
+        title = Text(screen.title or self.app.title)
+        if screen.sub_title:
+            title.append(" — " + screen.sub_title, style="not bold dim")
+        self.update(title)
+
 
 MARKS = {"new": "·", "in_progress": "◐", "done": "✓"}
 INSTALL = {"gevent": "gevent>=26.9,<26.10", "greenlet": "greenlet>=3.5.6,<3.6"}
@@ -47,7 +69,7 @@ class CourseScreen(Screen):
         self._items: dict[str, Lesson | LessonError] = {}
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar()
         with Horizontal(id="course-body"):
             yield OptionList(id="lessons")
             with VerticalScroll(id="summary-box"):

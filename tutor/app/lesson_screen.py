@@ -18,11 +18,11 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.reactive import var
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, Markdown, Static, TextArea
+from textual.widgets import Button, Footer, Markdown, Static, TextArea
 from textual.worker import Worker, WorkerState
 
 from tutor.app.colors import RunnerColors
-from tutor.app.course_screen import install_command, missing_packages
+from tutor.app.course_screen import TitleBar, install_command, missing_packages
 from tutor.app.i18n import tr
 from tutor.app.output_view import STDERR, STDOUT, OutputView, TimelineView
 from tutor.lesson import Lesson, QuizStep, ReadStep, RunStep
@@ -76,7 +76,7 @@ class LessonScreen(Screen):
     # --- layout --------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar()
         yield Static(id="step-title")
         with Horizontal(id="lesson-body"):
             with Vertical(id="left"):
