@@ -150,6 +150,8 @@ class Tutor:
         if events and events[0].get("type") == "unavailable":
             pytest.skip(events[0]["why"])
         assert events and events[-1]["type"] == "exit", err.decode(errors="replace")[-3000:]
+        ours = [e["text"] for e in events if e["type"] == "stderr" and "tutor/runner/" in e["text"]]
+        assert ours == [], "our own frames in the learner's traceback"
         return events
 
     def leftovers(self) -> list[int]:
