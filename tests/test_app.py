@@ -65,6 +65,7 @@ async def test_course_lists_topics_marks_and_errors():
         assert "09-broken.yaml:7: unknown key `txt`" in summary
 
 
+@pytest.mark.slow
 async def test_enter_opens_lesson_and_position_is_remembered(tutor_home):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -96,6 +97,7 @@ async def test_enter_opens_lesson_and_position_is_remembered(tutor_home):
 # --- the run cycle --------------------------------------------------------------------
 
 
+@pytest.mark.slow
 async def test_open_run_output_coloured_stop_reset_next():
     runs: list = []
     app = make_app(runs=runs)
@@ -163,6 +165,7 @@ async def test_open_run_output_coloured_stop_reset_next():
         assert screen.step_index == step_index + 1
 
 
+@pytest.mark.slow
 async def test_reset_declined_keeps_edits():
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -176,6 +179,7 @@ async def test_reset_declined_keeps_edits():
         assert screen.editor.text.startswith("x = 1")
 
 
+@pytest.mark.slow
 async def test_escape_stops_a_running_program_before_leaving():
     runs: list = []
     app = make_app(events=producer_consumer_events(1, False)[:-1], hold=True, runs=runs)
@@ -190,6 +194,7 @@ async def test_escape_stops_a_running_program_before_leaving():
         assert runs[0].stop_calls == 1
 
 
+@pytest.mark.slow
 async def test_run_failure_is_a_sentence():
     async def broken_start(request):
         raise OSError("no sandbox here")
@@ -211,6 +216,7 @@ async def test_run_failure_is_a_sentence():
 # --- messages: selecting output highlights its switch and back -------------------------
 
 
+@pytest.mark.slow
 async def test_selection_links_output_and_timeline():
     messages: list = []
     app = make_app()
@@ -254,6 +260,7 @@ async def test_selection_links_output_and_timeline():
 # --- language, theme, help, palette --------------------------------------------------
 
 
+@pytest.mark.slow
 async def test_language_switch_is_remembered(tutor_home):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -269,9 +276,13 @@ async def test_language_switch_is_remembered(tutor_home):
     app2 = make_app()
     async with app2.run_test(size=SIZE) as pilot:
         assert app2.lang == "zh"
-    app3 = make_app(lang="en")  # --lang wins over the saved setting
+    app3 = make_app(lang="en")  # --lang wins over the saved setting, and is remembered
     async with app3.run_test(size=SIZE) as pilot:
         assert app3.lang == "en"
+        await pilot.pause()
+    app4 = make_app()
+    async with app4.run_test(size=SIZE) as pilot:
+        assert app4.lang == "en"
 
 
 async def test_theme_toggle_is_remembered():
@@ -309,6 +320,7 @@ async def test_help_lists_every_key():
         assert not isinstance(app.screen, HelpScreen)
 
 
+@pytest.mark.slow
 async def test_palette_has_every_lesson_action():
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -332,6 +344,7 @@ async def test_palette_has_every_lesson_action():
         await wait_for(pilot, lambda: app.screen.run_count == 1 and not app.screen.running)
 
 
+@pytest.mark.slow
 async def test_missing_gevent_is_explained(monkeypatch):
     import tutor.app.course_screen as course_screen
 
@@ -350,6 +363,7 @@ async def test_missing_gevent_is_explained(monkeypatch):
         assert app.screen.run_count == 0
 
 
+@pytest.mark.slow
 async def test_quiz_step_shows_question():
     from tutor.lesson import QuizStep
 
@@ -369,6 +383,7 @@ async def test_quiz_step_shows_question():
 # --- the output view under load ------------------------------------------------------
 
 
+@pytest.mark.slow
 async def test_output_flood_is_coalesced_and_renders_visible_lines_only():
     from textual.app import App, ComposeResult
 
@@ -501,8 +516,9 @@ def test_course_cache_follows_the_files(tmp_path, monkeypatch):
     assert [str(e) for e in again.errors] == [str(e) for e in first.errors]
     lesson_file = folder / "01-what-is-a-coroutine.yaml"
     text = lesson_file.read_text(encoding="utf-8")
-    lesson_file.write_text(text.replace("What a coroutine is", "What a coroutine really is", 1),
-                           encoding="utf-8")
+    lesson_file.write_text(
+        text.replace("What a coroutine is", "What a coroutine really is", 1), encoding="utf-8"
+    )
     changed, _ = load_course_cached(folder)
     assert changed.lessons[0].title.en == "What a coroutine really is"
     (folder / "09-broken.yaml").unlink()

@@ -7,6 +7,7 @@ and look at the SVGs in tests/__snapshots__/ before committing.
 
 from __future__ import annotations
 
+import pytest
 from test_app_support import SIZE, fixed_course, open_first_run_step, producer_consumer_events
 
 from tutor.app.main import TutorApp
@@ -50,10 +51,12 @@ def test_course_screen(snap_compare):
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=_settle)
 
 
+@pytest.mark.slow
 def test_lesson_before_run(snap_compare):
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=_lesson_before_run)
 
 
+@pytest.mark.slow
 def test_lesson_after_run(snap_compare):
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=_lesson_after_run)
 
@@ -70,10 +73,12 @@ def test_course_screen_zh(snap_compare):
     assert snap_compare(make_app("zh"), terminal_size=SIZE, run_before=_settle)
 
 
+@pytest.mark.slow
 def test_lesson_after_run_zh(snap_compare):
     assert snap_compare(make_app("zh"), terminal_size=SIZE, run_before=_lesson_after_run)
 
 
+@pytest.mark.slow
 def test_lesson_after_run_light(snap_compare):
     async def light(pilot):
         await pilot.press("f3")

@@ -74,8 +74,7 @@ class TutorApp(App):
         self.set_reactive(
             TutorApp.lang, lang or (saved_lang if saved_lang in ("en", "zh") else "en")
         )
-        if lang and lang != saved_lang:
-            self.progress.set_setting("lang", lang)
+        self._lang_to_save = bool(lang and lang != saved_lang)
         theme = self.progress.get_setting("theme")
         self.theme = theme if theme in (DARK_THEME, LIGHT_THEME) else DARK_THEME
 
@@ -85,6 +84,9 @@ class TutorApp(App):
         from tutor.app.course_screen import CourseScreen
 
         translate_bindings(self, self.LANG_KEYS, self.lang)
+        if self._lang_to_save:  # --lang is remembered like F2
+            self.progress.set_setting("lang", self.lang)
+            self.call_after_refresh(self.save_progress)
         self.push_screen(CourseScreen(self.course))
         if self.progress_warning:
             self.notify(self.progress_warning, severity="warning", timeout=10, markup=False)
