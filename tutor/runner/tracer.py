@@ -1412,9 +1412,9 @@ def setup(program, source, t0=None):
     if cap:
         _cap = max(0, int(cap))
     _unhook_at = max(10 * _cap, 1)
-    _OWN_FILES.update(
-        {os.path.join(_HERE, "tracer.py"), os.path.join(_HERE, "bootstrap.py"), __file__}
-    )
+    # Never in the learner's tracebacks (guard.py raises its refusals from an audit hook).
+    _OWN_FILES.update(os.path.join(_HERE, n) for n in ("tracer.py", "bootstrap.py", "guard.py"))
+    _OWN_FILES.add(__file__)
     _State.lesson_dir = os.path.dirname(program)
     _State.lesson_files = {program}
     _calibrate()
