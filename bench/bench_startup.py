@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import pty
+import resource
 import select
 import statistics
 import subprocess
@@ -65,6 +66,7 @@ def one_run(mode: str, home: str) -> tuple[float, float]:
         "LINES": "30",
     }
     env.pop("CORO_TUTOR_LESSONS", None)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.Popen(
         [sys.executable, "-c", CHILD, mode, str(write_fd)],
@@ -93,9 +95,9 @@ def one_run(mode: str, home: str) -> tuple[float, float]:
         if proc.poll() is not None and read_fd not in ready:
             break
     proc.kill()
-    _pid, _status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = -9
-    cpu = usage.ru_utime + usage.ru_stime
+    proc.wait()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     os.close(read_fd)
     os.close(master)
     if elapsed is None:

@@ -46,7 +46,8 @@ def _cache_file(folder: Path) -> Path:
 
 def load_course_cached(folder: Path) -> tuple[Course, callable]:
     """The course in `folder`, and a function that saves it to the cache when it was read
-    from the files (call it after the first frame; it does nothing on a cache hit)."""
+    from the files (it does nothing on a cache hit). The app calls it at once: a tutor
+    that is closed right after its first frame must still leave the cache behind."""
     key = _key(folder) if folder.is_dir() else None
     if key is not None:
         try:

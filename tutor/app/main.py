@@ -54,11 +54,11 @@ class TutorApp(App):
         reopen: bool = True,
     ) -> None:
         super().__init__()
-        self._save_course_cache = None
         if course is None:
             from tutor.app.course_cache import load_course_cached
 
-            course, self._save_course_cache = load_course_cached(lessons_dir(lessons))
+            course, save_cache = load_course_cached(lessons_dir(lessons))
+            save_cache()
         self.course = course
         self.lessons_path = str(lessons_dir(lessons)) if course is None else ""
         self.progress_warning: str | None = None
@@ -75,24 +75,25 @@ class TutorApp(App):
             TutorApp.lang, lang or (saved_lang if saved_lang in ("en", "zh") else "en")
         )
         self._lang_to_save = bool(lang and lang != saved_lang)
+        translate_bindings(self, self.LANG_KEYS, self.lang)
         theme = self.progress.get_setting("theme")
         self.theme = theme if theme in (DARK_THEME, LIGHT_THEME) else DARK_THEME
 
     # --- screens -------------------------------------------------------------------
 
-    def on_mount(self) -> None:
+    def get_default_screen(self) -> Screen:
+        """The course screen is the bottom of the stack (no blank screen is painted first)."""
         from tutor.app.course_screen import CourseScreen
 
-        translate_bindings(self, self.LANG_KEYS, self.lang)
+        return CourseScreen(self.course)
+
+    def on_mount(self) -> None:
         if self._lang_to_save:  # --lang is remembered like F2
             self.progress.set_setting("lang", self.lang)
             self.call_after_refresh(self.save_progress)
-        self.push_screen(CourseScreen(self.course))
         if self.progress_warning:
             self.notify(self.progress_warning, severity="warning", timeout=10, markup=False)
         self.call_after_refresh(self._freeze_startup_objects)
-        if self._save_course_cache is not None:
-            self.call_after_refresh(self._save_course_cache)
         last = self.progress.last_lesson if self.reopen else None
         lesson = self.course.get(last) if last else None
         if lesson is not None:
