@@ -131,7 +131,7 @@ async def test_open_run_output_coloured_stop_reset_next():
         # the badge and the switch count
         assert "basic" in str(screen.query_one("#status").render())
         assert "files are not protected" in str(screen.query_one("#status").render())
-        assert "8 switches" in str(screen.query_one("#timeline-title").render())
+        assert "Switches: 8" in str(screen.query_one("#timeline-title").render())
         assert len(screen.query_one(TimelineView).lines) == 8
 
         # a program that never ends: stop it with ctrl+c

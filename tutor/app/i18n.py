@@ -37,10 +37,14 @@ STRINGS: dict[str, tuple[str, str]] = {
     "lesson.edited": ("edited", "已修改"),
     "lesson.legend": ("Runners:", "执行者："),
     "lesson.stderr": ("! = stderr", "! = 标准错误"),
-    "lesson.switch_count": ("{n} switches", "{n} 次切换"),
+    "lesson.switch_count": ("{n}", "{n} 次"),
     "lesson.switch_cap": (
-        "{n} switches (the first {shown} are drawn)",
-        "{n} 次切换（只画出前 {shown} 次）",
+        "{n} (the first {shown} are drawn)",
+        "{n} 次（只画出前 {shown} 次）",
+    ),
+    "lesson.unattributed": (
+        "? = output that bypassed print",
+        "? = 绕过 print 的输出",
     ),
     "lesson.no_switches": ("No switches yet.", "还没有切换。"),
     "lesson.run_header": ("— run {n} —", "— 第 {n} 次运行 —"),

@@ -128,6 +128,7 @@ class LessonScreen(Screen):
         return True
 
     def _theme_changed(self, theme) -> None:
+        self.runner_colors.dark = theme.dark
         self.query_one("#code", TextArea).theme = EDITOR_THEMES[theme.dark]
         self.update_legend(force=True)
 
@@ -545,6 +546,8 @@ class LessonScreen(Screen):
             legend.append("▌", self.runner_colors.style(runner))
             legend.append(runner + "  ", self.runner_colors.style(runner))
         legend.append(tr("lesson.stderr", lang), "dim")
+        if "?" in runners:
+            legend.append("  " + tr("lesson.unattributed", lang), "dim")
         self.query_one("#legend", Static).update(legend)
 
     def on_line_view_selected(self, message: OutputView.Selected) -> None:
