@@ -132,7 +132,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "help.editor": (
         "In the code editor the usual editing keys work (ctrl+z undo, ctrl+x/c/v, Tab indents); "
         "Esc leaves the editor.",
-        "在代码编辑器里可以使用常用的编辑键（ctrl+z 撤销，ctrl+x/c/v，Tab 缩进）；按 Esc 离开编辑器。",
+        "在代码编辑器里可以使用常用的编辑键（ctrl+z 撤销，ctrl+x/c/v，Tab 缩进）；"
+        "按 Esc 离开编辑器。",
     ),
     "help.palette": ("Command palette: every action by name", "命令面板：按名字找到每个操作"),
     "help.choose": ("Choose a lesson", "选择课程"),
