@@ -524,3 +524,17 @@ def test_course_cache_follows_the_files(tmp_path, monkeypatch):
     (folder / "09-broken.yaml").unlink()
     fixed, _ = load_course_cached(folder)
     assert fixed.errors == []
+
+
+@pytest.mark.slow
+async def test_leaving_the_step_stops_its_program():
+    runs: list = []
+    app = make_app(events=producer_consumer_events(1, False)[:-1], hold=True, runs=runs)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_first_run_step(pilot)
+        screen = app.screen
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: screen._run is not None)
+        await pilot.press("f8")
+        await wait_for(pilot, lambda: not screen.running)
+        assert runs[0].stop_calls == 1

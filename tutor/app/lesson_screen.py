@@ -269,6 +269,8 @@ class LessonScreen(Screen):
             self.notify(tr(key, self.app.lang), timeout=2)
             return
         self._remember_code()
+        if self.running:  # the program belongs to the step being left
+            self.action_stop()
         self.step_index = target
         self.show_step()
 
