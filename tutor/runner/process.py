@@ -483,7 +483,7 @@ class Session:
             self.kill_all()
             return
         self._output_bytes += size
-        if kind == "stderr":
+        if kind == "stderr" and pid is None:  # the outcome is the program's, not a fork's
             self._last_stderr.append(text)
             if len(self._last_stderr) > 40:
                 del self._last_stderr[:20]
