@@ -9,6 +9,7 @@ width or the selection changes.
 
 from __future__ import annotations
 
+import time
 from typing import NamedTuple
 
 from rich.cells import cell_len
@@ -26,6 +27,8 @@ from textual.strip import Strip
 from tutor.app.colors import RunnerColors
 
 FLUSH_INTERVAL = 1 / 30
+QUIET = 0.008
+"""A line that arrives this long after the last flush is shown at once (no batch is building)."""
 
 STDOUT, STDERR, NOTICE, ERROR_NOTICE = 0, 1, 2, 3
 
@@ -128,6 +131,7 @@ class LineView(ScrollView, can_focus=True):
         self._cache: LRUCache[tuple[int, int], Strip] = LRUCache(2048)
         self._styles: dict[str, Style] = {}
         self.cursor = -1
+        self._last_flush = 0.0
         self._follow = True
         """Keep the end in view: dropped when the view scrolls up, taken back at the end."""
         self.flushes = 0
@@ -141,8 +145,13 @@ class LineView(ScrollView, can_focus=True):
             self._schedule()
 
     def _schedule(self) -> None:
+        """Flush 1/30 s after the previous flush (a steady cadence under a flood: the time
+        spent painting is not added to the wait), or at once after a quiet spell (the
+        first line of a run, a program that prints now and then)."""
         if self.is_mounted:
-            self._flush_timer = self.set_timer(FLUSH_INTERVAL, self.flush)
+            since = time.monotonic() - self._last_flush
+            delay = 0.0 if since >= QUIET else FLUSH_INTERVAL - since
+            self._flush_timer = self.set_timer(max(0.002, delay), self.flush)
 
     def on_mount(self) -> None:
         self.runner_colors.dark = self.app.current_theme.dark
@@ -157,6 +166,7 @@ class LineView(ScrollView, can_focus=True):
     def flush(self) -> None:
         """Move pending lines into the view now."""
         self._flush_timer = None
+        self._last_flush = time.monotonic()
         pending = self._pending
         if not pending:
             return
