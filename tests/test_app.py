@@ -396,7 +396,7 @@ async def test_output_flood_is_coalesced_and_renders_visible_lines_only():
         view = app.query_one(OutputView)
         for n in range(50_000):
             view.add(n, "main" if n % 2 else "worker", n % 7 == 0, f"line {n} [x]")
-        assert view.lines == []  # nothing is painted per line
+        assert len(view.lines) <= 1  # the first line shows at once, the rest wait for a flush
         await wait_for(pilot, lambda: view.pending == 0)
         assert len(view.lines) == 50_000
         assert view.flushes <= 3

@@ -420,6 +420,8 @@ class LessonScreen(Screen):
         elif isinstance(event, Cap):
             self.cap_after = event.after
         elif isinstance(event, Exit):
+            self._output.flush()  # the last lines paint with the outcome, in one frame
+            self._timeline.flush()
             self.outcome = event
             self.switch_total = max(self.switch_total, event.switches)
             lang = self.app.lang

@@ -150,8 +150,10 @@ class LineView(ScrollView, can_focus=True):
         first line of a run, a program that prints now and then)."""
         if self.is_mounted:
             since = time.monotonic() - self._last_flush
-            delay = 0.0 if since >= QUIET else FLUSH_INTERVAL - since
-            self._flush_timer = self.set_timer(max(0.002, delay), self.flush)
+            if since >= QUIET:
+                self.flush()
+            else:
+                self._flush_timer = self.set_timer(FLUSH_INTERVAL - since, self.flush)
 
     def on_mount(self) -> None:
         self.runner_colors.dark = self.app.current_theme.dark
