@@ -109,6 +109,9 @@ async def test_open_run_output_coloured_stop_reset_next():
         output = screen.query_one(OutputView)
         await wait_for(pilot, lambda: not screen.running and output.pending == 0 and output.lines)
         texts = [line.text for line in output.lines]
+        import gc
+
+        await wait_for(pilot, gc.isenabled)  # paused while the run streamed, back after
         assert "[PRODUCER] Producing 1..." in texts
         assert "[CONSUMER] Consuming 1..." in texts
         assert texts[-1] == "The program finished."

@@ -113,7 +113,6 @@ class LessonScreen(Screen):
         self.show_step()
         self.update_status()
         self.update_legend(force=True)
-        self.call_after_refresh(self.app._freeze_startup_objects)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Footer shows Run/Reset only on program steps, Stop only while running."""
