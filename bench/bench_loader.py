@@ -34,15 +34,25 @@ def main() -> None:
             source = sources[i % len(sources)]
             text = source.read_text(encoding="utf-8")
             lesson_id = next(line for line in text.splitlines() if line.startswith("id:"))
-            (folder / f"{i:02}.yaml").write_text(text.replace(lesson_id, f"id: copy-{i}", 1), encoding="utf-8")
+            (folder / f"{i:02}.yaml").write_text(
+                text.replace(lesson_id, f"id: copy-{i}", 1), encoding="utf-8"
+            )
         course = load_course([folder])
         assert len(course.lessons) == 50 and not course.errors, course.errors
         load = best_of(5, lambda: load_course([folder]))
     print(f"load 50 lesson files: {load * 1000:.1f} ms (goal < 100 ms)")
 
     python = best_of(5, lambda: subprocess.run([sys.executable, "-c", "pass"], check=True))
-    listing = best_of(5, lambda: subprocess.run([sys.executable, "-m", "tutor", "list"], check=True, capture_output=True))
-    print(f"`coro-tutor list`: {listing * 1000:.0f} ms = {listing / python:.1f}x `python -c pass` ({python * 1000:.0f} ms)")
+    listing = best_of(
+        5,
+        lambda: subprocess.run(
+            [sys.executable, "-m", "tutor", "list"], check=True, capture_output=True
+        ),
+    )
+    print(
+        f"`coro-tutor list`: {listing * 1000:.0f} ms = {listing / python:.1f}x "
+        f"`python -c pass` ({python * 1000:.0f} ms)"
+    )
 
 
 if __name__ == "__main__":

@@ -47,7 +47,9 @@ def test_list_in_chinese_shows_chinese_titles():
 
 def test_lessons_dir_option_and_environment(tmp_path):
     source = (LESSONS / "04-producer-consumer.yaml").read_text(encoding="utf-8")
-    (tmp_path / "mine.yaml").write_text(source.replace("id: producer-consumer", "id: my-own"), encoding="utf-8")
+    (tmp_path / "mine.yaml").write_text(
+        source.replace("id: producer-consumer", "id: my-own"), encoding="utf-8"
+    )
     by_option = json.loads(run_cli("list", "--json", "--lessons", str(tmp_path)).stdout)
     by_env = json.loads(run_cli("list", "--json", env={"CORO_TUTOR_LESSONS": str(tmp_path)}).stdout)
     assert [e["id"] for e in by_option] == [e["id"] for e in by_env] == ["my-own"]
@@ -87,10 +89,14 @@ def test_doctor_names_versions_and_the_progress_folder(tutor_home):
 
 
 def test_python_dash_m_tutor_is_the_same_program():
-    via_module = subprocess.run([sys.executable, "-m", "tutor", "list"], capture_output=True, text=True, cwd=REPO)
+    via_module = subprocess.run(
+        [sys.executable, "-m", "tutor", "list"], capture_output=True, text=True, cwd=REPO
+    )
     script = Path(sys.executable).parent / "coro-tutor"
     if not script.exists():
-        pytest.skip(f"no console script beside {sys.executable}: the project is not installed there")
+        pytest.skip(
+            f"no console script beside {sys.executable}: the project is not installed there"
+        )
     via_script = subprocess.run([str(script), "list"], capture_output=True, text=True, cwd=REPO)
     assert via_module.stdout == via_script.stdout != ""
 
@@ -102,7 +108,8 @@ HEADLESS_PROBE = textwrap.dedent(
     from tutor.cli import main
     for info in pkgutil.walk_packages(tutor.__path__, "tutor."):
         # the app may import textual; __main__ and the child-side modules run on import
-        if info.name.startswith(("tutor.app", "tutor.__main__", "tutor.runner.bootstrap", "tutor.runner.fixtures")):
+        skipped = ("tutor.app", "tutor.__main__", "tutor.runner.bootstrap", "tutor.runner.fixtures")
+        if info.name.startswith(skipped):
             continue
         importlib.import_module(info.name)
     for argv in (["list"], ["list", "--json"], ["check", "--no-run"], ["schema"], ["doctor"]):
@@ -117,6 +124,10 @@ HEADLESS_PROBE = textwrap.dedent(
 
 def test_the_core_and_the_cli_never_import_textual():
     result = subprocess.run(
-        [sys.executable, "-c", HEADLESS_PROBE], capture_output=True, text=True, cwd=REPO, timeout=120
+        [sys.executable, "-c", HEADLESS_PROBE],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,
     )
     assert result.stderr.strip().splitlines()[-1] == "HEADLESS", result.stderr[-2000:]

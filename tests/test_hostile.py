@@ -193,6 +193,8 @@ class Tutor:
             self.proc.kill()
             self.proc.wait()
         shutil.rmtree(self.dir, ignore_errors=True)
+        if self.uid is not None:  # the throwaway uid's scratch root would pile up in /tmp
+            shutil.rmtree(self.scratch_base, ignore_errors=True)
 
 
 def _describe(pids: list[int]) -> list[str]:

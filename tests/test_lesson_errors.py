@@ -30,34 +30,106 @@ steps:
 
 # (what to replace in GOOD, replacement, expected line, expected message)
 BROKEN = [
-    ("    text: {en: Hello., zh: 你好。}", "    text: {en: Hello.}", 7,
-     "missing the `zh` text (every text needs both en and zh)"),
-    ("  - kind: read", "  - kind: reed", 6, "unknown step kind 'reed' (expected read, run or quiz)"),
-    ("topic: {en: Tests, zh: 测试}", "topic: {en: Tests, zh: 测试}\ncolour: blue", 5,
-     "unknown key `colour` (allowed here: id, title, summary, topic, steps, requires, limits)"),
-    ("    code: |\n      print('hi')", "    code: 42", 9, "`code` should be text, not a whole number"),
-    ("  - kind: run\n    code: |\n      print('hi')\n", "  - kind: run\n    title: {en: x, zh: y}\n", 8,
-     "missing `code`: every run step and quiz needs a program"),
-    ("    quiz: predict_order\n    code: |\n      print('a')\n      print('b')\n",
-     "    quiz: predict_order\n", 11, "missing `code`: every run step and quiz needs a program"),
-    ("    quiz: predict_order", "    quiz: guess_the_number", 12,
-     "unknown quiz kind 'guess_the_number' (expected predict_order, next_switch or multiple_choice)"),
-    ("id: sample", "id: Sample Lesson", 1,
-     "`id` must be lowercase letters, digits and dashes (like `yield-from`)"),
+    (
+        "    text: {en: Hello., zh: 你好。}",
+        "    text: {en: Hello.}",
+        7,
+        "missing the `zh` text (every text needs both en and zh)",
+    ),
+    (
+        "  - kind: read",
+        "  - kind: reed",
+        6,
+        "unknown step kind 'reed' (expected read, run or quiz)",
+    ),
+    (
+        "topic: {en: Tests, zh: 测试}",
+        "topic: {en: Tests, zh: 测试}\ncolour: blue",
+        5,
+        "unknown key `colour` (allowed here: id, title, summary, topic, steps, requires, limits)",
+    ),
+    (
+        "    code: |\n      print('hi')",
+        "    code: 42",
+        9,
+        "`code` should be text, not a whole number",
+    ),
+    (
+        "  - kind: run\n    code: |\n      print('hi')\n",
+        "  - kind: run\n    title: {en: x, zh: y}\n",
+        8,
+        "missing `code`: every run step and quiz needs a program",
+    ),
+    (
+        "    quiz: predict_order\n    code: |\n      print('a')\n      print('b')\n",
+        "    quiz: predict_order\n",
+        11,
+        "missing `code`: every run step and quiz needs a program",
+    ),
+    (
+        "    quiz: predict_order",
+        "    quiz: guess_the_number",
+        12,
+        "unknown quiz kind 'guess_the_number' "
+        "(expected predict_order, next_switch or multiple_choice)",
+    ),
+    (
+        "id: sample",
+        "id: Sample Lesson",
+        1,
+        "`id` must be lowercase letters, digits and dashes (like `yield-from`)",
+    ),
     ("title: {en: Sample, zh: 示例}", "title: {en: Sample, zh: ''}", 2, "`zh` is empty"),
-    ("steps:", "requires: [twisted]\nsteps:", 5, "unknown requirement 'twisted' (expected greenlet or gevent)"),
-    ("    hint: {en: Top to bottom., zh: 从上到下。}",
-     "    hint: {en: Top to bottom., zh: 从上到下。}\n    hint: {en: again, zh: 再来}", 18, "duplicate key `hint`"),
-    ("    quiz: predict_order", "    quiz: multiple_choice\n    options: [a, b]", 11,
-     "a multiple_choice quiz needs `key_line` (the output line that decides it)"),
-    ("    text: {en: Hello., zh: 你好。}", "    text: {en: Hello., zh: 你好。\n", 9,
-     "not valid YAML: did not find expected ',' or '}' (while parsing a flow mapping that starts on line 7)"),
-    ("summary: {en: A sample lesson., zh: 一个示例课程。}\n", "", 1, "missing required key `summary`"),
-    ("steps:\n", "steps: []\nold_steps:\n", 5, "`steps` is empty: a lesson needs at least one step"),
-    ("    hint: {en: Top to bottom., zh: 从上到下。}", "    hint: {en: Top to bottom., zh: 从上到下。}\n    tip: x", 18,
-     "unknown key `tip` (allowed here: quiz, code, question, hint, explanation, options, key_line, key_of, checkpoints, answer)"),
-    ("    text: {en: Hello., zh: 你好。}", "    text: {en: Hello., zh: 你好。, fr: Bonjour.}", 7,
-     "unknown key `fr` (allowed here: en, zh)"),
+    (
+        "steps:",
+        "requires: [twisted]\nsteps:",
+        5,
+        "unknown requirement 'twisted' (expected greenlet or gevent)",
+    ),
+    (
+        "    hint: {en: Top to bottom., zh: 从上到下。}",
+        "    hint: {en: Top to bottom., zh: 从上到下。}\n    hint: {en: again, zh: 再来}",
+        18,
+        "duplicate key `hint`",
+    ),
+    (
+        "    quiz: predict_order",
+        "    quiz: multiple_choice\n    options: [a, b]",
+        11,
+        "a multiple_choice quiz needs `key_line` (the output line that decides it)",
+    ),
+    (
+        "    text: {en: Hello., zh: 你好。}",
+        "    text: {en: Hello., zh: 你好。\n",
+        9,
+        "not valid YAML: did not find expected ',' or '}' "
+        "(while parsing a flow mapping that starts on line 7)",
+    ),
+    (
+        "summary: {en: A sample lesson., zh: 一个示例课程。}\n",
+        "",
+        1,
+        "missing required key `summary`",
+    ),
+    (
+        "steps:\n",
+        "steps: []\nold_steps:\n",
+        5,
+        "`steps` is empty: a lesson needs at least one step",
+    ),
+    (
+        "    hint: {en: Top to bottom., zh: 从上到下。}",
+        "    hint: {en: Top to bottom., zh: 从上到下。}\n    tip: x",
+        18,
+        "unknown key `tip` (allowed here: quiz, code, question, hint, explanation, options, "
+        "key_line, key_of, checkpoints, answer)",
+    ),
+    (
+        "    text: {en: Hello., zh: 你好。}",
+        "    text: {en: Hello., zh: 你好。, fr: Bonjour.}",
+        7,
+        "unknown key `fr` (allowed here: en, zh)",
+    ),
 ]
 
 
@@ -102,8 +174,12 @@ def test_a_lesson_that_is_not_a_mapping(tmp_path):
 
 def test_check_lists_every_error_and_exits_1(tmp_path):
     (tmp_path / "good.yaml").write_text(GOOD, encoding="utf-8")
-    (tmp_path / "bad1.yaml").write_text(GOOD.replace("id: sample", "id: one\nextra: 1"), encoding="utf-8")
-    (tmp_path / "bad2.yaml").write_text(GOOD.replace("  - kind: read", "  - kind: reed"), encoding="utf-8")
+    (tmp_path / "bad1.yaml").write_text(
+        GOOD.replace("id: sample", "id: one\nextra: 1"), encoding="utf-8"
+    )
+    (tmp_path / "bad2.yaml").write_text(
+        GOOD.replace("  - kind: read", "  - kind: reed"), encoding="utf-8"
+    )
     result = run_cli("check", "--no-run", str(tmp_path), cwd=tmp_path)
     assert result.returncode == 1
     lines = result.stderr.splitlines()
@@ -124,7 +200,9 @@ def test_unreadable_yaml_never_gives_a_traceback(tmp_path):
 def test_empty_file(tmp_path, text):
     path = tmp_path / "empty.yaml"
     path.write_text(text, encoding="utf-8")
-    assert [str(e) for e in load_lesson(path, "empty.yaml")[1]] == ["empty.yaml:1: the file is empty"]
+    assert [str(e) for e in load_lesson(path, "empty.yaml")[1]] == [
+        "empty.yaml:1: the file is empty"
+    ]
 
 
 def test_schema_describes_the_format():

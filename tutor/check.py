@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 
 from tutor.lesson import Lesson, QuizStep, RunStep
 from tutor.quiz import (
-    DEFAULT_TIMEOUT,
     QuizKeyError,
     _request_cache_key,
     author_key_problems,
@@ -69,10 +68,6 @@ def runner_run(code: str, filename: str, timeout: float) -> list[Event]:
     from tutor.runner import RunRequest, run_to_end
 
     return list(run_to_end(RunRequest(code=code, filename=filename, timeout=timeout)))
-
-
-def _timeout(lesson: Lesson) -> float:
-    return lesson.limits.wall if lesson.limits and lesson.limits.wall else DEFAULT_TIMEOUT
 
 
 def _rows(events: Sequence[Event]) -> list[tuple[str, str, str]]:
@@ -181,7 +176,7 @@ def check_lessons(
     for lesson in lessons:
         for index, step in lesson.programs:
             forever = isinstance(step, RunStep) and step.runs_forever
-            timeout = min(forever_wall, _timeout(lesson)) if forever else _timeout(lesson)
+            timeout = min(forever_wall, lesson.wall) if forever else lesson.wall
             plan.append((lesson, index, timeout, 1 if forever else runs))
     report.programs = len(plan)
 

@@ -12,16 +12,17 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 import msgspec
-import yaml
 
 NonEmpty = Annotated[str, msgspec.Meta(min_length=1)]
 LessonId = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9-]*$")]
 Package = Literal["greenlet", "gevent"]
 QuizKind = Literal["predict_order", "next_switch", "multiple_choice"]
 LANGUAGES = ("en", "zh")
+DEFAULT_WALL = 15.0
+"""Seconds a program may run unless its lesson raises `limits.wall` (issue 4's wall limit)."""
 
 
 class Text(msgspec.Struct, forbid_unknown_fields=True):
@@ -94,14 +95,20 @@ class QuizStep(msgspec.Struct, tag="quiz", tag_field="kind", forbid_unknown_fiel
             if not self.options or len(self.options) < 2:
                 raise ValueError("a multiple_choice quiz needs `options` with at least two choices")
             if self.key_line is None:
-                raise ValueError("a multiple_choice quiz needs `key_line` (the output line that decides it)")
+                raise ValueError(
+                    "a multiple_choice quiz needs `key_line` (the output line that decides it)"
+                )
             if self.answer is not None and self.answer not in self.options:
                 raise ValueError(f"`answer` {self.answer!r} is not one of the `options`")
         elif self.options is not None or self.key_line is not None:
-            raise ValueError(f"`options` and `key_line` belong to multiple_choice quizzes, not {self.quiz}")
+            raise ValueError(
+                f"`options` and `key_line` belong to multiple_choice quizzes, not {self.quiz}"
+            )
         if self.quiz == "next_switch":
             if not self.checkpoints:
-                raise ValueError("a next_switch quiz needs `checkpoints` (the lines to pause after)")
+                raise ValueError(
+                    "a next_switch quiz needs `checkpoints` (the lines to pause after)"
+                )
             if self.answer is not None:
                 raise ValueError("a next_switch quiz takes its `answer` inside each checkpoint")
         elif self.checkpoints is not None:
@@ -110,7 +117,7 @@ class QuizStep(msgspec.Struct, tag="quiz", tag_field="kind", forbid_unknown_fiel
             raise ValueError("the `answer` of a predict_order quiz is a list of output lines")
 
 
-Step = Union[ReadStep, RunStep, QuizStep]
+Step = ReadStep | RunStep | QuizStep
 
 
 class Lesson(msgspec.Struct, forbid_unknown_fields=True):
@@ -127,6 +134,11 @@ class Lesson(msgspec.Struct, forbid_unknown_fields=True):
     """Filled in by the loader (not written in YAML): where the lesson came from."""
     step_lines: list[int] = []
     """Filled in by the loader: the line each step starts on, for `check` reports."""
+
+    @property
+    def wall(self) -> float:
+        """The wall-clock limit for this lesson's programs."""
+        return self.limits.wall if self.limits and self.limits.wall else DEFAULT_WALL
 
     @property
     def programs(self) -> list[tuple[int, RunStep | QuizStep]]:
@@ -207,11 +219,10 @@ class _LoadError(Exception):
         self.message = message
 
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def _plain(node: yaml.Node, loc: tuple, where: _Located, loader) -> object:
+def _plain(node, loc: tuple, where: _Located, loader) -> object:
     """Turn a composed YAML node into plain data, noting the line of every part."""
+    import yaml
+
     where.value[loc] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         out: dict = {}
@@ -243,9 +254,7 @@ _TYPE_WORDS = {
 
 
 def _parse_loc(path: str) -> tuple:
-    return tuple(
-        name if name else int(index) for name, index in _PATH_PART.findall(path or "")
-    )
+    return tuple(name if name else int(index) for name, index in _PATH_PART.findall(path or ""))
 
 
 def _plain_words(what: str, loc: tuple, data: object) -> tuple[str, str | None]:
@@ -273,7 +282,8 @@ def _plain_words(what: str, loc: tuple, data: object) -> tuple[str, str | None]:
             return f"unknown step kind {m[1]} (expected read, run or quiz)", None
         if field_name == "quiz":
             return (
-                f"unknown quiz kind {m[1]} (expected predict_order, next_switch or multiple_choice)",
+                f"unknown quiz kind {m[1]} "
+                "(expected predict_order, next_switch or multiple_choice)",
                 None,
             )
         if loc and loc[0] == "requires":
@@ -335,9 +345,11 @@ def load_lesson(path: Path, shown_as: str | None = None) -> tuple[Lesson | None,
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         return None, [LessonError(name, 1, f"cannot read the file: {exc}")]
+    import yaml  # ~20 ms, paid only when a file is parsed (the app reads a cache)
+
     where = _Located()
     try:
-        loader = _Loader(text)
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
         try:
             node = loader.get_single_node()
             if node is None:
@@ -357,10 +369,14 @@ def load_lesson(path: Path, shown_as: str | None = None) -> tuple[Lesson | None,
     except _LoadError as exc:
         return None, [LessonError(name, exc.line, exc.message)]
     if not isinstance(data, dict):
-        return None, [LessonError(name, 1, "a lesson file must be a mapping (id:, title:, steps: ...)")]
+        return None, [
+            LessonError(name, 1, "a lesson file must be a mapping (id:, title:, steps: ...)")
+        ]
     for reserved in LOADER_FIELDS & data.keys():
         return None, [
-            LessonError(name, where.line((), reserved), f"unknown key `{reserved}`{_allowed_keys((), data)}")
+            LessonError(
+                name, where.line((), reserved), f"unknown key `{reserved}`{_allowed_keys((), data)}"
+            )
         ]
     try:
         lesson = msgspec.convert(data, Lesson)
@@ -422,7 +438,9 @@ def load_course(paths: Iterable[Path]) -> Course:
         if lesson.id in seen:
             line = _id_line(path)
             course.errors.append(
-                LessonError(shown, line, f"duplicate id `{lesson.id}` (also used by {seen[lesson.id]})")
+                LessonError(
+                    shown, line, f"duplicate id `{lesson.id}` (also used by {seen[lesson.id]})"
+                )
             )
             continue
         seen[lesson.id] = shown

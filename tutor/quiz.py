@@ -37,7 +37,6 @@ import msgspec
 from tutor.lesson import Lesson, QuizStep
 from tutor.runner.events import Cap, Event, Exit, Stderr, Stdout, Switch
 
-DEFAULT_TIMEOUT = 15.0
 SCHEDULED_VIA = ("task", "greenlet")
 """Switches made by a scheduler: a runner entered and left this way without doing anything
 visible (the asyncio loop in `main`, gevent's hub) is a transit hop, not an answer."""
@@ -492,11 +491,10 @@ def program_request(lesson: Lesson, step_index: int, code: str | None = None):
     from tutor.runner import RunRequest
 
     step = lesson.steps[step_index]
-    timeout = lesson.limits.wall if lesson.limits and lesson.limits.wall else DEFAULT_TIMEOUT
     return RunRequest(
         code=code if code is not None else step.code,
         filename=program_filename(lesson, step_index),
-        timeout=timeout,
+        timeout=lesson.wall,
     )
 
 
@@ -506,8 +504,7 @@ def program_filename(lesson: Lesson, step_index: int) -> str:
 
 def _request_cache_key(lesson: Lesson, step_index: int) -> str:
     step = lesson.steps[step_index]
-    timeout = lesson.limits.wall if lesson.limits and lesson.limits.wall else DEFAULT_TIMEOUT
-    return cache_key(step.code, program_filename(lesson, step_index), timeout)
+    return cache_key(step.code, program_filename(lesson, step_index), lesson.wall)
 
 
 def trace_for(lesson: Lesson, step_index: int, use_cache: bool = True) -> list[Event]:

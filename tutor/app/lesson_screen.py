@@ -354,24 +354,14 @@ class LessonScreen(Screen):
         output.notice(tr("lesson.run_header", lang, n=self.run_count))
         self.update_legend(force=True)
         self.running = True
-        wall = self.lesson.limits.wall if self.lesson.limits and self.lesson.limits.wall else None
-        self.run_program(self.editor.text, wall)
+        self.run_program(self.editor.text, self.lesson.wall)
 
     @work(exclusive=True, group="run", exit_on_error=False)
-    async def run_program(self, code: str, wall: float | None) -> None:
-        start = self.app.start_run
-        if start is None:
-            from tutor.runner import start_run as start
-        kwargs = {"code": code, "filename": f"{self.lesson.id}.py"}
-        if wall is not None:
-            kwargs["timeout"] = wall
-        try:
-            from tutor.runner import RunRequest
-        except ImportError:
-            if self.app.start_run is None:
-                raise
-            from types import SimpleNamespace as RunRequest  # a replayed run ignores it
-        run = await start(RunRequest(**kwargs))
+    async def run_program(self, code: str, wall: float) -> None:
+        from tutor.runner import RunRequest, start_run
+
+        start = self.app.start_run or start_run  # tests inject a replayed run
+        run = await start(RunRequest(code=code, filename=f"{self.lesson.id}.py", timeout=wall))
         self._run = run
         finished = False
         self.pause_gc(True)

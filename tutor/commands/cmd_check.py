@@ -10,8 +10,12 @@ from tutor.lesson import load_course
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("paths", nargs="*", metavar="PATH", help="lesson files or folders (default: the course)")
-    parser.add_argument("--no-run", action="store_true", help="only validate the files; do not run the programs")
+    parser.add_argument(
+        "paths", nargs="*", metavar="PATH", help="lesson files or folders (default: the course)"
+    )
+    parser.add_argument(
+        "--no-run", action="store_true", help="only validate the files; do not run the programs"
+    )
     parser.add_argument("--runs", type=int, default=3, metavar="N", help="runs per program")
     parser.add_argument("--jobs", type=int, default=2, metavar="N", help="runs at once (default 2)")
 

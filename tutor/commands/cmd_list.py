@@ -10,13 +10,20 @@ from tutor.commands.common import course_from, language
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--json", action="store_true", help="print a JSON list, one object per lesson")
+    parser.add_argument(
+        "--json", action="store_true", help="print a JSON list, one object per lesson"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     course = course_from(args)
     if args.json:
-        json.dump([lesson.summary_dict() for lesson in course.lessons], sys.stdout, ensure_ascii=False, indent=1)
+        json.dump(
+            [lesson.summary_dict() for lesson in course.lessons],
+            sys.stdout,
+            ensure_ascii=False,
+            indent=1,
+        )
         print()
     else:
         lang = language(args)
@@ -29,6 +36,8 @@ def run(args: argparse.Namespace) -> int:
     for error in course.errors:
         print(f"{error}  (skipped)", file=sys.stderr)
     if not course.lessons and not course.errors:
-        print("No lessons found. Point --lessons at a folder of .yaml lesson files.", file=sys.stderr)
+        print(
+            "No lessons found. Point --lessons at a folder of .yaml lesson files.", file=sys.stderr
+        )
         return 1
     return 0

@@ -6,7 +6,7 @@ Field names follow DESIGN.md exactly; `switch` events carry `from`, spelled `fro
 
 from __future__ import annotations
 
-from typing import Literal, Union
+from typing import Literal
 
 import msgspec
 
@@ -56,7 +56,7 @@ class Exit(_Event, tag="exit"):
     dropped: int
 
 
-Event = Union[Start, Stdout, Stderr, Switch, Cap, Exit]
+Event = Start | Stdout | Stderr | Switch | Cap | Exit
 Output = (Stdout, Stderr)
 
 _encoder = msgspec.json.Encoder()
