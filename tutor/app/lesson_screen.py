@@ -514,7 +514,7 @@ class LessonScreen(Screen):
             status.append(tr("lesson.running", lang), "italic")
         elif self.run_count == 0:
             status.append(tr("lesson.no_output", lang), "dim")
-        self.query_one("#status", Static).update(status)
+        self.query_one("#status", Static).update(status, layout=False)  # height: 1 in the CSS
         timeline_title = Text(tr("lesson.timeline", lang) + ": ", style="bold")
         shown = len(self.switch_seqs)
         total = max(self.switch_total, shown)
@@ -524,7 +524,7 @@ class LessonScreen(Screen):
             timeline_title.append(tr("lesson.switch_cap", lang, n=total, shown=shown))
         else:
             timeline_title.append(tr("lesson.switch_count", lang, n=total))
-        self.query_one("#timeline-title", Static).update(timeline_title)
+        self.query_one("#timeline-title", Static).update(timeline_title, layout=False)
 
     def update_legend(self, force: bool = False) -> None:
         if not self.is_mounted:
