@@ -83,7 +83,9 @@ def main():
     sys.modules["__main__"] = main_mod
 
     try:
-        code = compile(source, program, "exec", dont_inherit=True)
+        # Tracebacks name the file as the learner knows it, not the run's scratch path
+        # (linecache still finds it: the program's folder is sys.path[0]).
+        code = compile(source, os.path.basename(program), "exec", dont_inherit=True)
         if guard is not None and guard_on:
             guard.install(scratch_dir=os.getcwd())
         exec(code, g)

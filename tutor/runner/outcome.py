@@ -108,7 +108,7 @@ def _decide(f: Facts) -> tuple[str, str]:
     if f.stop == "timeout":
         return "timeout", (
             f"Stopped after {_seconds(f.wall)}: the program was still running "
-            "(it may loop forever). Press Run to try again."
+            "(it may loop forever); the traceback above shows where it was."
         )
     if f.stop == "output":
         return "output", f"The program printed more than {_amount(f.output)} and was stopped."

@@ -1416,7 +1416,7 @@ def setup(program, source, t0=None):
     _OWN_FILES.update(os.path.join(_HERE, n) for n in ("tracer.py", "bootstrap.py", "guard.py"))
     _OWN_FILES.add(__file__)
     _State.lesson_dir = os.path.dirname(program)
-    _State.lesson_files = {program}
+    _State.lesson_files = {program, os.path.basename(program)}  # see bootstrap's compile()
     _calibrate()
     _register("main", "main")  # so that a task or generator called main becomes main#2
 
