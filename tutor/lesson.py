@@ -25,6 +25,10 @@ DEFAULT_WALL = 15.0
 """Seconds a program may run unless its lesson raises `limits.wall` (issue 4's wall limit)."""
 
 
+_CJK = "\u3000-\u303f\u4e00-\u9fff\uff00-\uffef"
+_CJK_LINE_BREAK = re.compile(f"(?<=[{_CJK}])\n(?=[{_CJK}])")
+
+
 class Text(msgspec.Struct, forbid_unknown_fields=True):
     """A text shown to the learner, in every language the tutor speaks."""
 
@@ -32,7 +36,11 @@ class Text(msgspec.Struct, forbid_unknown_fields=True):
     zh: NonEmpty
 
     def __call__(self, lang: str) -> str:
-        return self.zh if lang == "zh" else self.en
+        if lang == "zh":
+            # Markdown turns a line break inside a paragraph into a space, which is wrong
+            # between two Chinese characters: authors may wrap Chinese lines freely.
+            return _CJK_LINE_BREAK.sub("", self.zh)
+        return self.en
 
 
 class Limits(msgspec.Struct, forbid_unknown_fields=True):
