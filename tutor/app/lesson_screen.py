@@ -24,6 +24,7 @@ from textual.worker import Worker, WorkerState
 from tutor.app.colors import RunnerColors
 from tutor.app.course_screen import TitleBar, install_command, missing_packages
 from tutor.app.i18n import tr
+from tutor.app.outcome_text import outcome_text
 from tutor.app.output_view import STDERR, STDOUT, OutputView, TimelineView
 from tutor.lesson import Lesson, QuizStep, ReadStep, RunStep
 from tutor.runner.events import Cap, Exit, Start, Stderr, Stdout, Switch
@@ -414,7 +415,9 @@ class LessonScreen(Screen):
             self.outcome = event
             self.switch_total = max(self.switch_total, event.switches)
             lang = self.app.lang
-            message = event.message or tr("lesson.exit_code", lang, code=event.returncode)
+            message = outcome_text(event.message, lang) or tr(
+                "lesson.exit_code", lang, code=event.returncode
+            )
             self.query_one(OutputView).notice(message, error=event.reason != "ok", seq=event.seq)
             if event.dropped:
                 self.query_one(OutputView).notice(
