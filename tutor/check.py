@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from tutor.lesson import Lesson, QuizStep, RunStep
+from tutor.lesson import Lesson, LessonError, QuizStep, RunStep
 from tutor.quiz import (
     QuizKeyError,
     _request_cache_key,
@@ -38,19 +38,9 @@ RunFunction = Callable[[str, str, float], Sequence[Event]]
 FOREVER_WALL = 2.0
 
 
-@dataclass(frozen=True)
-class Problem:
-    path: str
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.message}"
-
-
 @dataclass
 class Report:
-    problems: list[Problem] = field(default_factory=list)
+    problems: list[LessonError] = field(default_factory=list)
     lessons: int = 0
     programs: int = 0
     runs: int = 0
@@ -208,7 +198,7 @@ def check_lessons(
             report.runs += len(results)
             line = lesson.step_lines[index] if index < len(lesson.step_lines) else 1
             for message in _judge(lesson, index, results, timeout):
-                report.problems.append(Problem(lesson.path, line, message))
+                report.problems.append(LessonError(lesson.path, line, message))
                 if progress:
                     progress(str(report.problems[-1]))
     except BaseException:  # Ctrl+C: run nothing more (the runs under way end with us)

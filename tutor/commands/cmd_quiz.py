@@ -321,18 +321,9 @@ def _ask_one(quiz, lang: str, t: dict):
             print(t["paused"].format(line=step.checkpoints[n].after, n=n + 1, total=total))
             for i, name in enumerate(quiz.items, 1):
                 print(f"  {i}. {name}")
-            while True:
-                reply = _read_pick(quiz, t)
-                if reply == "?":
-                    print(t["hint"], step.hint(lang).strip())
-                    continue
-                break
-            if reply is None:
-                return "eof"
-            if reply == "":
-                return "skip"
-            if reply == "r":
-                return quiz.reveal(lang)
+            status, reply = _reply(quiz, lang, t, _read_pick)
+            if status != "answer":
+                return reply
             answers.append(reply)
             if reply == quiz.key[n]:
                 print(t["pause_right"].format(runner=quiz.key[n]))
@@ -343,19 +334,27 @@ def _ask_one(quiz, lang: str, t: dict):
         print(t["lines"])
     for i, item in enumerate(quiz.items, 1):
         print(f"  {i}. {item}")
+    status, reply = _reply(
+        quiz, lang, t, _read_order if quiz.kind == "predict_order" else _read_pick
+    )
+    return quiz.grade(reply, lang) if status == "answer" else reply
+
+
+def _reply(quiz, lang: str, t: dict, read) -> tuple[str, object]:
+    """Read until an answer, showing hints on "?": ("answer", it), or ("done", what
+    `_ask_one` returns: "eof", "skip" or the reveal's grade)."""
     while True:
-        reply = _read_order(quiz, t) if quiz.kind == "predict_order" else _read_pick(quiz, t)
-        if reply == "?":
-            print(t["hint"], step.hint(lang).strip())
-            continue
-        break
+        reply = read(quiz, t)
+        if reply != "?":
+            break
+        print(t["hint"], quiz.step.hint(lang).strip())
     if reply is None:
-        return "eof"
+        return "done", "eof"
     if reply == "":
-        return "skip"
+        return "done", "skip"
     if reply == "r":
-        return quiz.reveal(lang)
-    return quiz.grade(reply, lang)
+        return "done", quiz.reveal(lang)
+    return "answer", reply
 
 
 def interactive(lesson: Lesson, lang: str, progress) -> int:
