@@ -541,3 +541,64 @@ async def test_leaving_the_step_stops_its_program():
         await pilot.press("f8")
         await wait_for(pilot, lambda: not screen.running)
         assert runs[0].stop_calls == 1
+
+
+def _our_children() -> set[int]:
+    import os
+
+    kids: set[int] = set()
+    for tid in os.listdir("/proc/self/task"):
+        with open(f"/proc/self/task/{tid}/children") as f:
+            kids.update(int(p) for p in f.read().split())
+    return kids
+
+
+def _our_scratch_dirs() -> list[str]:
+    import os
+
+    from tutor.runner.process import scratch_base
+
+    try:
+        return [n for n in os.listdir(scratch_base()) if n.startswith(f"run-{os.getpid()}-")]
+    except FileNotFoundError:
+        return []
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not _runner_available(), reason="the runner has not landed yet")
+async def test_spare_child_is_used_replaced_and_gone_after_exit():
+    before = _our_children()
+    app = TutorApp(course=fixed_course(), reopen=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_first_run_step(pilot, lesson_index=1)
+        screen = app.screen
+        await wait_for(pilot, lambda: screen._spare is not None, timeout=30)
+        first = screen._spare.pid
+        assert first in _our_children()
+        screen.editor.load_text("print('warm')\n")
+        await pilot.press("f5")
+        output = screen.query_one(OutputView)
+        await wait_for(pilot, lambda: not screen.running and output.pending == 0, timeout=30)
+        assert [line.text for line in output.lines][1] == "warm"
+        await wait_for(pilot, lambda: screen._spare is not None, timeout=30)
+        assert screen._spare.pid != first  # the first one was used up; a new one waits
+        assert first not in _our_children()
+        second = screen._spare.pid
+        app.pop_screen()  # leaving the lesson discards the spare
+        await wait_for(pilot, lambda: second not in _our_children(), timeout=10)
+        await open_first_run_step(pilot, lesson_index=1)
+        await wait_for(pilot, lambda: app.screen._spare is not None, timeout=30)
+    assert _our_children() - before == set()
+    assert _our_scratch_dirs() == []
+
+
+async def test_replayed_runs_start_no_spare():
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_first_run_step(pilot, lesson_index=1)
+        await pilot.pause(0.2)
+        assert app.screen._spare is None
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: not app.screen.running)
+        await pilot.pause(0.1)
+        assert app.screen._spare is None

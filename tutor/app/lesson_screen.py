@@ -70,6 +70,10 @@ class LessonScreen(Screen):
         self.cap_after: int | None = None
         self.switch_seqs: list[int] = []
         self._run = None
+        self._spare = None
+        """A pre-started child (tutor.runner.Spare) for the next Run, while a program step
+        is shown and the real runner is used; discarded when the screen goes away."""
+        self._spare_off = False
         self._gc_paused = False
         self._legend_size = -1
         self._status_timer = None
@@ -114,6 +118,10 @@ class LessonScreen(Screen):
         self.show_step()
         self.update_status()
         self.update_legend(force=True)
+
+    def on_unmount(self) -> None:
+        self._spare_off = True
+        self.discard_spare()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Footer shows Run/Reset only on program steps, Stop only while running."""
@@ -167,6 +175,10 @@ class LessonScreen(Screen):
         self.query_one("#prev", Button).disabled = self.step_index == 0
         self.query_one("#next", Button).disabled = self.step_index == len(self.lesson.steps) - 1
         self._update_buttons()
+        if kind == "run":
+            self.call_after_refresh(self.prepare_spare)
+        else:
+            self.discard_spare()
         progress = self.app.progress
         progress.set_position(self.lesson.id, self.step_index)
         if self.step_index == len(self.lesson.steps) - 1 and not any(
@@ -361,8 +373,12 @@ class LessonScreen(Screen):
     async def run_program(self, code: str, wall: float) -> None:
         from tutor.runner import RunRequest, start_run
 
-        start = self.app.start_run or start_run  # tests inject a replayed run
-        run = await start(RunRequest(code=code, filename=f"{self.lesson.id}.py", timeout=wall))
+        request = RunRequest(code=code, filename=f"{self.lesson.id}.py", timeout=wall)
+        if self.app.start_run is not None:  # tests inject a replayed run
+            run = await self.app.start_run(request)
+        else:
+            spare, self._spare = self._spare, None
+            run = await start_run(request, spare=spare)  # spare or not, it is used up
         self._run = run
         finished = False
         self.pause_gc(True)
@@ -376,6 +392,49 @@ class LessonScreen(Screen):
             self.pause_gc(False)
             if not finished:
                 await asyncio.shield(run.stop())
+            self.prepare_spare()
+
+    # --- the spare child ------------------------------------------------------------
+
+    def _wants_spare(self) -> bool:
+        return (
+            not self._spare_off
+            and self.app.start_run is None
+            and self.is_attached
+            and isinstance(self.step, RunStep)
+        )
+
+    def prepare_spare(self) -> None:
+        """Start a child ahead of the next Run (in the background), unless one is ready."""
+        if self._spare is None and self._wants_spare():
+            self.run_worker(
+                self._prepare_spare(), group="spare", exclusive=True, exit_on_error=False
+            )
+
+    async def _prepare_spare(self) -> None:
+        from tutor.runner import RunRequest, Spare, prepare_run, resolve_tier
+
+        request = RunRequest(code="", timeout=self.lesson.wall)
+        await asyncio.to_thread(resolve_tier, request.isolation)  # a first probe: off the loop
+        if self._spare is not None or not self._wants_spare():
+            return
+        spare = await prepare_run(request)  # no await inside: nothing cancels it half-way
+        if self._spare is not None or not self._wants_spare():
+            spare.close()
+            return
+        self._spare = spare
+        self.set_timer(Spare.MAX_AGE, lambda: self._recycle_spare(spare))
+
+    def _recycle_spare(self, spare) -> None:
+        """A spare that waited too long is replaced (start_run would not use it anyway)."""
+        if self._spare is spare:
+            self.discard_spare()
+            self.prepare_spare()
+
+    def discard_spare(self) -> None:
+        spare, self._spare = self._spare, None
+        if spare is not None:
+            spare.close()
 
     def pause_gc(self, pause: bool) -> None:
         """No cyclic garbage collection while a run streams output (as Textual itself does

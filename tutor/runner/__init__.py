@@ -7,7 +7,17 @@ run = await start_run(req)          # spawns from the running loop's thread
 async for event in run.events(): ...   # tutor.runner.events structs, seq order, ends after Exit
 await run.stop()                     # SIGINT to the program, stream 1 s, SIGKILL, sweep
 events = run_to_end(req)             # sync helper (no asyncio needed): list of all events
+
+spare = await prepare_run(req)       # a child started ahead: interpreter, sandbox, tracer
+run = await start_run(req.replace(code=new_code), spare=spare)  # hands over the program
+spare.close()                        # or discard it unused (kills, reaps, deletes scratch)
 ```
+
+A spare (`Spare`) is a child that did all its start-up and waits for GO; `start_run(req,
+spare=spare)` writes the program and says GO, so only that is left on Run's path. The spare
+is used up either way: if it does not fit the request (tier, python, cap, limits, guard,
+read_only), is older than `Spare.MAX_AGE` or its child is gone, it is closed and the run
+spawns normally. The `start` event, the wall limit and `t` all count from GO.
 
 No textual import here; asyncio and msgspec only when the API that needs them is used
 (`coro-tutor run` imports neither). Details: docs/runner-sandbox.md.
@@ -31,6 +41,8 @@ __all__ = [
     "RunRequest",
     "Run",
     "start_run",
+    "prepare_run",
+    "Spare",
     "run_to_end",
     "Limits",
     "SandboxUnavailable",
@@ -237,11 +249,9 @@ class Run:
             self._timer = None
 
 
-async def start_run(request: RunRequest) -> Run:
-    """Start the program from the event loop's thread (the child's PDEATHSIG is per thread)."""
+def _new_session(request: RunRequest, tier: str) -> tuple[Run, Session]:
     from tutor.runner.process import Session
 
-    tier = resolve_tier(request.isolation)
     run = Run()
     loop = run._loop
     session = Session(
@@ -252,6 +262,117 @@ async def start_run(request: RunRequest) -> Run:
         loop.remove_reader,
     )
     run._session = session
+    return run, session
+
+
+class Spare:
+    """A child started ahead of its run (see the module docstring). `close()` when unused."""
+
+    MAX_AGE = 600.0
+    """Seconds a spare may wait; an older one is recycled (closed) instead of used."""
+
+    def __init__(self, request: RunRequest, tier: str) -> None:
+        self.request = request
+        self.tier = tier
+        self._run, self._session = _new_session(request, tier)
+
+    @property
+    def pid(self) -> int | None:
+        return self._session.pid if self._session is not None else None
+
+    @property
+    def scratch(self) -> str | None:
+        return self._session.scratch if self._session is not None else None
+
+    @property
+    def closed(self) -> bool:
+        return self._session is None
+
+    def _key(self, request: RunRequest, tier: str) -> tuple:
+        import sys
+
+        return (
+            tier,
+            request.python or sys.executable,
+            request.cap,
+            (request.limits or Limits()).spec(),
+            bool(request.guard),
+            tuple(request.read_only),
+        )
+
+    def fits(self, request: RunRequest) -> bool:
+        """Same sandbox, interpreter and child limits as `request`, young, child waiting."""
+        import time
+
+        s = self._session
+        if s is None or s.prepared_at is None:
+            return False
+        try:
+            tier = resolve_tier(request.isolation)
+        except SandboxUnavailable:
+            return False
+        return (
+            self._key(request, tier) == self._key(self.request, self.tier)
+            and time.monotonic() - s.prepared_at <= self.MAX_AGE
+            and s.waiting()
+        )
+
+    def _take(self, request: RunRequest) -> Run | None:
+        """The started run, or None (the spare is closed then). Used up either way."""
+        s, run = self._session, self._run
+        if s is None or run is None or not self.fits(request):
+            self.close()
+            return None
+        if run._loop is not _running_loop():
+            self.close()
+            return None
+        if not s.go(request):
+            self.close()
+            return None
+        self._session = self._run = None
+        run._arm()
+        return run
+
+    def close(self) -> None:
+        """Discard: the child is told to abort, killed, reaped; fds closed, scratch deleted."""
+        s, self._session, self._run = self._session, None, None
+        if s is not None:
+            s.cleanup()
+
+    def __del__(self) -> None:  # a forgotten spare still must not leak
+        try:
+            self.close()
+        except Exception:
+            pass
+
+
+def _running_loop():
+    import asyncio
+
+    return asyncio.get_running_loop()
+
+
+async def prepare_run(request: RunRequest) -> Spare:
+    """Start a spare child for runs like `request` (its code/path/filename are ignored).
+
+    Call from the event loop's thread that will run it (PDEATHSIG is per thread)."""
+    tier = resolve_tier(request.isolation)
+    spare = Spare(request, tier)
+    spare._session.start(spare=True)
+    return spare
+
+
+async def start_run(request: RunRequest, spare: Spare | None = None) -> Run:
+    """Start the program from the event loop's thread (the child's PDEATHSIG is per thread).
+
+    With `spare`, hand the program to that pre-started child when it fits (else it is
+    closed and the run spawns normally)."""
+    if spare is not None:
+        run = spare._take(request)
+        if run is not None:
+            return run
+    tier = resolve_tier(request.isolation)
+    run, session = _new_session(request, tier)
     session.start()
     run._arm()
     return run

@@ -7,9 +7,14 @@ Launched by the parent as
 
 with cwd = a scratch dir and CORO_TUTOR_EVENT_FD (wire events), CORO_TUTOR_CAP,
 CORO_TUTOR_RLIMITS and CORO_TUTOR_GUARD in the environment (see tracer.py for the wire
-format). Kept tiny: a script is compiled on every start, modules load from their .pyc,
-so the work lives in tracer.py, loaded by file path (tutor/runner is never put on
-sys.path, and the `tutor` package is never imported).
+format). A spare (pre-started) child is launched without PROGRAM and with
+CORO_TUTOR_GO_FD=<fd>: it does its whole start-up (limits, tracer import), then reads that
+fd to EOF. The bytes are the program's absolute path (one line: "GO"); nothing at all means
+"abort" and the child exits 0 without a word. Its clock (event `t`) starts at GO.
+
+Kept tiny: a script is compiled on every start, modules load from their .pyc, so the work
+lives in tracer.py, loaded by file path (tutor/runner is never put on sys.path, and the
+`tutor` package is never imported).
 
 Exit status: 0, 1 after an uncaught exception (traceback on the program's stderr),
 130 after KeyboardInterrupt (traceback shown), SystemExit codes as Python does.
@@ -41,12 +46,24 @@ def _load(name, filename):
     return mod
 
 
+def _wait_go(fd):
+    """Block until the parent says GO: the program's path, or b"" (abort)."""
+    data = b""
+    while True:
+        chunk = os.read(fd, 4096)
+        if not chunk:
+            break
+        data += chunk
+    os.close(fd)
+    return data[:-1] if data.endswith(b"\n") else data
+
+
 def main():
-    if len(sys.argv) < 2:
+    env = os.environ
+    go = env.pop("CORO_TUTOR_GO_FD", None)
+    if go is None and len(sys.argv) < 2:
         sys.__stderr__.write("usage: bootstrap.py PROGRAM [ARGS...]\n")
         return 2
-    program = os.path.abspath(sys.argv[1])
-    env = os.environ
     limits = env.pop("CORO_TUTOR_RLIMITS", None)
     guard_on = env.pop("CORO_TUTOR_GUARD", None) == "1"
     guard = None
@@ -56,13 +73,21 @@ def main():
             guard.apply_limits(limits)
 
     tracer = _load("_coro_tutor_tracer", "tracer.py")
+    t0 = _T0
+    if go is not None:
+        path = _wait_go(int(go))
+        if not path:
+            return 0  # the spare was discarded
+        t0 = perf_counter()
+        sys.argv[1:1] = [os.fsdecode(path)]
+    program = os.path.abspath(sys.argv[1])
     try:
         with open(program, "rb") as f:
             source = f.read()
     except OSError as e:
         sys.__stderr__.write("python: can't open file %r: %s\n" % (program, e))
         return 2
-    tracer.setup(program, source, _T0)
+    tracer.setup(program, source, t0)
 
     # The program's own view of the world.
     progdir = os.path.dirname(program)

@@ -342,10 +342,17 @@ class Session:
         self._decode, self._decode_errors = _loads()
         self.t0 = time.monotonic()
         self.deadline_wall = self.t0 + self.limits.wall
+        self._go: int | None = None
+        """A spare's end of the go pipe (None: not a spare, or GO already said)."""
+        self._watched = False
+        """The pipes and the pidfd are registered with the driver."""
+        self.prepared_at: float | None = None
 
     # -- spawn ------------------------------------------------------------------------
 
-    def start(self) -> None:
+    def start(self, spare: bool = False) -> None:
+        """Spawn the child. A spare child starts up and then waits for go() (no program yet:
+        no reader is registered, no event is sent and the wall clock does not run)."""
         base = scratch_base()
         os.makedirs(base, mode=0o700, exist_ok=True)
         remove_stale_scratch(base)
@@ -358,12 +365,16 @@ class Session:
                 continue
         self.scratch = path
         try:
-            self._spawn()
+            self._spawn(spare)
         except BaseException:
             for fd in list(self._fds):
-                self._remove_reader(fd)
+                if self._watched:
+                    self._remove_reader(fd)
                 os.close(fd)
             self._fds.clear()
+            if self._go is not None:
+                os.close(self._go)
+                self._go = None
             rmtree(path)
             if self._counted:
                 self._counted = False
@@ -389,16 +400,17 @@ class Session:
             f.write(code)
         return program
 
-    def _spawn(self) -> None:
+    def _spawn(self, spare: bool = False) -> None:
         from tutor.runner import sandbox
 
         req = self.request
-        program = self._program()
+        program = None if spare else self._program()
         python = req.python or sys.executable
         bootstrap = sandbox.BOOTSTRAP
         ev_r, ev_w = os.pipe()
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
+        go_r = go_w = None
         devnull = os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC)
         extra = {
             "CORO_TUTOR_EVENT_FD": str(ev_w),
@@ -407,6 +419,11 @@ class Session:
             + (",pdeathsig=9" if self.tier == "basic" else ""),
             "CORO_TUTOR_RUN": self.token,
         }
+        keep = [ev_w]
+        if spare:
+            go_r, go_w = os.pipe()
+            extra["CORO_TUTOR_GO_FD"] = str(go_r)
+            keep.append(go_r)
         if self.tier != "full" and req.guard:
             extra["CORO_TUTOR_GUARD"] = "1"
             if self.tier == "partial":
@@ -414,17 +431,18 @@ class Session:
         env = sandbox.child_env(self.scratch, extra)
         argv = sandbox.command(
             self.tier,
-            [python, "-I", bootstrap, program],
+            [python, "-I", bootstrap] + ([] if program is None else [program]),
             self.scratch,
             python,
             tuple(req.read_only),
-            keep_fds=(ev_w,),
+            keep_fds=tuple(keep),
         )
         if self.tier == "basic":
             _basic_run_started()
             self._counted = True
         try:
-            os.set_inheritable(ev_w, True)
+            for fd in keep:
+                os.set_inheritable(fd, True)
             self.pid = os.posix_spawn(
                 argv[0],
                 argv,
@@ -437,24 +455,68 @@ class Session:
                 setsid=True,
             )
         except BaseException:
-            for fd in (ev_r, out_r, err_r):
-                os.close(fd)
+            for fd in (ev_r, out_r, err_r, go_w):
+                if fd is not None:
+                    os.close(fd)
             raise
         finally:
-            for fd in (ev_w, out_w, err_w, devnull):
-                os.close(fd)
-        self.t0 = time.monotonic()
-        self.deadline_wall = self.t0 + self.limits.wall
+            for fd in (ev_w, out_w, err_w, devnull, go_r):
+                if fd is not None:
+                    os.close(fd)
         self.pidfd = os.pidfd_open(self.pid)
         for fd, kind in ((ev_r, "event"), (out_r, "stdout"), (err_r, "stderr")):
             os.set_blocking(fd, False)
             self._fds[fd] = kind
             self._buf[fd] = b""
-            self._add_reader(fd)
-        self._add_reader(self.pidfd)
-        self._emit("start", t=0.0, isolation=self.isolation, python=_python_version(python))
+        if spare:
+            self._go = go_w
+            self.prepared_at = time.monotonic()
+        else:
+            self._begin()
         # While the child starts (the parent only waits), load what the end will need.
         from tutor.runner import outcome  # noqa: F401
+
+    def _begin(self) -> None:
+        """The run's clock starts: watch the pipes and the pidfd, send the start event."""
+        self.t0 = time.monotonic()
+        self.deadline_wall = self.t0 + self.limits.wall
+        for fd in self._fds:
+            self._add_reader(fd)
+        self._add_reader(self.pidfd)
+        self._watched = True
+        python = self.request.python or sys.executable
+        self._emit("start", t=0.0, isolation=self.isolation, python=_python_version(python))
+
+    def waiting(self) -> bool:
+        """A spare whose child still waits for GO."""
+        if self._go is None or self.pidfd is None or self._exited:
+            return False
+        try:
+            return os.waitid(os.P_PIDFD, self.pidfd, os.WEXITED | os.WNOHANG | os.WNOWAIT) is None
+        except OSError:
+            return False
+
+    def go(self, request) -> bool:
+        """Hand a spare child its program (`request`: same tier/python/cap/limits/guard/
+        read_only as the spare's; its code, filename, path and timeout are used). False
+        (and nothing sent or started) if the child no longer waits: discard it then."""
+        from tutor.runner import sandbox
+
+        if not self.waiting():
+            return False
+        self.request = request
+        self.limits = (request.limits or sandbox.Limits()).replace(wall=float(request.timeout))
+        program = self._program()
+        go, self._go = self._go, None
+        self.t0 = time.monotonic()
+        try:
+            os.write(go, os.fsencode(program) + b"\n")
+        except OSError:
+            return False
+        finally:
+            os.close(go)
+        self._begin()
+        return True
 
     # -- events -----------------------------------------------------------------------
 
@@ -799,7 +861,8 @@ class Session:
 
     def _close_pidfd(self) -> None:
         if self.pidfd is not None:
-            self._remove_reader(self.pidfd)
+            if self._watched:
+                self._remove_reader(self.pidfd)
             os.close(self.pidfd)
             self.pidfd = None
 
@@ -859,6 +922,9 @@ class Session:
 
     def cleanup(self) -> None:
         """Kill what is left, reap, close every fd, delete the scratch dir. Safe to repeat."""
+        if self._go is not None:  # a spare never used: EOF on the go pipe means "abort"
+            os.close(self._go)
+            self._go = None
         if self.pid is not None and not self._exited:
             self.kill_all()
             try:
@@ -876,7 +942,8 @@ class Session:
             _basic_run_ended()
         self._close_pidfd()
         for fd in list(self._fds):
-            self._remove_reader(fd)
+            if self._watched:
+                self._remove_reader(fd)
             self._fds.pop(fd)
             self._buf.pop(fd, None)
             os.close(fd)
