@@ -491,8 +491,11 @@ class Session:
         """A spare whose child still waits for GO."""
         if self._go is None or self.pidfd is None or self._exited:
             return False
+        which = getattr(os, "P_PIDFD", None)
+        if which is None:  # no waitid on a pidfd: a dead child shows as EPIPE on GO instead
+            return True
         try:
-            return os.waitid(os.P_PIDFD, self.pidfd, os.WEXITED | os.WNOHANG | os.WNOWAIT) is None
+            return os.waitid(which, self.pidfd, os.WEXITED | os.WNOHANG | os.WNOWAIT) is None
         except OSError:
             return False
 
