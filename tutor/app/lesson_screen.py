@@ -77,6 +77,7 @@ class LessonScreen(Screen):
         self._gc_paused = False
         self._legend_size = -1
         self._status_timer = None
+        self._bindings_timer = None
 
     # --- layout --------------------------------------------------------------------
 
@@ -322,7 +323,12 @@ class LessonScreen(Screen):
     def watch_running(self, running: bool) -> None:
         self._update_buttons()
         self.update_status()
-        self.refresh_bindings()
+        # Rebuilding the footer costs ~50 ms: not while the first output is on its way.
+        # The keys work at once either way (check_action decides when a key is pressed);
+        # a quick run changes the footer once, after it ended, or not at all.
+        if self._bindings_timer is not None:
+            self._bindings_timer.stop()
+        self._bindings_timer = self.set_timer(0.2, self.refresh_bindings)
         if running:
             self._status_timer = self.set_interval(0.25, self.update_status)
         elif self._status_timer is not None:
