@@ -21,6 +21,19 @@ def tutor_home(tmp_path_factory, monkeypatch) -> Path:
     return home
 
 
+def sandbox_tiers() -> list:
+    """One pytest param per sandbox tier; the tiers this machine lacks skip with the reason."""
+    from tutor.runner import sandbox
+
+    status = sandbox.probe()
+    params = []
+    for tier in sandbox.TIERS:
+        s = status[tier]
+        marks = [] if s.available else [pytest.mark.skip(reason=sandbox.describe(s))]
+        params.append(pytest.param(tier, marks=marks, id=tier))
+    return params
+
+
 def run_cli(*args: str, cwd: Path | None = None, env: dict | None = None, timeout: float = 60):
     """Run `python -m tutor ARGS` in a subprocess, as a user would."""
     full_env = {**os.environ, **(env or {})}

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pytest
 
-from tutor.runner import sandbox
+from tests.conftest import sandbox_tiers
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -48,17 +48,7 @@ DRIVER = textwrap.dedent(
 )
 
 
-def _tiers() -> list:
-    status = sandbox.probe()
-    params = []
-    for tier in sandbox.TIERS:
-        s = status[tier]
-        marks = [] if s.available else [pytest.mark.skip(reason=sandbox.describe(s))]
-        params.append(pytest.param(tier, marks=marks, id=tier))
-    return params
-
-
-TIERS = _tiers()
+TIERS = sandbox_tiers()
 NS_TIERS = [p for p in TIERS if p.values[0] != "basic"]
 
 _uid_lock = threading.Lock()

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import sandbox_tiers
 from tutor.runner import RunRequest, run_to_end, sandbox, start_run
 from tutor.runner.events import Exit, Start, Stderr, Stdout, decode
 from tutor.runner.process import scratch_base
@@ -18,17 +19,7 @@ from tutor.runner.process import scratch_base
 REPO = Path(__file__).resolve().parent.parent
 
 
-def _tiers() -> list:
-    status = sandbox.probe()
-    params = []
-    for tier in sandbox.TIERS:
-        s = status[tier]
-        marks = [] if s.available else [pytest.mark.skip(reason=sandbox.describe(s))]
-        params.append(pytest.param(tier, marks=marks, id=tier))
-    return params
-
-
-TIERS = _tiers()
+TIERS = sandbox_tiers()
 
 
 def outputs(events, cls=Stdout) -> list[str]:
