@@ -51,6 +51,14 @@ def install_command(packages: list[str]) -> str:
     return f"{sys.executable} -m pip install {specs}"
 
 
+def missing_sentence(lesson: Lesson, lang: str) -> str | None:
+    """What the lesson needs that is not installed, with the command that installs it."""
+    missing = missing_packages(lesson)
+    if not missing:
+        return None
+    return tr("lesson.needs_gevent", lang, pkg=", ".join(missing), cmd=install_command(missing))
+
+
 def quiz_count(lesson: Lesson) -> int:
     return sum(isinstance(step, QuizStep) for step in lesson.steps)
 
@@ -172,19 +180,9 @@ class CourseScreen(Screen):
                 text.append(
                     tr("course.requires", lang, pkgs=", ".join(item.requires)) + "\n", style="dim"
                 )
-            missing = missing_packages(item)
+            missing = missing_sentence(item, lang)
             if missing:
-                text.append("\n")
-                text.append(
-                    tr(
-                        "lesson.needs_gevent",
-                        lang,
-                        pkg=", ".join(missing),
-                        cmd=install_command(missing),
-                    ),
-                    style="bold",
-                )
-                text.append("\n")
+                text.append("\n" + missing + "\n", style="bold")
             text.append("\n" + tr("course.open_hint", lang), style="italic dim")
         elif isinstance(item, LessonError):
             text = Text()

@@ -22,7 +22,7 @@ from textual.widgets import Button, Footer, Markdown, Static, TextArea
 from textual.worker import Worker, WorkerState
 
 from tutor.app.colors import RunnerColors
-from tutor.app.course_screen import TitleBar, install_command, missing_packages
+from tutor.app.course_screen import TitleBar, missing_sentence
 from tutor.app.i18n import tr
 from tutor.app.outcome_text import outcome_text
 from tutor.app.output_view import STDERR, STDOUT, OutputView, TimelineView
@@ -194,13 +194,9 @@ class LessonScreen(Screen):
         step = self.step
         notes = Text()
         if isinstance(step, RunStep):
-            missing = missing_packages(self.lesson)
+            missing = missing_sentence(self.lesson, lang)
             if missing:
-                command = install_command(missing)
-                notes.append(
-                    tr("lesson.needs_gevent", lang, pkg=", ".join(missing), cmd=command),
-                    style="bold",
-                )
+                notes.append(missing, style="bold")
             elif step.runs_forever:
                 notes.append(tr("lesson.runs_forever", lang), style="italic")
         banner = self.query_one("#banner", Static)
@@ -344,19 +340,9 @@ class LessonScreen(Screen):
         if self.running:
             self.notify(tr("lesson.already_running", lang), timeout=2)
             return
-        missing = missing_packages(self.lesson)
+        missing = missing_sentence(self.lesson, lang)
         if missing:
-            self.notify(
-                tr(
-                    "lesson.needs_gevent",
-                    lang,
-                    pkg=", ".join(missing),
-                    cmd=install_command(missing),
-                ),
-                severity="error",
-                markup=False,
-                timeout=10,
-            )
+            self.notify(missing, severity="error", markup=False, timeout=10)
             return
         self.run_count += 1
         output = self.query_one(OutputView)
