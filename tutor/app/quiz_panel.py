@@ -286,13 +286,7 @@ class QuizPanel(Widget, can_focus=True):
     def _pause_view(self) -> Text:
         quiz = self.quiz
         n = len(self.picks)
-        body = Text()
-        for done, (pick, key) in enumerate(zip(self.picks, quiz.key, strict=False), 1):
-            word = "pause_right" if pick == key else "pause_wrong"
-            body.append(
-                s(self.lang, word, n=done, runner=key, answer=pick) + "\n",
-                style="green" if pick == key else "red",
-            )
+        body = self._pause_marks(self.picks, quiz.key)
         body.append(s(self.lang, "printed") + "\n", style="dim")
         context = quiz.context_lines(n)
         for i, (runner, line) in enumerate(context):
@@ -361,8 +355,12 @@ class QuizPanel(Widget, can_focus=True):
         return table
 
     def _pause_results(self, grade: Grade) -> Text:
+        return self._pause_marks(grade.answer, grade.key)
+
+    def _pause_marks(self, answers, keys) -> Text:
+        """One line per pause answered so far: right (green) or wrong, with the real runner."""
         body = Text()
-        for n, (mine, key) in enumerate(zip(grade.answer, grade.key, strict=False), 1):
+        for n, (mine, key) in enumerate(zip(answers, keys, strict=False), 1):
             word = "pause_right" if mine == key else "pause_wrong"
             body.append(
                 s(self.lang, word, n=n, runner=key, answer=mine) + "\n",
