@@ -147,8 +147,14 @@ def install(scratch_dir):
     def ours(pid):
         """True for a process of the program's own session or one it started (or of the
         calling process's own session, after a setsid)."""
-        sids = (own_sid, os.getsid(0))
         mine = (me, os.getpid())
+        if pid in mine:
+            return True
+        if pid == 1:  # init (or the namespace's init): never the program's to signal
+            return False
+        # Session 0 is the kernel's/init's: a program started straight under init shares it
+        # with unrelated processes, so only real sessions say "ours".
+        sids = tuple(s for s in (own_sid, os.getsid(0)) if s > 1)
         for _ in range(64):
             try:
                 with open(f"/proc/{pid}/stat", "rb") as f:
