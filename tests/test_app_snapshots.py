@@ -85,3 +85,53 @@ def test_lesson_after_run_light(snap_compare):
         await _lesson_after_run(pilot)
 
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=light)
+
+
+async def _quiz(pilot, *keys: str) -> None:
+    """Open the producer/consumer quiz (its key from a real run), then press `keys`."""
+    from tutor.lesson import QuizStep
+
+    app = pilot.app
+    lesson = app.course.lessons[1]
+    app.open_lesson(lesson, next(i for i, s in enumerate(lesson.steps) if isinstance(s, QuizStep)))
+    await pilot.pause()
+    await app.workers.wait_for_complete()
+    for key in keys:
+        await pilot.press(key)
+    await _settle(pilot)
+
+
+def quiz_app() -> TutorApp:
+    return TutorApp(course=fixed_course(), lang="en", reopen=False)
+
+
+@pytest.mark.slow
+def test_quiz_answering_with_hint(snap_compare):
+    async def answering(pilot):
+        await _quiz(pilot, "h")
+
+    assert snap_compare(quiz_app(), terminal_size=(100, 40), run_before=answering)
+
+
+@pytest.mark.slow
+def test_quiz_wrong_answer(snap_compare):
+    async def wrong(pilot):
+        await _quiz(pilot, "enter")
+
+    assert snap_compare(quiz_app(), terminal_size=(100, 40), run_before=wrong)
+
+
+@pytest.mark.slow
+def test_review_screen(snap_compare):
+    async def review(pilot):
+        await _quiz(pilot, "enter", "escape", "r")
+
+    assert snap_compare(quiz_app(), terminal_size=SIZE, run_before=review)
+
+
+@pytest.mark.slow
+def test_review_screen_zh(snap_compare):
+    async def review(pilot):
+        await _quiz(pilot, "enter", "escape", "r", "f2")
+
+    assert snap_compare(quiz_app(), terminal_size=SIZE, run_before=review)

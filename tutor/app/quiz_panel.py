@@ -30,9 +30,6 @@ from tutor.quiz import AnswerError, Grade, Quiz, QuizKeyError, prepare, trace_fo
 
 STRINGS = {
     "en": {
-        "predict_order": "Put the output lines in the order the program prints them",
-        "next_switch": "Who runs next?",
-        "multiple_choice": "Choose one",
         "loading": "Running the program to find the answer…",
         "no_key": "This quiz cannot be graded: {error}",
         "no_runner": "The program runner is not available: {error}",
@@ -61,9 +58,6 @@ STRINGS = {
         "key.retry": "Try again",
     },
     "zh": {
-        "predict_order": "按程序打印的顺序排列这些行",
-        "next_switch": "接下来谁运行？",
-        "multiple_choice": "单选",
         "loading": "正在运行程序以得到答案……",
         "no_key": "这道题无法评分：{error}",
         "no_runner": "程序运行器不可用：{error}",
@@ -109,7 +103,11 @@ class QuizPanel(Widget, can_focus=True):
     QuizPanel > .quiz-question { text-style: bold; margin-bottom: 1; }
     QuizPanel > .quiz-code { margin-bottom: 1; }
     QuizPanel > .quiz-answer { margin-bottom: 1; }
+    QuizPanel:dark > .quiz--code { background: $warning 10%; color: $text-warning 95%; }
+    QuizPanel:light > .quiz--code { background: $error 5%; color: $text-error 95%; }
     """
+    COMPONENT_CLASSES = {"quiz--code"}
+    """`code` spans in the question, hint and explanation (as the Markdown panes show them)."""
     BINDINGS = [
         Binding("up,k", "cursor(-1)", "Up", show=False),
         Binding("down,j", "cursor(1)", "Down", show=False),
@@ -172,6 +170,7 @@ class QuizPanel(Widget, can_focus=True):
         # follow the app's language when it has a reactive `lang` (TutorApp does)
         if isinstance(getattr(type(self.app), "lang", None), Reactive):
             self.watch(self.app, "lang", self._app_lang, init=False)
+        self.watch(self.app, "theme", lambda _theme: self.render_all(), init=False)
 
     def _app_lang(self, lang: str) -> None:
         if lang in STRINGS:
@@ -227,12 +226,22 @@ class QuizPanel(Widget, can_focus=True):
         if not self.is_mounted:
             return
         lang = self.lang
-        question = Text(f"{s(lang, self.step.quiz)} — ", style="dim")
-        question.append(self.step.question(lang).strip(), style="bold")
+        question = self._lesson_text(self.step.question(lang), "bold")
         self.query_one("#quiz-question", Static).update(question)
         self.query_one("#quiz-code", Static).update(self._code())
         self.query_one("#quiz-answer", Static).update(self._answer_area())
         self.query_one("#quiz-result", Static).update(self._result_area())
+
+    def _lesson_text(self, text: str, style: str = "") -> Text:
+        """Lesson prose with its `code` spans styled instead of showing the backticks."""
+        parts = text.strip().split("`")
+        if len(parts) % 2 == 0:  # an unpaired backtick: show the text as written
+            return Text("`".join(parts), style=style)
+        code = self.get_component_rich_style("quiz--code", partial=True)
+        out = Text(style=style)
+        for i, part in enumerate(parts):
+            out.append(part, code if i % 2 else None)
+        return out
 
     def _code(self) -> Text:
         code = Text()
@@ -251,7 +260,7 @@ class QuizPanel(Widget, can_focus=True):
         parts = []
         if self.show_hint:
             hint = Text(s(lang, "hint"), style="bold yellow")
-            hint.append(self.step.hint(lang).strip())
+            hint.append_text(self._lesson_text(self.step.hint(lang)))
             parts.append(hint)
         if self.grade is not None:
             return Group(*parts) if parts else Text("")
@@ -325,7 +334,7 @@ class QuizPanel(Widget, can_focus=True):
                 answer.append(")")
             parts.append(answer)
         why = Text(s(lang, "why"), style="bold")
-        why.append(grade.explanation.strip())
+        why.append_text(self._lesson_text(grade.explanation))
         parts.append(why)
         if quiz.kind != "multiple_choice":
             parts.append(self._trace_view(grade))
