@@ -13,7 +13,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
-from tutor.app.i18n import tr
+from tutor.app.i18n import tr, translate_bindings
 from tutor.lesson import Course, Lesson, LessonError, QuizStep
 
 
@@ -94,8 +94,6 @@ class CourseScreen(Screen):
     # --- content -------------------------------------------------------------------
 
     def apply_lang(self, lang: str) -> None:
-        from tutor.app.main import translate_bindings
-
         translate_bindings(self, self.LANG_KEYS, lang)
         self.title = "coro-tutor"
         self.sub_title = tr("course.title", lang)

@@ -107,6 +107,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "key.prev": ("Prev step", "上一步"),
     "key.next": ("Next step", "下一步"),
     "key.back": ("Lessons", "课程列表"),
+    "key.go_back": ("Back", "返回"),
     "key.review": ("Review", "复习"),
     "key.palette": ("Commands", "命令"),
     "key.focus_code": ("Edit code", "编辑代码"),
@@ -163,10 +164,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "cmd.review": ("Review the quizzes", "复习测验"),
     "cmd.quit": ("Leave the tutor", "离开导师"),
     "cmd.open": ("Open lesson: {title}", "打开课程：{title}"),
-    "review.missing": (
-        "The review screen is not available in this build.",
-        "此版本没有复习页面。",
-    ),
 }
 
 
@@ -177,3 +174,15 @@ def tr(key: str, lang: str, **fields: object) -> str:
     else:
         text = pair[1] if lang == "zh" and pair[1] else pair[0]
     return text.format(**fields) if fields else text
+
+
+def translate_bindings(node, keys: dict[str, str], lang: str) -> None:
+    """Give a node's bindings their descriptions in `lang` (footer, help and palette)."""
+    from dataclasses import replace
+
+    bindings = node._bindings
+    for key, items in bindings.key_to_bindings.items():
+        bindings.key_to_bindings[key] = [
+            replace(b, description=tr(keys[b.action], lang)) if b.action in keys else b
+            for b in items
+        ]

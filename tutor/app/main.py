@@ -16,7 +16,7 @@ from textual.binding import Binding
 from textual.reactive import var
 from textual.screen import Screen
 
-from tutor.app.i18n import tr
+from tutor.app.i18n import tr, translate_bindings
 from tutor.lesson import Course, Lesson, lessons_dir
 
 DARK_THEME = "textual-dark"
@@ -167,21 +167,6 @@ class TutorApp(App):
         yield SystemCommand(t("key.quit"), t("cmd.quit"), self.exit)
 
     def action_review(self) -> None:
-        try:
-            from tutor.app.review_screen import ReviewScreen
-        except ImportError:
-            self.notify(self.tr("review.missing"), severity="warning")
-            return
+        from tutor.app.review_screen import ReviewScreen
+
         self.push_screen(ReviewScreen(self.course, self.progress, self.lang))
-
-
-def translate_bindings(node, keys: dict[str, str], lang: str) -> None:
-    """Give a node's bindings their descriptions in `lang` (footer, help and palette)."""
-    from dataclasses import replace
-
-    bindings = node._bindings
-    for key, items in bindings.key_to_bindings.items():
-        bindings.key_to_bindings[key] = [
-            replace(b, description=tr(keys[b.action], lang)) if b.action in keys else b
-            for b in items
-        ]

@@ -16,6 +16,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
+from tutor.app.i18n import translate_bindings
 from tutor.app.quiz_panel import QuizPanel
 from tutor.lesson import Course, QuizStep
 
@@ -25,6 +26,7 @@ STRINGS = {
         "empty": "Nothing to review: every quiz you answered is right. Well done.",
         "step": "step {n}",
         "tries": "{n} tries",
+        "tries_one": "1 try",
         "revealed": "revealed",
         "pick": "Choose a quiz on the left (Enter) to try it again. Esc goes back.",
         "score": "{right}/{total} right at the first try",
@@ -34,6 +36,7 @@ STRINGS = {
         "empty": "没有需要复习的题：你答过的题都对了。干得好。",
         "step": "第 {n} 步",
         "tries": "试了 {n} 次",
+        "tries_one": "试了 1 次",
         "revealed": "看过答案",
         "pick": "在左边选择一道题（Enter）再试一次。Esc 返回。",
         "score": "首次答对 {right}/{total}",
@@ -55,6 +58,7 @@ class ReviewScreen(Screen):
     ReviewScreen #review-title { text-style: bold; padding: 0 1; }
     """
     BINDINGS = [Binding("escape", "back", "Back", priority=True)]
+    LANG_KEYS = {"back": "key.go_back"}
 
     def __init__(self, course: Course, progress, lang: str = "en") -> None:
         super().__init__()
@@ -73,12 +77,15 @@ class ReviewScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
+        translate_bindings(self, self.LANG_KEYS, self.lang)
         self.refresh_list()
         self.query_one("#review-list", OptionList).focus()
 
     def apply_lang(self, lang: str) -> None:
         """Called by the app when the language changes."""
         self.lang = lang if lang in STRINGS else "en"
+        translate_bindings(self, self.LANG_KEYS, self.lang)
+        self.refresh_bindings()
         self.refresh_list(keep=True)
         for panel in self.query(QuizPanel):
             panel.lang = self.lang
@@ -111,7 +118,8 @@ class ReviewScreen(Screen):
             label.append(lesson.steps[index].question(lang).strip().split("\n")[0][:80])
             detail = []
             if record and record.attempts:
-                detail.append(s(lang, "tries", n=record.attempts))
+                tries = "tries_one" if record.attempts == 1 else "tries"
+                detail.append(s(lang, tries, n=record.attempts))
             if record and record.revealed:
                 detail.append(s(lang, "revealed"))
             right, answered = self.progress.score(lesson_id)
