@@ -240,3 +240,25 @@ async def test_concurrent_runs_stop_close_and_finish():
     assert our_scratch_dirs() == []
     left = set(live_children()) - before_kids
     assert left == set(), [open(f"/proc/{p}/stat").read()[:60] for p in left]
+
+
+def test_run_file_imports_its_siblings(tmp_path):
+    """`coro-tutor run main.py` can import helper.py beside it, as `python main.py` can;
+    a folder with more .py files than SIBLINGS_MAX is not copied."""
+    from tutor.runner.process import SIBLINGS_MAX
+
+    (tmp_path / "helper.py").write_text("def gen():\n    print('from helper')\n    yield\n")
+    prog = tmp_path / "main.py"
+    prog.write_text("import helper\nfor _ in helper.gen():\n    pass\n")
+    cmd = [sys.executable, "-m", "tutor", "run", "--json", str(prog), "--isolation", "basic"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    events = [decode(line) for line in proc.stdout.splitlines()]
+    printed = [(e.runner, e.text) for e in events if isinstance(e, Stdout)]
+    assert printed == [("gen", "from helper")]  # helper.py is lesson code: gen is traced
+    assert events[-1].reason == "ok"
+
+    for i in range(SIBLINGS_MAX):
+        (tmp_path / f"extra{i}.py").write_text("")
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    end = decode(proc.stdout.splitlines()[-1])
+    assert end.reason == "error" and "ModuleNotFoundError" in end.message

@@ -291,6 +291,40 @@ def _loads():
 # The session
 
 
+SIBLINGS_MAX = 50
+SIBLINGS_MAX_BYTES = 2 << 20
+
+
+def _copy_siblings(folder: str, program: str, scratch: str) -> None:
+    """Copy the .py files beside a program file, so `import helper` works as it would with
+    `python prog.py`. Only when they are few and small (at most SIBLINGS_MAX files,
+    SIBLINGS_MAX_BYTES in all): a program in a big folder gets nothing but itself."""
+    picked = []
+    total = 0
+    try:
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.name == program or not entry.name.endswith(".py"):
+                    continue
+                if not entry.is_file(follow_symlinks=False):
+                    continue
+                total += entry.stat(follow_symlinks=False).st_size
+                picked.append(entry.name)
+                if len(picked) > SIBLINGS_MAX or total > SIBLINGS_MAX_BYTES:
+                    return
+    except OSError:
+        return
+    for name in picked:
+        try:
+            with (
+                open(os.path.join(folder, name), "rb") as src,
+                open(os.path.join(scratch, name), "xb") as dst,
+            ):
+                dst.write(src.read())
+        except OSError:
+            continue
+
+
 class Session:
     """One child process and everything that belongs to it."""
 
@@ -391,6 +425,7 @@ class Session:
             else:
                 code = req.code
             name = req.filename if req.filename != "lesson.py" else os.path.basename(src)
+            _copy_siblings(os.path.dirname(src), os.path.basename(src), self.scratch)
         else:
             code = req.code if req.code is not None else ""
             name = req.filename
