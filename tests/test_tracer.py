@@ -183,6 +183,45 @@ def test_asyncio_tasks_named_and_unnamed(py, tmp_path):
 
 
 @by_version
+def test_tasks_and_greenlets_that_run_one_after_the_other_keep_their_own_names(py, tmp_path):
+    """The first ends before the second is first seen, and the scheduler hop between them
+    is not reported: a reused name would merge two runners into one colour, no switch."""
+    need(py, "gevent")
+    res = run_program(
+        """\
+        import asyncio, gevent
+
+        async def work(n):
+            print('task', n)
+
+        async def main():
+            await asyncio.gather(work(1), work(2))
+
+        asyncio.run(main())
+
+        def job(n):
+            print('greenlet', n)
+
+        gevent.joinall([gevent.spawn(job, 1), gevent.spawn(job, 2)])
+        gevent.spawn(job, 3).join()
+        """,
+        tmp_path,
+        python=py.path,
+    )
+    assert res.returncode == 0, res.fd2
+    assert res.lines() == [
+        ("work", "task 1"),
+        ("work#2", "task 2"),
+        ("job", "greenlet 1"),
+        ("job#2", "greenlet 2"),
+        ("job#3", "greenlet 3"),
+    ]
+    sw = res.switches()
+    assert ("work", "work#2", "task") in sw and ("job", "job#2", "greenlet") in sw
+    assert_consistent(res)
+
+
+@by_version
 def test_coroutine_driven_by_send(py, tmp_path):
     res = run_program(
         """\

@@ -301,6 +301,8 @@ def _at_send(frame):
 class _Reg:
     names = {}  # key (frame, greenlet, task, thread ident) -> (name, base, slot)
     live = {}  # base -> {slot: key}
+    next = {}  # base -> the number the next task, greenlet or thread starts looking from
+    prune_at = {}  # base -> how many slots trigger dropping the ended ones
     refbase = None
 
 
@@ -342,26 +344,47 @@ def _alive(key):
 
 
 def _register(key, base):
+    """Name a runner seen for the first time: `base`, or `base#N` when taken.
+
+    A generator frame takes the lowest number no live runner holds, so a generator made
+    afresh in a loop keeps its plain name. Tasks, greenlets and threads are numbered on:
+    two of them started together often run one after the other, the first ending before
+    the second is first seen, and the scheduler hop between them is not reported, so a
+    reused name would hide that another runner took over.
+    """
     r = _Reg.names.get(key)
     if r is not None:
         return r[0]
     slots = _Reg.live.get(base)
     if slots is None:
         slots = _Reg.live[base] = {}
-    i = 1
+    frame = type(key) is _FrameType
+    i = 1 if frame else _Reg.next.get(base, 1)
     while True:
         k = slots.get(i)
         if k is None:
             break
         if not _alive(k):
             _Reg.names.pop(k, None)
-            k = None
             break
         i += 1
+    if not frame:
+        _Reg.next[base] = i + 1
+        if len(slots) >= _Reg.prune_at.get(base, 64):
+            _prune(slots)
+            _Reg.prune_at[base] = max(64, 2 * len(slots))
     slots[i] = key
     name = base if i == 1 else "%s#%d" % (base, i)
     _Reg.names[key] = (name, base, i)
     return name
+
+
+def _prune(slots):
+    """Drop the runners that ended, so the registry does not keep them alive."""
+    for i, k in list(slots.items()):
+        if not _alive(k):
+            del slots[i]
+            _Reg.names.pop(k, None)
 
 
 _task_tops_named = {}  # frame of a task's own coroutine -> the task's runner name
