@@ -1091,84 +1091,140 @@ def _install_monitoring():
     return True
 
 
-def _install_profile():
-    infos_get = _infos.get
-    info_of = _info
-    BM = _BuiltinMethod
-    GT = _GEN_TYPES
-    names_get = _names_get
-    resumed = _resumed
-    via_of = _VIA_OF.get
+_others = set()  # files whose code is not the lesson's (decided by the file name alone)
 
-    def prof(frame, event, arg):
-        # Called for every call and return in the thread: the non-lesson case must be
-        # as cheap as possible.
-        global _cur, _cur_via, _pending
-        if event == "c_call":
-            if type(arg) is BM:  # a builtin: maybe gen.send/throw/close or next()
-                if arg is next:
-                    if _switches < _cap:
-                        _pending = ("next", None)
-                else:
-                    s = arg.__self__
-                    if type(s) in GT:
-                        v = via_of(arg.__name__)
-                        # past the cap only close() matters (it is not a switch)
-                        if v is not None and (_switches < _cap or v == "close"):
-                            _pending = (v, s)
-        elif event == "call":
-            co = frame.f_code
-            info = infos_get(id(co)) or info_of(co)
-            k = info.kind
-            if k <= 0:
-                return
-            r = names_get(frame)
-            p = _pending
-            if (
-                k != K_GEN
-                or r is None
-                or _tent is not None
-                or _pend_g is not None
-                or (p is not None and p[0] == "close")
-                or frame.f_lasti in info.deleg
-            ):
-                on_resume(frame, info, frame.f_lasti in info.deleg)
-                return
-            # on_resume's common case, inlined: a plain generator resumed by its caller
-            name = r[0]
-            if p is not None or (name != _reported and _switches < _cap):
-                via = _take_via(frame, None)
+
+def _profile(frame, event, arg):
+    """The 3.10/3.11 switch hook (sys.setprofile). CPython calls it for every Python and
+    C call and return in the thread, 38 times per asyncio event-loop step, so what is
+    common comes first and costs few bytecodes: c_return at once, other files' code by
+    one set lookup, and it keeps few local variables (each one costs on every call)."""
+    global _pending, _cur, _cur_via
+    if event == "c_call":
+        if type(arg.__self__) in _GEN_TYPES:  # gen.send/throw/close, agen.asend/...
+            v = _VIA_OF.get(arg.__name__)
+            # past the cap only close() matters (it is not a switch)
+            if v is not None and (_switches < _cap or v == "close"):
+                _pending = (v, arg.__self__)
+        elif arg is next:
+            if _switches < _cap:
+                _pending = ("next", None)
+        return
+    if event == "c_return":
+        return
+    co = frame.f_code
+    if co.co_filename in _others:
+        return
+    info = _infos.get(id(co)) or _profile_info(co)
+    if info.kind <= 0:
+        return
+    if event == "call":
+        if info.kind == K_CORO:
+            _profile_coro_resume(frame, info)
+            return
+        name = _names_get(frame)
+        if (
+            info.kind != K_GEN
+            or name is None
+            or _tent is not None
+            or _pend_g is not None
+            or (_pending is not None and _pending[0] == "close")
+            or frame.f_lasti in info.deleg
+        ):
+            on_resume(frame, info, frame.f_lasti in info.deleg)
+            return
+        # on_resume's common case: a plain generator resumed by its caller
+        name = name[0]
+        if _pending is not None or (name != _reported and _switches < _cap):
+            _cur_via = _take_via(frame, None)
+        else:
+            _cur_via = "next"
+        _resumed[frame] = _cur
+        _cur = name
+        if name != _reported:
+            _report(name, _cur_via)
+    elif event == "return":
+        if (
+            frame.f_lasti not in info.yields
+            or _tent is not None
+            or _pend_g is not None
+            or _task_tops
+        ):
+            _profile_suspend(frame, info)
+            return
+        # on_suspend's common case: a plain generator yields to the runner that resumed it
+        name = _resumed.get(frame)
+        if name is None or (frame.f_back is not None and frame.f_back.f_code.co_flags & GENFLAGS):
+            on_suspend(frame, "yield")
+            return
+        del _resumed[frame]
+        _cur = name
+        _cur_via = "yield"
+        if name != _reported:
+            _report(name, "yield")
+
+
+def _profile_info(co):
+    info = _info(co)
+    if info is _NO:
+        _others.add(co.co_filename)
+    return info
+
+
+def _profile_coro_resume(f, info):
+    """on_resume for a coroutine frame, with an asyncio task step (the task's own
+    coroutine resuming, as on_resume would see it) done here."""
+    global _cur, _cur_via, _tent
+    if _tent is None and _pend_g is None and _pending is None:
+        name = _task_tops_named.get(f)
+        if name is not None and (f.f_back is None or not f.f_back.f_code.co_flags & GENFLAGS):
+            _task_tops.add(f)
+            _resumed[f] = _cur
+            if f.f_lasti in info.deleg:  # straight into an await: tentative
+                _tent = [f, name, _cur, "task", True]
             else:
-                via = "next"
-            resumed[frame] = _cur
-            _cur = name
-            _cur_via = via
-            if name != _reported:
-                _report(name, via)
-        elif event == "return":
-            co = frame.f_code
-            info = infos_get(id(co)) or info_of(co)
-            if info.kind <= 0:
-                return
-            if frame.f_lasti not in info.yields or _tent is not None or _pend_g is not None:
-                on_suspend(frame, "yield" if frame.f_lasti in info.yields else "return")
-                return
-            rf = resumed.get(frame)
-            b = frame.f_back
-            if rf is None or _task_tops or (b is not None and b.f_code.co_flags & GENFLAGS):
-                on_suspend(frame, "yield")
-                return
-            # on_suspend's common case, inlined
-            del resumed[frame]
+                _cur = name
+                _cur_via = "task"
+                if name != _reported:
+                    _report(name, "task")
+            return
+    on_resume(f, info, f.f_lasti in info.deleg)
+
+
+def _profile_suspend(f, info):
+    """on_suspend, with the end of an asyncio task step (the event loop, not a runner,
+    takes over) done here."""
+    global _cur, _cur_via, _tent
+    if f.f_lasti not in info.yields:
+        on_suspend(f, "return")
+        return
+    t = _tent
+    if (
+        _pend_g is None
+        and f in _task_tops
+        and (t is None or t[0] is f)
+        and (f.f_back is None or not f.f_back.f_code.co_flags & GENFLAGS)
+    ):
+        rf = _resumed.pop(f, None)
+        if rf is not None:
+            if t is not None:
+                _tent = None
+                if t[4] and t[1] != _reported:
+                    _report(t[1], t[3])
+            _task_tops.discard(f)
             _cur = rf
             _cur_via = "yield"
-            if rf != _reported:
-                _report(rf, "yield")
+            if _Wire.buf:
+                flush()
+            return
+    on_suspend(f, "yield")
 
-    sys.setprofile(prof)
+
+def _install_profile():
+    sys.setprofile(_profile)
 
     def unhook():
-        if sys.getprofile() is prof:
+        if sys.getprofile() is _profile:
             sys.setprofile(None)
 
     _State.hook_unhooks.append(unhook)
