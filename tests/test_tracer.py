@@ -782,27 +782,44 @@ def test_async_generator_is_its_own_runner(py, tmp_path):
     assert_consistent(res)
 
 
+IDLE_AFTER_BURST = {
+    "generator in a task": """\
+import asyncio
+def g():
+    while True:
+        yield
+async def main():
+    it = g()
+    for _ in range(30):
+        next(it)
+    await asyncio.sleep(2)
+asyncio.run(main())
+""",
+    # the loop always has the other task ready: its steps are batched, not each written
+    "task steps": """\
+import asyncio
+async def w():
+    for _ in range(40):
+        await asyncio.sleep(0)
+async def main():
+    await asyncio.gather(w(), w())
+    await asyncio.sleep(2)
+asyncio.run(main())
+""",
+}
+
+
 @pytest.mark.slow
-def test_switch_events_arrive_before_an_idle_wait(tmp_path):
+@pytest.mark.parametrize("name", sorted(IDLE_AFTER_BURST))
+def test_switch_events_arrive_before_an_idle_wait(name, tmp_path):
     """Switch events are batched, but not held across an idle point: here a burst of
-    switches inside a task, then the event loop sleeps for 2 s without output."""
+    switches, then the event loop sleeps for 2 s without output."""
     import subprocess
     import threading
     import time
 
     prog = tmp_path / "p.py"
-    prog.write_text(
-        "import asyncio\n"
-        "def g():\n"
-        "    while True:\n"
-        "        yield\n"
-        "async def main():\n"
-        "    it = g()\n"
-        "    for _ in range(30):\n"
-        "        next(it)\n"
-        "    await asyncio.sleep(2)\n"
-        "asyncio.run(main())\n"
-    )
+    prog.write_text(IDLE_AFTER_BURST[name])
     r, w = os.pipe()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CORO_TUTOR_")}
     env["CORO_TUTOR_EVENT_FD"] = str(w)

@@ -781,8 +781,22 @@ def _on_suspend_full(f, kind, rf, b):
     if task_step_ends and top is f:
         _task_tops.discard(f)
     _switch(target, kind, not task_step_ends)
-    if task_step_ends:
-        flush()  # the event loop takes over: an idle point
+    if task_step_ends and _Wire.buf:
+        _step_end_flush()
+
+
+def _step_end_flush():
+    """An asyncio task step ended: send the batched events before the event loop can
+    wait (an idle point), but not while it has callbacks ready: then it runs them first
+    (most often the next task's step), and writing after every step of a busy loop cost
+    more than the tracing itself (one os.write and a reader wake-up per switch)."""
+    ev = sys.modules.get("asyncio.events")
+    try:
+        if ev._get_running_loop()._ready:
+            return
+    except Exception:
+        pass
+    flush()
 
 
 def on_call(callable_, arg0):
@@ -1012,7 +1026,8 @@ def _install_monitoring():
                     if rf is not None:
                         _cur = rf
                         _cur_via = "yield"
-                        flush()
+                        if _Wire.buf:
+                            _step_end_flush()
                         return
         if _tent is not None or _pend_g is not None or _task_tops:
             on_suspend(f, "yield")
@@ -1215,7 +1230,7 @@ def _profile_suspend(f, info):
             _cur = rf
             _cur_via = "yield"
             if _Wire.buf:
-                flush()
+                _step_end_flush()
             return
     on_suspend(f, "yield")
 
