@@ -6,15 +6,15 @@ Launched by the parent as
     <sandbox prefix> python -I /abs/path/tutor/runner/bootstrap.py PROGRAM [ARGS...]
 
 with cwd = a scratch dir and CORO_TUTOR_EVENT_FD (wire events), CORO_TUTOR_CAP,
-CORO_TUTOR_RLIMITS and CORO_TUTOR_GUARD in the environment (see tracer.py for the wire
-format). A spare (pre-started) child is launched without PROGRAM and with
+CORO_TUTOR_RLIMITS and CORO_TUTOR_GUARD in the environment (see tracer_wire.py for the
+wire format). A spare (pre-started) child is launched without PROGRAM and with
 CORO_TUTOR_GO_FD=<fd>: it does its whole start-up (limits, tracer import), then reads that
 fd to EOF. The bytes are the program's absolute path (one line: "GO"); nothing at all means
 "abort" and the child exits 0 without a word. Its clock (event `t`) starts at GO.
 
 Kept tiny: a script is compiled on every start, modules load from their .pyc, so the work
-lives in tracer.py, loaded by file path (tutor/runner is never put on sys.path, and the
-`tutor` package is never imported).
+lives in tracer.py and its tracer_*.py modules, loaded by file path (tutor/runner is never
+put on sys.path, and the `tutor` package is never imported).
 
 Exit status: 0, 1 after an uncaught exception (traceback on the program's stderr),
 130 after KeyboardInterrupt (traceback shown), SystemExit codes as Python does.
@@ -46,6 +46,18 @@ def _load(name, filename):
     return mod
 
 
+def _load_tracer():
+    """tracer.py imports its tracer_*.py modules relatively: load it as
+    `_coro_tutor.tracer`, `_coro_tutor` being a package whose path is this folder (its
+    __init__.py, the parent's runner API, never runs here)."""
+    pkg = type(sys)("_coro_tutor")
+    pkg.__path__ = [_HERE]
+    sys.modules["_coro_tutor"] = pkg
+    tracer = _load("_coro_tutor.tracer", "tracer.py")
+    sys.modules["_coro_tutor_tracer"] = tracer  # guard.py looks it up by this name
+    return tracer
+
+
 def _wait_go(fd):
     """Block until the parent says GO: the program's path, or b"" (abort)."""
     data = b""
@@ -72,7 +84,7 @@ def main():
         if guard is not None and limits:
             guard.apply_limits(limits)
 
-    tracer = _load("_coro_tutor_tracer", "tracer.py")
+    tracer = _load_tracer()
     t0 = _T0
     if go is not None:
         path = _wait_go(int(go))

@@ -1,0 +1,391 @@
+# ruff: noqa: UP031  (%-formatting on purpose: cheap, no format-spec parsing)
+"""Who is running: lesson code, runner names, attribution at write time.
+
+Lesson code is code whose file is the program or in the program's directory.
+`runner_here` walks the stack when output is written: the innermost lesson generator or
+async generator frame, else the await chain's owner (the current asyncio Task when the
+chain's top is the task's coroutine, else the coroutine that was resumed by
+send/next/throw), else the current greenlet, else the thread, else "main". It needs no
+hook, so it stays right after the cap, after unhooking and under another profiler.
+"""
+
+import os
+import sys
+from _thread import get_ident as _get_ident  # the real one, saved before gevent patches it
+
+_PY = sys.version_info[:2]
+_MAIN_IDENT = _get_ident()
+_OWN_FILES = set()  # our files: never lesson code, filtered out of tracebacks
+
+GENFLAGS = 0x20 | 0x80 | 0x100 | 0x200  # GENERATOR | COROUTINE | ITERABLE_COROUTINE | ASYNC_GEN
+K_PLAIN, K_GEN, K_CORO, K_AGEN = 0, 1, 2, 3
+
+
+class _State:
+    lesson_dir = None
+    lesson_files = set()
+    greenlet = None  # the greenlet module once the program imported it
+
+
+def _is_lesson_file(fn):
+    return fn in _State.lesson_files or (
+        fn.rpartition("/")[0] == _State.lesson_dir and fn not in _OWN_FILES
+    )
+
+
+class _Info:
+    __slots__ = ("kind", "deleg", "yields")
+
+    def __init__(self, kind, deleg, yields):
+        self.kind = kind
+        self.deleg = deleg  # offsets at which a resume goes straight into yield from / await
+        self.yields = yields  # offsets at which a 'return' profile event is a yield (3.10/3.11)
+
+
+_NO = _Info(-1, frozenset(), frozenset())  # not lesson code
+_PLAIN = _Info(K_PLAIN, frozenset(), frozenset())
+_infos = {}  # id(code) -> _Info: code objects hash slowly (their contents, every time)
+_pinned = []  # ...so the codes seen are kept alive and their ids never reused
+_sendoffs = {}  # id(code) -> frozenset of f_lasti values meaning "delegating" (SEND/YIELD_FROM)
+_OPS = None
+
+
+def _ops():
+    global _OPS
+    if _OPS is None:
+        import opcode
+
+        m = opcode.opmap
+        _OPS = (
+            m.get("SEND", m.get("YIELD_FROM")),
+            m["YIELD_VALUE"],
+            m.get("RESUME", -1),
+            m.get("JUMP_BACKWARD_NO_INTERRUPT", -1),
+        )
+    return _OPS
+
+
+def _send_offsets(code):
+    s = _sendoffs.get(id(code))
+    if s is None:
+        s = set()
+        if code.co_flags & GENFLAGS:
+            op_send = _ops()[0]
+            b = code.co_code
+            for i in range(0, len(b), 2):
+                if b[i] == op_send:
+                    s.add(i)
+                    s.add(i + 2)  # 3.12: f_lasti may sit on SEND's cache entry
+        s = _sendoffs[id(code)] = frozenset(s)
+        _pinned.append(code)
+    return s
+
+
+def _info(code):
+    info = _infos.get(id(code))
+    if info is not None:
+        return info
+    if not _is_lesson_file(code.co_filename):
+        info = _NO
+    else:
+        fl = code.co_flags
+        if not fl & GENFLAGS or code.co_name == "<genexpr>":
+            # A generator expression is not a runner: sum(x for x in xs) would otherwise
+            # fill the timeline with switches nobody wrote.
+            info = _PLAIN
+        else:
+            kind = K_AGEN if fl & 0x200 else K_CORO if fl & 0x180 else K_GEN
+            op_send, op_yield, op_resume, op_jbni = _ops()
+            b = code.co_code
+            n = len(b)
+            deleg = set()
+            yields = set()
+            for i in range(0, n, 2):
+                op = b[i]
+                if op == op_yield:
+                    yields.add(i)
+                elif _PY < (3, 11):
+                    if op == op_send and i >= 2:  # YIELD_FROM: f_lasti sits one before it
+                        deleg.add(i - 2)
+                        yields.add(i - 2)
+                elif op == op_resume and i + 2 < n and b[i + 2] == op_jbni:
+                    deleg.add(i)
+            info = _Info(kind, frozenset(deleg), frozenset(yields))
+    _infos[id(code)] = info
+    _pinned.append(code)
+    return info
+
+
+def _at_send(frame):
+    """Is this frame suspended in a yield from / await, i.e. delegating?"""
+    co = frame.f_code
+    if not co.co_flags & GENFLAGS:
+        return False
+    return frame.f_lasti in _send_offsets(co)
+
+
+class _Reg:
+    names = {}  # key (frame, greenlet, task, thread ident) -> (name, base, slot)
+    live = {}  # base -> {slot: key}
+    next = {}  # base -> the number the next task, greenlet or thread starts looking from
+    prune_at = {}  # base -> how many slots trigger dropping the ended ones
+    refbase = None
+
+
+_names_get = _Reg.names.get
+
+
+def _fname(fn):
+    n = getattr(fn, "__name__", None)
+    if n is None:
+        f = getattr(fn, "func", None)  # functools.partial
+        n = getattr(f, "__name__", None) if f is not None else None
+    return n if isinstance(n, str) else type(fn).__name__
+
+
+def _alive(key):
+    t = type(key)
+    if t is str:  # the module-level runner, "main"
+        return True
+    if t is _FrameType:
+        # Nothing but our registry holds a frame whose generator is gone.
+        return sys.getrefcount(key) > _Reg.refbase
+    if t is int:  # thread ident
+        th = sys.modules.get("threading")
+        return th is None or key in getattr(th, "_active", (key,))
+    is_alive = getattr(key, "is_alive", None)  # threading.Thread
+    if is_alive is not None:
+        try:
+            return is_alive()
+        except Exception:
+            return False
+    done = getattr(key, "done", None)  # asyncio Task
+    if done is not None:
+        try:
+            return not done()
+        except Exception:
+            return False
+    dead = getattr(key, "dead", None)  # greenlet
+    return not dead
+
+
+def _register(key, base):
+    """Name a runner seen for the first time: `base`, or `base#N` when taken.
+
+    A generator frame takes the lowest number no live runner holds, so a generator made
+    afresh in a loop keeps its plain name. Tasks, greenlets and threads are numbered on:
+    two of them started together often run one after the other, the first ending before
+    the second is first seen, and the scheduler hop between them is not reported, so a
+    reused name would hide that another runner took over.
+    """
+    r = _Reg.names.get(key)
+    if r is not None:
+        return r[0]
+    slots = _Reg.live.get(base)
+    if slots is None:
+        slots = _Reg.live[base] = {}
+    frame = type(key) is _FrameType
+    i = 1 if frame else _Reg.next.get(base, 1)
+    while True:
+        k = slots.get(i)
+        if k is None:
+            break
+        if not _alive(k):
+            _Reg.names.pop(k, None)
+            break
+        i += 1
+    if not frame:
+        _Reg.next[base] = i + 1
+        if len(slots) >= _Reg.prune_at.get(base, 64):
+            _prune(slots)
+            _Reg.prune_at[base] = max(64, 2 * len(slots))
+    slots[i] = key
+    name = base if i == 1 else "%s#%d" % (base, i)
+    _Reg.names[key] = (name, base, i)
+    return name
+
+
+def _prune(slots):
+    """Drop the runners that ended, so the registry does not keep them alive."""
+    for i, k in list(slots.items()):
+        if not _alive(k):
+            del slots[i]
+            _Reg.names.pop(k, None)
+
+
+_task_tops_named = {}  # frame of a task's own coroutine -> the task's runner name
+
+
+def _forget(key):
+    _task_tops_named.pop(key, None)
+    r = _Reg.names.pop(key, None)
+    if r is not None:
+        slots = _Reg.live.get(r[1])
+        if slots is not None and slots.get(r[2]) is key:
+            del slots[r[2]]
+
+
+def _calibrate():
+    """How many references a frame has, seen from _alive() via _register(), when only
+    our registry holds it."""
+
+    def g():
+        yield sys._getframe()
+
+    it = g()
+    f = next(it)
+    it.close()
+    del it
+    _Reg.names[f] = ("?", "?", 0)
+    slots = {0: f}
+    del f
+    k = slots.get(0)
+    _Reg.refbase = _count(k)
+    del _Reg.names[k]
+
+
+def _count(key):
+    return sys.getrefcount(key)
+
+
+_FrameType = type(sys._getframe())
+
+
+def _thread_runner():
+    ident = _get_ident()
+    if ident == _MAIN_IDENT:
+        return "main"
+    th = sys.modules.get("threading")
+    t = getattr(th, "_active", {}).get(ident) if th is not None else None
+    key = t if t is not None else ident  # idents are reused: key by the Thread object
+    r = _Reg.names.get(key)
+    if r is not None:
+        return r[0]
+    base = "thread"
+    if t is not None:
+        name = getattr(t, "name", None)
+        if isinstance(name, str):
+            base = name
+            if name.startswith("Thread-") and name.endswith(")") and " (" in name:
+                base = name[name.index(" (") + 2 : -1]  # "Thread-3 (worker)" -> "worker"
+    return _register(key, base)
+
+
+def _hub_like(g):
+    t = type(g)
+    return t.__name__ == "Hub" and t.__module__.startswith("gevent")
+
+
+def _bottom_name(frame):
+    last = None
+    while frame is not None:
+        last = frame
+        frame = frame.f_back
+    return last.f_code.co_name if last is not None else None
+
+
+def _greenlet_name(g, frame=None):
+    """Runner name of greenlet g; None if it cannot be known yet (a plain greenlet that
+    has not started: its `run` is gone when the trace callback fires)."""
+    r = _Reg.names.get(g)
+    if r is not None:
+        return r[0]
+    if getattr(g, "parent", 0) is None:  # a thread's main greenlet
+        return _thread_runner()
+    if _hub_like(g):
+        return "hub"
+    run = getattr(g, "_run", None)  # gevent.Greenlet keeps the spawned function here
+    base = _fname(run) if run is not None else None
+    if base is None:
+        fr = frame if frame is not None else g.gr_frame
+        base = _bottom_name(fr) if fr is not None else None
+        if base is None:
+            run = getattr(g, "run", None)
+            if run is not None and g.gr_frame is None and not getattr(g, "dead", False):
+                base = _fname(run)
+    if base is None:
+        return None
+    return _register(g, base)
+
+
+def _current_task():
+    aio = sys.modules.get("asyncio")
+    if aio is None:
+        return None
+    try:
+        return aio.current_task()
+    except Exception:  # no running loop in this thread
+        return None
+
+
+def _task_name(task):
+    r = _Reg.names.get(task)
+    if r is not None:
+        return r[0]
+    try:
+        base = task.get_name()
+    except Exception:
+        base = None
+    if not isinstance(base, str) or (base.startswith("Task-") and base[5:].isdigit()):
+        coro = task.get_coro()
+        base = getattr(coro, "__name__", None) or "task"
+    return _register(task, base)
+
+
+def name_for(f, info):
+    """(runner name, is a task step) for lesson generator/coroutine frame f."""
+    if info.kind != K_CORO:
+        return _register(f, f.f_code.co_name), False
+    n = _task_tops_named.get(f)
+    if n is not None:  # a task's own coroutine: it stays the task's for its life
+        return n, True
+    top = f
+    b = f.f_back
+    while b is not None and _at_send(b):
+        bi = _info(b.f_code)
+        if bi.kind == K_GEN or bi.kind == K_AGEN:
+            return _register(b, b.f_code.co_name), False
+        top = b
+        b = b.f_back
+    task = _current_task()
+    if task is not None:
+        coro = task.get_coro()
+        if getattr(coro, "cr_frame", None) is top or getattr(coro, "gi_frame", 1) is top:
+            n = _task_name(task)
+            _task_tops_named[top] = n
+            return n, True
+    return _register(top, top.f_code.co_name), False
+
+
+def ambient_runner():
+    gm = _State.greenlet
+    if gm is not None:
+        try:
+            g = gm.getcurrent()
+        except Exception:
+            g = None
+        if g is not None and g.parent is not None:
+            n = _greenlet_name(g, sys._getframe())
+            if n is not None:
+                return n
+    return _thread_runner()
+
+
+def runner_here(f):
+    """Who is running at frame f (attribution at write time)."""
+    while f is not None:
+        co = f.f_code
+        if co.co_flags & GENFLAGS:
+            info = _info(co)
+            if info.kind > 0:
+                return name_for(f, info)[0]
+        f = f.f_back
+    return ambient_runner()
+
+
+def setup(program):
+    """`program` is the absolute path of the learner's program."""
+    _State.lesson_dir = os.path.dirname(program)
+    _State.lesson_files = {program, os.path.basename(program)}  # see bootstrap's compile()
+    _calibrate()
+    _register("main", "main")  # so that a task or generator called main becomes main#2

@@ -1,0 +1,701 @@
+"""The switch trace: who runs now, the switch events, and the hooks that say when the
+runner may have changed.
+
+Hooks: sys.monitoring on 3.12+, sys.setprofile on 3.10/3.11 (only when the program's
+source mentions yield/await/async), greenlet.settrace (tracer_greenlet.py, calling
+on_greenlet). A `switch` is sent when the runner differs from the one last reported.
+Transitions into the asyncio event loop between task steps and into the gevent hub are
+not reported on their own: the next runner is (task A -> task B, greenlet f -> f#2).
+Output whose runner differs from the last reported one is preceded by a switch event
+(output_runner), so the stream is always self-consistent.
+
+Counting: the first CORO_TUTOR_CAP switch events are sent, then a `cap` event, then
+switches are only counted. At 10x the cap the hooks are removed to give the program its
+speed back; from then on `switches` (and `dropped`) in the `end` event are lower bounds.
+
+Both Pythons' hooks live here, beside the state they assign in their hottest paths: a
+`global` statement binds a module's own globals, and module attributes would be slower.
+"""
+
+import sys
+from time import perf_counter as _clock
+
+from .tracer_names import (
+    _MAIN_IDENT,
+    _NO,
+    _PY,
+    GENFLAGS,
+    K_CORO,
+    K_GEN,
+    _at_send,
+    _forget,
+    _get_ident,
+    _greenlet_name,
+    _info,
+    _infos,
+    _names_get,
+    _register,
+    _State,
+    _task_tops_named,
+    name_for,
+    runner_here,
+)
+from .tracer_wire import _Wire, flush, send_cap, send_switch
+
+# --------------------------------------------------------------------------- state
+
+
+# The switch state, hot: module globals (storing attributes on a class would invalidate
+# the type attribute cache on every switch).
+_cur = "main"  # the runner running now (main thread)
+_cur_via = "next"
+_reported = "main"  # the runner the stream last named
+_tent = None  # [frame, name, resumed_from, via, visible]: resumed into a delegation
+_pend_g = None  # (greenlet, via): switched to, name not known yet
+_pending = None  # (via, target object) from a send/next/throw/close call just made
+_switches = 0  # switches seen (sent + only counted)
+_sent = 0  # switch events sent
+_cap = 10000  # switch events sent before only counting (CORO_TUTOR_CAP)
+_unhook_at = 100000  # switches after which the hooks go (10x the cap)
+_resumed = {}  # frame -> name of the runner that resumed it
+_task_tops = set()  # frames of task coroutines in the middle of a step
+
+
+class _Hooks:
+    hooked = False
+    unhook = None  # function removing the switch hooks (None once removed)
+    on_cap = None  # called at the cap: the send/next/throw detail is no longer needed
+    hook_unhooks = []  # each removes a switch hook
+    g_unhooks = []  # each removes the greenlet hook
+
+
+_saved = {}  # greenlet -> runner that was running in it when it was switched out
+
+
+def _report(name, via):
+    """The stream names a new runner: send (or, past the cap, count) a switch."""
+    global _reported, _switches, _sent
+    n = _switches = _switches + 1
+    if n <= _cap:
+        _sent += 1
+        now = _clock()
+        send_switch(_reported, name, via, now)
+        if n == _cap:
+            send_cap(_sent, now)
+            flush()
+            _counting_only()
+    else:
+        if n == 1:  # CORO_TUTOR_CAP=0: no switch events at all
+            send_cap(0, _clock())
+            _counting_only()
+        if n >= _unhook_at and _Hooks.unhook is not None:
+            u, _Hooks.unhook = _Hooks.unhook, None
+            u()
+    _reported = name
+
+
+def _counting_only():
+    if _Hooks.on_cap is not None:
+        _Hooks.on_cap()
+
+
+def _switch(name, via, visible=True):
+    global _cur_via, _cur
+    _cur = name
+    _cur_via = via
+    if visible and name != _reported:
+        _report(name, via)
+
+
+def settle():
+    """Commit what was left pending: a greenlet whose name was not known yet, a
+    resume into a delegation that turned out to run its own code."""
+    global _tent, _pend_g
+    S = _State
+    p = _pend_g
+    if p is not None:
+        _pend_g = None
+        g, via = p
+        name = None
+        gm = S.greenlet
+        if gm is not None and gm.getcurrent() is g:
+            name = _greenlet_name(g, sys._getframe())
+        else:
+            name = _greenlet_name(g)
+        _switch(name or "greenlet", via, True)
+    t = _tent
+    if t is not None:
+        _tent = None
+        _switch(t[1], t[3], t[4])
+
+
+def output_runner(runner):
+    """Before an output event: make the switch stream agree with its runner."""
+    global _cur_via, _cur
+    if _pend_g is not None or _tent is not None:
+        settle()
+    if runner != _reported:
+        if _get_ident() == _MAIN_IDENT:
+            via = _cur_via if runner == _cur else "next"
+            _cur = runner
+            _cur_via = via
+        else:
+            via = "thread"
+        _report(runner, via)
+
+
+def _take_via(f, default):
+    global _pending
+    p = _pending
+    if p is not None:
+        _pending = None
+        via, obj = p
+        if obj is None or _frame_of(obj) is f:
+            return via
+    if default is not None:
+        return default
+    b = f.f_back
+    if b is not None and _at_send(b):
+        return "await" if b.f_code.co_flags & 0x180 else "yield from"
+    return "next"
+
+
+def _frame_of(obj):
+    a = _FRAME_ATTR.get(type(obj))
+    return getattr(obj, a, None) if a is not None else None
+
+
+def on_resume(f, info, deleg, via_default=None):
+    """A lesson generator/coroutine frame starts or resumes."""
+    global _cur_via, _cur
+    if deleg or info.kind != K_GEN or _pend_g is not None or _tent is not None:
+        _on_resume_full(f, info, deleg, via_default)
+        return
+    # The common case: a plain generator resumed by its caller.
+    r = _names_get(f)
+    name = r[0] if r is not None else _register(f, f.f_code.co_name)
+    _resumed[f] = _cur
+    if _pending is not None or via_default is not None:
+        via = _take_via(f, via_default)
+    elif name != _reported and _switches < _cap:
+        via = _take_via(f, None)
+    else:
+        via = "next"  # only counted: the detail does not matter
+    _cur = name
+    _cur_via = via
+    if name != _reported and via != "close":
+        _report(name, via)
+
+
+def _on_resume_full(f, info, deleg, via_default):
+    global _tent
+    if _pend_g is not None:
+        settle()
+    t = _tent
+    if t is not None and f.f_back is t[0]:
+        _tent = None
+        rf, via, visible = t[2], t[3], t[4]
+    else:
+        if t is not None:
+            _tent = None
+            _switch(t[1], t[3], t[4])
+        rf = _cur
+        via = _take_via(f, via_default)
+        visible = via != "close"  # close() is no switch of its own: same on every Python
+    name, is_task = name_for(f, info)
+    if is_task:
+        _task_tops.add(f)
+        if via == "next":
+            via = "task"
+    _resumed[f] = rf
+    if deleg:
+        _tent = [f, name, rf, via, visible]
+    else:
+        _switch(name, via, visible)
+
+
+def on_suspend(f, kind):
+    """A lesson generator/coroutine frame yields ('yield') or ends ('return': returned
+    or raised)."""
+    global _cur_via, _cur
+    if _pend_g is not None or _tent is not None:
+        settle()
+    rf = _resumed.pop(f, None)
+    b = f.f_back
+    if (
+        rf is None
+        or kind != "yield"
+        or _task_tops
+        or (b is not None and b.f_code.co_flags & GENFLAGS)
+    ):
+        _on_suspend_full(f, kind, rf, b)
+        return
+    # The common case: a plain generator yields to the runner that resumed it.
+    _cur = rf
+    _cur_via = "yield"
+    if rf != _reported:
+        _report(rf, "yield")
+
+
+def _on_suspend_full(f, kind, rf, b):
+    top = f
+    if kind == "yield":
+        while b is not None and _at_send(b):  # the value goes up past delegating frames
+            top = b
+            b = b.f_back
+        if top is not f:
+            rf = _resumed.get(top, rf)
+        target = rf if rf is not None else runner_here(b)
+    else:
+        _forget(f)
+        if b is not None and _at_send(b) and _info(b.f_code).kind > 0:
+            target = name_for(b, _info(b.f_code))[0]  # the delegating frame goes on
+            top = None
+        else:
+            target = rf if rf is not None else runner_here(b)
+    task_step_ends = top is not None and top in _task_tops
+    if task_step_ends and top is f:
+        _task_tops.discard(f)
+    _switch(target, kind, not task_step_ends)
+    if task_step_ends and _Wire.buf:
+        _step_end_flush()
+
+
+def _step_end_flush():
+    """An asyncio task step ended: send the batched events before the event loop can
+    wait (an idle point), but not while it has callbacks ready: then it runs them first
+    (most often the next task's step), and writing after every step of a busy loop cost
+    more than the tracing itself (one os.write and a reader wake-up per switch)."""
+    ev = sys.modules.get("asyncio.events")
+    try:
+        if ev._get_running_loop()._ready:
+            return
+    except Exception:
+        pass
+    flush()
+
+
+def on_call(callable_, arg0):
+    """A call that may resume a generator: remember how (send/next/throw/close).
+    Returns False when the call site cannot be one."""
+    global _pending
+    if callable_ is next:
+        _pending = ("next", arg0 if type(arg0) in _GEN_TYPES else None)
+        return True
+    v = _METHODS.get(callable_)
+    if v is not None:
+        _pending = (v, arg0)
+        return True
+    s = getattr(callable_, "__self__", None)
+    if s is not None and type(s) in _GEN_TYPES and type(callable_) is _BuiltinMethod:
+        v = _VIA_OF.get(callable_.__name__)
+        if v is not None:
+            _pending = (v, s)
+            return True
+    return False
+
+
+def _g():
+    yield
+
+
+async def _c():
+    pass
+
+
+async def _ag():
+    yield
+
+
+_co = _c()
+_ago = _ag()
+_GEN_TYPES = (type(_g()), type(_co), type(_ago))
+_co.close()
+_BuiltinMethod = type([].append)
+_FRAME_ATTR = dict(zip(_GEN_TYPES, ("gi_frame", "cr_frame", "ag_frame"), strict=True))
+_VIA_OF = {
+    "send": "send",
+    "throw": "throw",
+    "close": "close",
+    "__next__": "next",
+    "asend": "send",
+    "athrow": "throw",
+    "aclose": "close",
+    "__anext__": "next",
+}
+_METHODS = {}
+for _t_ in _GEN_TYPES:
+    for _n, _v in _VIA_OF.items():
+        if hasattr(_t_, _n):
+            _METHODS[getattr(_t_, _n)] = _v
+del _co, _ago, _t_, _n, _v
+
+
+# --------------------------------------------------------------------------- greenlet
+
+
+def on_greenlet(event, origin, target):
+    global _pend_g
+    if _pend_g is not None or _tent is not None:
+        settle()
+    if getattr(origin, "dead", False):
+        _saved.pop(origin, None)
+    else:
+        _saved[origin] = _cur
+    via = "throw" if event == "throw" else "greenlet"
+    r = _saved.pop(target, None)
+    if r is None:
+        r = _greenlet_name(target)
+        if r is None:
+            _pend_g = (target, via)
+            return
+    if r == "hub":
+        _switch(r, via, False)
+        flush()  # the hub waits for I/O or timers: an idle point
+    else:
+        _switch(r, via, True)
+
+
+# --------------------------------------------------------------------------- 3.12+
+
+
+def _install_monitoring():
+    M = sys.monitoring
+    E = M.events
+    DISABLE = M.DISABLE
+    tool = None
+    for i in (4, 3, 2, 1, 0, 5):
+        if M.get_tool(i) is None:
+            tool = i
+            break
+    if tool is None:
+        return False
+    M.use_tool_id(tool, "coro-tutor")
+    infos_get = _infos.get
+    info_of = _info
+    getframe = sys._getframe
+    ident = _get_ident
+    MAIN = _MAIN_IDENT
+
+    names_get = _names_get
+    resumed = _resumed
+    task_tops = _task_tops
+    task_named = _task_tops_named.get
+
+    def start(code, off):
+        global _cur, _cur_via, _tent
+        info = infos_get(id(code)) or info_of(code)
+        k = info.kind
+        if k <= 0:
+            return DISABLE
+        if ident() != MAIN:
+            return
+        f = getframe(1)
+        if k == K_CORO and _tent is None and _pend_g is None and _pending is None:
+            name = task_named(f)
+            if name is not None:
+                # an asyncio task step begins (the task's own coroutine resumes)
+                task_tops.add(f)
+                resumed[f] = _cur
+                if off in info.deleg:  # straight into an await: tentative, see on_resume
+                    _tent = [f, name, _cur, "task", True]
+                else:
+                    _switch(name, "task")
+                return
+        if k != K_GEN or _pending is not None or _tent is not None or _pend_g is not None:
+            on_resume(f, info, off in info.deleg)
+            return
+        # on_resume's common case, inlined: a plain generator resumed by its caller
+        r = names_get(f)
+        if r is None or off in info.deleg:
+            on_resume(f, info, off in info.deleg)
+            return
+        name = r[0]
+        resumed[f] = _cur
+        _cur = name
+        if name != _reported:
+            via = _take_via(f, None) if _switches < _cap else "next"
+            _cur_via = via
+            _report(name, via)
+        else:
+            _cur_via = "next"
+
+    def throw(code, off, exc):
+        info = infos_get(id(code)) or info_of(code)
+        if info.kind <= 0 or ident() != MAIN:
+            return
+        # A plain generator thrown into without a throw()/close() call from Python is
+        # being finalized (garbage collected): like close(), not a switch of its own.
+        quiet = _pending is None and info.kind == K_GEN
+        on_resume(getframe(1), info, False, "close" if quiet else "throw")
+
+    def yield_(code, off, val):
+        global _cur, _cur_via, _tent
+        info = infos_get(id(code)) or info_of(code)
+        if info.kind <= 0:
+            return DISABLE
+        if ident() != MAIN:
+            return
+        f = getframe(1)
+        if _pend_g is None and f in task_tops:
+            t = _tent
+            if t is None or t[0] is f:
+                # an asyncio task step ends: the event loop (not a runner) takes over
+                b = f.f_back
+                if b is None or not b.f_code.co_flags & GENFLAGS:
+                    if t is not None:
+                        _tent = None
+                        _switch(t[1], t[3], t[4])
+                    task_tops.discard(f)
+                    rf = resumed.pop(f, None)
+                    if rf is not None:
+                        _cur = rf
+                        _cur_via = "yield"
+                        if _Wire.buf:
+                            _step_end_flush()
+                        return
+        if _tent is not None or _pend_g is not None or _task_tops:
+            on_suspend(f, "yield")
+            return
+        # on_suspend's common case, inlined
+        rf = resumed.pop(f, None)
+        b = f.f_back
+        if rf is None or (b is not None and b.f_code.co_flags & GENFLAGS):
+            if rf is not None:
+                resumed[f] = rf
+            on_suspend(f, "yield")
+            return
+        _cur = rf
+        _cur_via = "yield"
+        if rf != _reported:
+            _report(rf, "yield")
+
+    def return_(code, off, val):
+        info = infos_get(id(code)) or info_of(code)
+        if info.kind <= 0:
+            return DISABLE
+        if ident() != MAIN:
+            return
+        on_suspend(getframe(1), "return")
+
+    def unwind(code, off, exc):
+        info = infos_get(id(code)) or info_of(code)
+        if info.kind <= 0 or ident() != MAIN:
+            return
+        # "return" too: 3.10/3.11 cannot tell an exception from a return, and the stream
+        # should be the same on every Python.
+        on_suspend(getframe(1), "return")
+
+    def call(code, off, callable_, arg0):
+        info = infos_get(id(code)) or info_of(code)
+        if info.kind < 0:
+            return DISABLE
+        if not on_call(callable_, arg0):
+            return DISABLE
+
+    M.register_callback(tool, E.PY_START, start)
+    M.register_callback(tool, E.PY_RESUME, start)
+    M.register_callback(tool, E.PY_THROW, throw)
+    M.register_callback(tool, E.PY_YIELD, yield_)
+    M.register_callback(tool, E.PY_RETURN, return_)
+    M.register_callback(tool, E.PY_UNWIND, unwind)
+    M.register_callback(tool, E.CALL, call)
+    base = E.PY_START | E.PY_RESUME | E.PY_THROW | E.PY_YIELD | E.PY_RETURN | E.PY_UNWIND
+    M.set_events(tool, base | E.CALL)
+
+    def on_cap():  # counting only: the send/next/throw detail is no longer needed
+        try:
+            M.set_events(tool, base)
+        except Exception:
+            pass
+
+    def unhook():
+        try:
+            M.set_events(tool, 0)
+            for ev in (
+                E.PY_START,
+                E.PY_RESUME,
+                E.PY_THROW,
+                E.PY_YIELD,
+                E.PY_RETURN,
+                E.PY_UNWIND,
+                E.CALL,
+            ):
+                M.register_callback(tool, ev, None)
+            M.free_tool_id(tool)
+        except Exception:
+            pass
+
+    _Hooks.on_cap = on_cap
+    _Hooks.hook_unhooks.append(unhook)
+    return True
+
+
+# --------------------------------------------------------------------------- 3.10/3.11
+
+
+_others = set()  # files whose code is not the lesson's (decided by the file name alone)
+
+
+def _profile(frame, event, arg):
+    """The 3.10/3.11 switch hook (sys.setprofile). CPython calls it for every Python and
+    C call and return in the thread, 38 times per asyncio event-loop step, so what is
+    common comes first and costs few bytecodes: c_return at once, other files' code by
+    one set lookup, and it keeps few local variables (each one costs on every call)."""
+    global _pending, _cur, _cur_via
+    if event == "c_call":
+        if type(arg.__self__) in _GEN_TYPES:  # gen.send/throw/close, agen.asend/...
+            v = _VIA_OF.get(arg.__name__)
+            # past the cap only close() matters (it is not a switch)
+            if v is not None and (_switches < _cap or v == "close"):
+                _pending = (v, arg.__self__)
+        elif arg is next:
+            if _switches < _cap:
+                _pending = ("next", None)
+        return
+    if event == "c_return":
+        return
+    co = frame.f_code
+    if co.co_filename in _others:
+        return
+    info = _infos.get(id(co)) or _profile_info(co)
+    if info.kind <= 0:
+        return
+    if event == "call":
+        if info.kind == K_CORO:
+            _profile_coro_resume(frame, info)
+            return
+        name = _names_get(frame)
+        if (
+            info.kind != K_GEN
+            or name is None
+            or _tent is not None
+            or _pend_g is not None
+            or (_pending is not None and _pending[0] == "close")
+            or frame.f_lasti in info.deleg
+        ):
+            on_resume(frame, info, frame.f_lasti in info.deleg)
+            return
+        # on_resume's common case: a plain generator resumed by its caller
+        name = name[0]
+        if _pending is not None or (name != _reported and _switches < _cap):
+            _cur_via = _take_via(frame, None)
+        else:
+            _cur_via = "next"
+        _resumed[frame] = _cur
+        _cur = name
+        if name != _reported:
+            _report(name, _cur_via)
+    elif event == "return":
+        if (
+            frame.f_lasti not in info.yields
+            or _tent is not None
+            or _pend_g is not None
+            or _task_tops
+        ):
+            _profile_suspend(frame, info)
+            return
+        # on_suspend's common case: a plain generator yields to the runner that resumed it
+        name = _resumed.get(frame)
+        if name is None or (frame.f_back is not None and frame.f_back.f_code.co_flags & GENFLAGS):
+            on_suspend(frame, "yield")
+            return
+        del _resumed[frame]
+        _cur = name
+        _cur_via = "yield"
+        if name != _reported:
+            _report(name, "yield")
+
+
+def _profile_info(co):
+    info = _info(co)
+    if info is _NO:
+        _others.add(co.co_filename)
+    return info
+
+
+def _profile_coro_resume(f, info):
+    """on_resume for a coroutine frame, with an asyncio task step (the task's own
+    coroutine resuming, as on_resume would see it) done here."""
+    global _cur, _cur_via, _tent
+    if _tent is None and _pend_g is None and _pending is None:
+        name = _task_tops_named.get(f)
+        if name is not None and (f.f_back is None or not f.f_back.f_code.co_flags & GENFLAGS):
+            _task_tops.add(f)
+            _resumed[f] = _cur
+            if f.f_lasti in info.deleg:  # straight into an await: tentative
+                _tent = [f, name, _cur, "task", True]
+            else:
+                _cur = name
+                _cur_via = "task"
+                if name != _reported:
+                    _report(name, "task")
+            return
+    on_resume(f, info, f.f_lasti in info.deleg)
+
+
+def _profile_suspend(f, info):
+    """on_suspend, with the end of an asyncio task step (the event loop, not a runner,
+    takes over) done here."""
+    global _cur, _cur_via, _tent
+    if f.f_lasti not in info.yields:
+        on_suspend(f, "return")
+        return
+    t = _tent
+    if (
+        _pend_g is None
+        and f in _task_tops
+        and (t is None or t[0] is f)
+        and (f.f_back is None or not f.f_back.f_code.co_flags & GENFLAGS)
+    ):
+        rf = _resumed.pop(f, None)
+        if rf is not None:
+            if t is not None:
+                _tent = None
+                if t[4] and t[1] != _reported:
+                    _report(t[1], t[3])
+            _task_tops.discard(f)
+            _cur = rf
+            _cur_via = "yield"
+            if _Wire.buf:
+                _step_end_flush()
+            return
+    on_suspend(f, "yield")
+
+
+def _install_profile():
+    sys.setprofile(_profile)
+
+    def unhook():
+        if sys.getprofile() is _profile:
+            sys.setprofile(None)
+
+    _Hooks.hook_unhooks.append(unhook)
+
+
+# --------------------------------------------------------------------------- setup
+
+
+def _unhook_all():
+    for u in _Hooks.hook_unhooks + _Hooks.g_unhooks:
+        try:
+            u()
+        except Exception:
+            pass
+    _Hooks.hook_unhooks = []
+    _Hooks.g_unhooks = []
+
+
+def install(cap, source):
+    """Start the switch trace: send `cap` switch events (None: 10000), count to 10x the
+    cap, then unhook."""
+    global _cap, _unhook_at
+    if cap is not None:
+        _cap = cap
+    _unhook_at = max(10 * _cap, 1)
+    if _PY >= (3, 12):
+        _Hooks.hooked = _install_monitoring()
+    elif b"yield" in source or b"await" in source or b"async" in source:
+        _install_profile()
+        _Hooks.hooked = True
+    _Hooks.unhook = _unhook_all

@@ -1,0 +1,221 @@
+# ruff: noqa: UP031  (%-formatting on purpose: cheap, no format-spec parsing)
+"""Wire events, child -> parent: one JSON object per line on the inherited fd
+CORO_TUTOR_EVENT_FD, each line written whole with one os.write:
+
+    {"type":"stdout"|"stderr","runner":R,"text":T,"t":S}
+    {"type":"switch","from":R,"to":R,"via":V,"t":S}
+    {"type":"cap","after":N,"t":S}
+    {"type":"end","switches":N,"dropped":M,"exception":"Name"|null,"t":S}
+
+`t` is seconds since the bootstrap started; events from a forked child carry "pid".
+"""
+
+import os
+from _thread import RLock as _RLock
+from time import perf_counter as _clock
+
+try:  # the C string escaper of the json package, without importing json (and re)
+    from _json import encode_basestring as _jenc
+except ImportError:  # pragma: no cover - every CPython has _json
+    _ESC = {i: "\\u%04x" % i for i in range(32)}
+    _ESC.update({8: "\\b", 9: "\\t", 10: "\\n", 12: "\\f", 13: "\\r", 34: '\\"', 92: "\\\\"})
+
+    def _jenc(s):
+        return '"' + s.translate(_ESC) + '"'
+
+
+_T0 = _clock()  # when the bootstrap started (setup)
+
+
+class _Wire:
+    fd = 2
+    ok = True
+    pid_tag = ""  # ',"pid":N' in a forked child
+    lock = _RLock()
+    buf = []  # switch/cap lines not yet written
+    size = 0  # their length in characters
+    since = 0.0  # clock() when the oldest of them was made
+    last = 0.0  # clock() at the last write of buffered events
+
+
+_PIPE_BUF = 4096  # writes up to this size are atomic on a pipe (forked writers)
+_MAX_AGE = 0.02  # a buffered switch event waits at most this long for company
+
+
+def _jstr(s):
+    """A JSON string literal for s that is always encodable as UTF-8."""
+    r = _jenc(s)
+    if not r.isascii():
+        try:
+            r.encode("utf-8")
+        except UnicodeEncodeError:
+            # Lone surrogates: not valid in UTF-8, and JSON decoders (msgspec) reject
+            # them even escaped. Show U+FFFD, as a UTF-8 terminal would.
+            r = _jenc(s.encode("utf-16", "surrogatepass").decode("utf-16", "replace"))
+    return r
+
+
+_jnames = {}  # runner name -> its JSON literal
+
+
+def _jname(name):
+    r = _jnames.get(name)
+    if r is None:
+        r = _jnames[name] = _jstr(name)
+    return r
+
+
+def _write(b):
+    with _Wire.lock:
+        try:
+            while b:
+                n = os.write(_Wire.fd, b)
+                b = b[n:]
+        except OSError:  # the parent went away: keep running, stop sending
+            _Wire.ok = False
+
+
+def flush():
+    """Write the buffered switch events: whole lines, at most PIPE_BUF bytes a write."""
+    W = _Wire
+    if not W.buf:
+        return
+    lines = W.buf
+    W.buf = []
+    W.size = 0
+    if not W.ok:
+        return
+    data = "".join(lines).encode("utf-8")
+    if len(data) <= _PIPE_BUF:
+        _write(data)
+        return
+    chunk = []
+    n = 0
+    for line in lines:
+        b = line.encode("utf-8")
+        if n + len(b) > _PIPE_BUF and chunk:
+            _write(b"".join(chunk))
+            chunk = []
+            n = 0
+        chunk.append(b)
+        n += len(b)
+    if chunk:
+        _write(b"".join(chunk))
+
+
+def _send(line):
+    """Send one event line now (output, end), after the buffered switch events. Each
+    line goes out whole in one os.write."""
+    W = _Wire
+    if not W.ok:
+        return
+    if W.buf:
+        if W.size + len(line) < _PIPE_BUF // 3:  # one write for all (even if 3 bytes/char)
+            W.buf.append(line)
+            line = None
+        flush()
+        if line is None:
+            return
+    _write(line.encode("utf-8"))
+
+
+def _queue(line, now):
+    """Buffer a switch/cap event line (one os.write per event costs ~10 us with the
+    reader's wake-ups): written at once after a quiet spell, else with the next output
+    event, when the buffer fills, when the oldest waited _MAX_AGE, at idle points
+    (gevent hub, asyncio loop between task steps), before fork and at exit. A burst of
+    switches followed by a blocking call without output (time.sleep between plain
+    generator switches) can hold its last few events until the next event or exit;
+    their `t` is exact either way."""
+    W = _Wire
+    if not W.buf:
+        if now - W.last > _MAX_AGE:  # the first after a quiet spell goes out at once
+            W.last = now
+            _write(line.encode("utf-8"))
+            return
+        W.since = now
+    W.buf.append(line)
+    W.size += len(line)
+    if W.size > 1300 or now - W.since > _MAX_AGE:
+        W.last = now
+        flush()
+
+
+def _queue_output(line):
+    """Buffer an output line that is flushed right after (by the caller)."""
+    W = _Wire
+    W.buf.append(line)
+    W.size += len(line)
+    if W.size > 1300:
+        flush()
+
+
+def _t():
+    return _clock() - _T0
+
+
+def send_output(kind, runner, text):
+    _send(
+        '{"type":"%s","runner":%s,"text":%s,"t":%.6f%s}\n'
+        % (kind, _jname(runner), _jstr(text), _t(), _Wire.pid_tag)
+    )
+
+
+def send_lines(kind, runner, lines):
+    """Several complete lines from one write(): queued together, so they leave in as few
+    os.write calls as fit (whole lines, <= PIPE_BUF each), at once."""
+    jr = _jname(runner)
+    tag = _Wire.pid_tag
+    now = _clock()
+    for text in lines:
+        while True:
+            part, text = text[:4096], text[4096:]
+            _queue_output(
+                '{"type":"%s","runner":%s,"text":%s,"t":%.6f%s}\n'
+                % (kind, jr, _jstr(part), now - _T0, tag)
+            )
+            if not text:
+                break
+    flush()
+
+
+def send_switch(frm, to, via, now):
+    _queue(
+        '{"type":"switch","from":%s,"to":%s,"via":"%s","t":%.6f%s}\n'
+        % (_jname(frm), _jname(to), via, now - _T0, _Wire.pid_tag),
+        now,
+    )
+
+
+def send_cap(after, now):
+    _queue('{"type":"cap","after":%d,"t":%.6f%s}\n' % (after, now - _T0, _Wire.pid_tag), now)
+
+
+def send_end(switches, dropped, exception):
+    """The last event: nothing is sent after it."""
+    exc = _jstr(exception) if exception else "null"
+    _send(
+        '{"type":"end","switches":%d,"dropped":%d,"exception":%s,"t":%.6f}\n'
+        % (switches, dropped, exc, _t())
+    )
+    _Wire.ok = False
+
+
+def setup(fd, t0):
+    """Send to fd (None: a dup of fd 2, handy when debugging by hand), `t` from t0."""
+    global _T0
+    if t0 is not None:
+        _T0 = t0
+    if fd is not None:
+        _Wire.fd = fd
+        try:
+            os.set_inheritable(fd, False)  # exec'd children must not hold the pipe
+        except OSError:
+            pass
+    else:
+        _Wire.fd = os.dup(2)
+
+
+def after_fork_child():
+    _Wire.lock = _RLock()
+    _Wire.pid_tag = ',"pid":%d' % os.getpid()
