@@ -101,6 +101,10 @@ def _pdeathsig_on_fork(sig):
     os.register_at_fork(before=before, after_in_child=after_in_child)
 
 
+_PATH_EVENTS = (
+    "os.remove", "os.rmdir", "os.mkdir", "os.truncate", "os.chmod", "os.chown", "os.utime",
+    "os.mkfifo", "os.mknod", "os.setxattr", "os.removexattr", "shutil.rmtree",
+)  # fmt: skip
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
 _ALLOWED_WRITES = ("/dev/null", "/dev/tty", "/dev/stdout", "/dev/stderr", "/dev/full", "/dev/zero")
 
@@ -169,7 +173,17 @@ def install(scratch_dir):
                 return False
         return False
 
+    watched = frozenset(
+        ("open", "os.rename", "os.link", "os.symlink", "os.kill", "os.killpg")
+        + _PATH_EVENTS
+        + ("socket.connect", "socket.sendto", "socket.sendmsg")
+    )
+
     def hook(event, args):
+        # Called for every audited event, e.g. each frame.f_code read of the 3.10/3.11
+        # switch hook: one set lookup before anything else.
+        if event not in watched:
+            return
         if event == "open":
             path, mode, flags = args
             if path is None or isinstance(path, int):
@@ -177,9 +191,7 @@ def install(scratch_dir):
             writing = (mode and any(c in mode for c in "wax+")) or (flags & _WRITE_FLAGS)
             if writing and not inside(path):
                 deny_write(path)
-        elif event in ("os.remove", "os.rmdir", "os.mkdir", "os.truncate", "os.chmod",
-                       "os.chown", "os.utime", "os.mkfifo", "os.mknod", "os.setxattr",
-                       "os.removexattr", "shutil.rmtree"):  # fmt: skip
+        elif event in _PATH_EVENTS:
             path = args[0]
             dir_fd = args[-1] if event in ("os.remove", "os.rmdir", "os.mkdir") else None
             if not isinstance(dir_fd, int):
