@@ -64,7 +64,8 @@ class RunRequest:
     code, filename ("lesson.py"), timeout (wall-clock limit, s; a lesson may raise it),
     isolation ("auto" = best available, "full" = bubblewrap, "partial" = unshare, "basic"),
     path (a program file: its text is copied into the scratch dir under its own name unless
-    `filename` is given, with the few .py files beside it so that it can import them), cap (switch events sent before the child only counts them),
+    `filename` is given, with the few .py files beside it so that it can import them),
+    cap (switch events sent before the child only counts them),
     limits (a `Limits`; `timeout` always sets the wall limit), read_only (extra folders the
     program may read, bound read-only in full/partial), python (the child's interpreter,
     default the tutor's own), guard (audit-hook guard rails in the basic/partial tiers).
