@@ -135,3 +135,18 @@ def test_review_screen_zh(snap_compare):
         await _quiz(pilot, "enter", "escape", "r", "f2")
 
     assert snap_compare(quiz_app(), terminal_size=SIZE, run_before=review)
+
+
+async def test_language_switch_keeps_a_quiz_result():
+    """F2 after answering: the result stays, now in Chinese (the panel is not rebuilt)."""
+    from tutor.app.quiz_panel import QuizPanel
+
+    app = quiz_app()
+    async with app.run_test(size=(100, 40)) as pilot:
+        await _quiz(pilot, "enter")
+        panel = app.screen.query_one(QuizPanel)
+        assert panel.grade is not None and not panel.grade.correct
+        await pilot.press("f2")
+        await _settle(pilot)
+        assert app.screen.query_one(QuizPanel) is panel and panel.grade is not None
+        assert panel.lang == "zh"

@@ -52,10 +52,6 @@ STRINGS: dict[str, tuple[str, str]] = {
         "This program never ends on its own: press ctrl+c or Esc to stop it.",
         "这个程序不会自己结束：按 ctrl+c 或 Esc 停止它。",
     ),
-    "lesson.quiz_pending": (
-        "(The quiz panel is not available in this build; here are the question and the program.)",
-        "（此版本没有测验面板；下面是题目和程序。）",
-    ),
     "lesson.needs_gevent": (
         "This lesson needs {pkg}, which is not installed. Install it with:\n  {cmd}",
         "这一课需要 {pkg}，但它没有安装。用下面的命令安装：\n  {cmd}",

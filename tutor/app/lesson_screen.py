@@ -26,6 +26,7 @@ from tutor.app.course_screen import TitleBar, missing_sentence
 from tutor.app.i18n import tr
 from tutor.app.outcome_text import outcome_text
 from tutor.app.output_view import STDERR, STDOUT, OutputView, TimelineView
+from tutor.app.quiz_panel import QuizPanel
 from tutor.lesson import Lesson, QuizStep, ReadStep, RunStep
 from tutor.runner.events import Cap, Exit, Start, Stderr, Stdout, Switch
 
@@ -241,23 +242,7 @@ class LessonScreen(Screen):
         step = self.step
         if not isinstance(step, QuizStep):
             return
-        lang = self.app.lang
-        try:
-            from tutor.app.quiz_panel import QuizPanel
-        except ImportError:
-            QuizPanel = None
-        if QuizPanel is not None:
-            host.mount(QuizPanel(self.lesson, self.step_index, lang, self.app.progress))
-            return
-        text = Text()
-        text.append(tr("lesson.quiz_pending", lang) + "\n\n", style="italic dim")
-        text.append(step.question(lang) + "\n\n", style="bold")
-        text.append(step.code)
-        if step.options:
-            text.append("\n")
-            for option in step.options:
-                text.append(f"\n  ○ {option}")
-        host.mount(Static(text, classes="quiz-fallback"))
+        host.mount(QuizPanel(self.lesson, self.step_index, self.app.lang, self.app.progress))
 
     def on_quiz_panel_answered(self, message) -> None:
         self.app.save_progress()
@@ -302,9 +287,7 @@ class LessonScreen(Screen):
         if self.is_mounted:
             self._show_title()
             self._show_text()
-            self._show_banner()
-            if isinstance(self.step, QuizStep):
-                self._show_quiz()
+            self._show_banner()  # a QuizPanel follows the language itself, keeping its state
             self.update_status()
             self.update_legend(force=True)
 
