@@ -10,6 +10,7 @@ events = run_to_end(req)             # sync helper (no asyncio needed): list of 
 
 spare = await prepare_run(req)       # a child started ahead: interpreter, sandbox, tracer
 run = await start_run(req.replace(code=new_code), spare=spare)  # hands over the program
+run = spare.take(req.replace(code=new_code))  # the same, synchronously: None if it did not fit
 spare.close()                        # or discard it unused (kills, reaps, deletes scratch)
 ```
 
@@ -318,8 +319,11 @@ class Spare:
             and s.waiting()
         )
 
-    def _take(self, request: RunRequest) -> Run | None:
-        """The started run, or None (the spare is closed then). Used up either way."""
+    def take(self, request: RunRequest) -> Run | None:
+        """Hand `request`'s program over now: the started run, or None when the spare does
+        not fit (it is closed then; spawn normally). Used up either way. Synchronous, from
+        the loop's thread: a key handler can say GO before it does anything else, so the
+        child starts the program while the app is still redrawing."""
         s, run = self._session, self._run
         if s is None or run is None or not self.fits(request):
             self.close()
@@ -369,7 +373,7 @@ async def start_run(request: RunRequest, spare: Spare | None = None) -> Run:
     With `spare`, hand the program to that pre-started child when it fits (else it is
     closed and the run spawns normally)."""
     if spare is not None:
-        run = spare._take(request)
+        run = spare.take(request)
         if run is not None:
             return run
     tier = resolve_tier(request.isolation)
