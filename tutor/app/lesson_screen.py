@@ -11,7 +11,7 @@ import asyncio
 from bisect import bisect_left, bisect_right
 
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -71,6 +71,12 @@ class LessonScreen(Screen):
         self.cap_after: int | None = None
         self.switch_seqs: list[int] = []
         self._run = None
+        self._handed = None
+        """A run that action_run started on the spare and the run worker has not taken yet."""
+        self._first_output = False
+        """A run started and nothing of it (output or outcome) is in the output pane yet."""
+        self._paint_now = False
+        """The output pane holds a run's first line: paint it at once (see _on_idle)."""
         self._spare = None
         """A pre-started child (tutor.runner.Spare) for the next Run, while a program step
         is shown and the real runner is used; discarded when the screen goes away."""
@@ -124,6 +130,9 @@ class LessonScreen(Screen):
     def on_unmount(self) -> None:
         self._spare_off = True
         self.discard_spare()
+        handed, self._handed = self._handed, None
+        if handed is not None:  # its worker was cancelled before it began: nobody streams it
+            handed.kill()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Footer shows Run/Reset only on program steps, Stop only while running."""
@@ -327,6 +336,9 @@ class LessonScreen(Screen):
         if missing:
             self.notify(missing, severity="error", markup=False, timeout=10)
             return
+        code = self.editor.text
+        # GO first: the spare child runs the program while the panes are cleared and painted.
+        self._handed = self._take_spare(code)
         self.run_count += 1
         output = self.query_one(OutputView)
         timeline = self.query_one(TimelineView)
@@ -341,19 +353,39 @@ class LessonScreen(Screen):
         self.tier = None
         output.notice(tr("lesson.run_header", lang, n=self.run_count))
         self.update_legend(force=True)
+        self._first_output = True
         self.running = True
-        self.run_program(self.editor.text, self.lesson.wall)
+        self.run_program(code)
+
+    def _request(self, code: str):
+        from tutor.runner import RunRequest
+
+        return RunRequest(code=code, filename=f"{self.lesson.id}.py", timeout=self.lesson.wall)
+
+    def _take_spare(self, code: str):
+        """Hand the program to the spare child now, if one waits and fits (else None: the
+        run worker spawns normally, and reports whatever fails there)."""
+        spare, self._spare = self._spare, None
+        if spare is None:
+            return None
+        try:
+            return spare.take(self._request(code))  # used up either way
+        except Exception:
+            spare.close()
+            return None
 
     @work(exclusive=True, group="run", exit_on_error=False)
-    async def run_program(self, code: str, wall: float) -> None:
-        from tutor.runner import RunRequest, start_run
+    async def run_program(self, code: str) -> None:
+        run, self._handed = self._handed, None
+        if run is None:
+            from tutor.runner import start_run
 
-        request = RunRequest(code=code, filename=f"{self.lesson.id}.py", timeout=wall)
-        if self.app.start_run is not None:  # tests inject a replayed run
-            run = await self.app.start_run(request)
-        else:
-            spare, self._spare = self._spare, None
-            run = await start_run(request, spare=spare)  # spare or not, it is used up
+            request = self._request(code)
+            if self.app.start_run is not None:  # tests inject a replayed run
+                run = await self.app.start_run(request)
+            else:
+                spare, self._spare = self._spare, None
+                run = await start_run(request, spare=spare)  # spare or not, it is used up
         self._run = run
         finished = False
         self.pause_gc(True)
@@ -431,9 +463,13 @@ class LessonScreen(Screen):
         if cls is Stdout:
             self._output.add(event.seq, event.runner, STDOUT, event.text)
             self.runner_colors.index(event.runner)
+            if self._first_output:
+                self._show_first()
         elif cls is Stderr:
             self._output.add(event.seq, event.runner, STDERR, event.text)
             self.runner_colors.index(event.runner)
+            if self._first_output:
+                self._show_first()
         elif cls is Switch:
             self._timeline.add(event.seq, event.from_, event.to, event.via)
             self.switch_seqs.append(event.seq)
@@ -457,9 +493,34 @@ class LessonScreen(Screen):
                 self.query_one(OutputView).notice(
                     tr("lesson.dropped", lang, n=event.dropped), seq=event.seq
                 )
+            if self._first_output:
+                self._show_first()
             self.running = False
         if len(self.runner_colors.order) != self._legend_size:
             self.update_legend()
+
+    def _show_first(self) -> None:
+        """A run's first line (output or outcome) goes into the pane now, not at the next
+        flush, and its frame is painted as soon as the pane is marked dirty (_on_idle)."""
+        self._first_output = False
+        self._output.flush()
+        self._paint_now = True
+
+    async def _on_idle(self, event: events.Idle) -> None:
+        """Paint the frame holding a run's first line at once. Textual paints at most 60
+        frames a second, and after a quiet spell its next frame after the one that showed
+        the cleared panes is 17-33 ms later: longer than `python hello.py` takes. Only this
+        one frame skips the wait; the same update runs (layout if needed, then the dirty
+        widgets), just sooner."""
+        if (
+            self._paint_now
+            and self._output in self._dirty_widgets
+            and not self.app._batch_count
+            and self.is_current
+        ):
+            self._paint_now = False
+            event.prevent_default()  # Screen._on_idle would only schedule this update
+            self._on_timer_update()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """The one place run failures end up: a sentence in the output, never a traceback."""
