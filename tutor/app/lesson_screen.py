@@ -31,6 +31,9 @@ from tutor.lesson import Lesson, QuizStep, ReadStep, RunStep
 from tutor.runner.events import Cap, Exit, Start, Stderr, Stdout, Switch
 
 EDITOR_THEMES = {True: "vscode_dark", False: "github_light"}
+FIRST_WAIT = 1 / 30
+"""After Run, the buttons and the status line wait for the frame with the run's first line,
+at most this long (a program that says nothing at first)."""
 TIER_STYLE = {"bwrap": "bold green", "unshare": "bold yellow", "basic": "bold red"}
 
 
@@ -77,6 +80,8 @@ class LessonScreen(Screen):
         """A run started and nothing of it (output or outcome) is in the output pane yet."""
         self._paint_now = False
         """The output pane holds a run's first line: paint it at once (see _on_idle)."""
+        self._defer_ui = False
+        """Buttons and status wait until the run's first line is painted (see action_run)."""
         self._spare = None
         """A pre-started child (tutor.runner.Spare) for the next Run, while a program step
         is shown and the real runner is used; discarded when the screen goes away."""
@@ -85,6 +90,8 @@ class LessonScreen(Screen):
         self._legend_size = -1
         self._status_timer = None
         self._bindings_timer = None
+        self._static_keys: dict[str, tuple] = {}
+        """What each status line (#status, #legend, #timeline-title) shows now."""
 
     # --- layout --------------------------------------------------------------------
 
@@ -303,6 +310,8 @@ class LessonScreen(Screen):
     # --- running -------------------------------------------------------------------
 
     def _update_buttons(self) -> None:
+        if self._defer_ui:
+            return
         runnable = isinstance(self.step, RunStep)
         self.query_one("#run", Button).disabled = self.running or not runnable
         self.query_one("#stop", Button).disabled = not self.running
@@ -339,6 +348,12 @@ class LessonScreen(Screen):
         code = self.editor.text
         # GO first: the spare child runs the program while the panes are cleared and painted.
         self._handed = self._take_spare(code)
+        # Then only what the first line needs. Run/Stop and the status line (restyling a
+        # button is ~0.6 ms, and each would be repainted in the same frame) follow right
+        # after the frame that shows the first line, or after FIRST_WAIT without one; the
+        # keys work at once (check_action reads `running`).
+        self._defer_ui = True
+        self.set_timer(FIRST_WAIT, self._release_ui)
         self.run_count += 1
         output = self.query_one(OutputView)
         timeline = self.query_one(TimelineView)
@@ -480,8 +495,6 @@ class LessonScreen(Screen):
         elif isinstance(event, Cap):
             self.cap_after = event.after
         elif isinstance(event, Exit):
-            self._output.flush()  # the last lines paint with the outcome, in one frame
-            self._timeline.flush()
             self.outcome = event
             self.switch_total = max(self.switch_total, event.switches)
             lang = self.app.lang
@@ -493,11 +506,21 @@ class LessonScreen(Screen):
                 self.query_one(OutputView).notice(
                     tr("lesson.dropped", lang, n=event.dropped), seq=event.seq
                 )
+            self._timeline.flush()
             if self._first_output:
                 self._show_first()
+            else:
+                self._output.flush()  # the last lines paint with the outcome, in one frame
             self.running = False
         if len(self.runner_colors.order) != self._legend_size:
             self.update_legend()
+
+    def _release_ui(self) -> None:
+        """Bring the buttons and the status line up to date (see action_run)."""
+        if self._defer_ui:
+            self._defer_ui = False
+            self._update_buttons()
+            self.update_status()
 
     def _show_first(self) -> None:
         """A run's first line (output or outcome) goes into the pane now, not at the next
@@ -521,6 +544,7 @@ class LessonScreen(Screen):
             self._paint_now = False
             event.prevent_default()  # Screen._on_idle would only schedule this update
             self._on_timer_update()
+            self._release_ui()  # for the next frame, at Textual's own pace
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """The one place run failures end up: a sentence in the output, never a traceback."""
@@ -537,6 +561,7 @@ class LessonScreen(Screen):
             self.notify(sentence, severity="error", markup=False)
         if event.state in (WorkerState.ERROR, WorkerState.CANCELLED, WorkerState.SUCCESS):
             self.running = False
+            self._release_ui()
             self.update_status()
 
     def action_stop(self) -> None:
@@ -599,7 +624,7 @@ class LessonScreen(Screen):
     # --- status, legend, linking ---------------------------------------------------
 
     def update_status(self) -> None:
-        if not self.is_mounted:
+        if not self.is_mounted or self._defer_ui:
             return
         lang = self.app.lang
         status = Text()
@@ -612,7 +637,7 @@ class LessonScreen(Screen):
             status.append(tr("lesson.running", lang), "italic")
         elif self.run_count == 0:
             status.append(tr("lesson.no_output", lang), "dim")
-        self.query_one("#status", Static).update(status, layout=False)  # height: 1 in the CSS
+        self._update_static("#status", status)
         timeline_title = Text(tr("lesson.timeline", lang) + ": ", style="bold")
         shown = len(self.switch_seqs)
         total = max(self.switch_total, shown)
@@ -622,7 +647,16 @@ class LessonScreen(Screen):
             timeline_title.append(tr("lesson.switch_cap", lang, n=total, shown=shown))
         else:
             timeline_title.append(tr("lesson.switch_count", lang, n=total))
-        self.query_one("#timeline-title", Static).update(timeline_title, layout=False)
+        self._update_static("#timeline-title", timeline_title)
+
+    def _update_static(self, selector: str, text: Text, layout: bool = False) -> None:
+        """Show `text` in a Static unless it already shows just that: a repaint of a line
+        that did not change is work in the frame that should show a run's first line."""
+        key = (text.plain, tuple(text.spans), str(text.style))
+        if self._static_keys.get(selector) == key:
+            return
+        self._static_keys[selector] = key
+        self.query_one(selector, Static).update(text, layout=layout)
 
     def update_legend(self, force: bool = False) -> None:
         if not self.is_mounted:
@@ -639,7 +673,12 @@ class LessonScreen(Screen):
         legend.append(tr("lesson.stderr", lang), "dim")
         if "?" in runners:
             legend.append("  " + tr("lesson.unattributed", lang), "dim")
-        self.query_one("#legend", Static).update(legend)
+        # The legend is 1-3 rows high (height: auto): only a change of rows needs a layout
+        # pass (~1-5 ms, and the screen's whole frame on Run), not a legend that stays on
+        # one row.
+        static = self.query_one("#legend", Static)
+        one_row = static.size.height == 1 and legend.cell_len <= static.content_region.width
+        self._update_static("#legend", legend, layout=not one_row)
 
     def on_line_view_selected(self, message: OutputView.Selected) -> None:
         message.stop()

@@ -153,7 +153,7 @@ class LineView(ScrollView, can_focus=True):
             if since >= QUIET:
                 self.flush()
             else:
-                self._flush_timer = self.set_timer(FLUSH_INTERVAL - since, self.flush)
+                self._flush_timer = self.set_timer(FLUSH_INTERVAL - since, self._timed_flush)
 
     def on_mount(self) -> None:
         self.runner_colors.dark = self.app.current_theme.dark
@@ -165,9 +165,15 @@ class LineView(ScrollView, can_focus=True):
         self._cache.clear()
         self._sync_scrollbars()
 
+    def _timed_flush(self) -> None:
+        self._flush_timer = None
+        self.flush()
+
     def flush(self) -> None:
         """Move pending lines into the view now."""
-        self._flush_timer = None
+        if self._flush_timer is not None:  # called early: the timed flush has nothing to do
+            self._flush_timer.stop()
+            self._flush_timer = None
         self._last_flush = time.monotonic()
         pending = self._pending
         if not pending:
@@ -183,18 +189,20 @@ class LineView(ScrollView, can_focus=True):
         self.refresh()
 
     def _grow(self, size: Size) -> None:
-        """Set the virtual size without a screen-wide layout pass when no scrollbar appears.
+        """Set the virtual size without a screen-wide layout pass when no scrollbar appears
+        or goes.
 
         `virtual_size` is a layout reactive: every change reflows and repaints the whole
         screen (the editor, the Markdown...), ~30 ms a time. Growing while the scrollbars
-        stay as they are only needs this widget's scrollbars told and itself repainted."""
+        stay as they are, or shrinking while none is shown (clearing the pane for a run),
+        only needs this widget's scrollbars told and itself repainted."""
         old = self.virtual_size
         view = self.size
+        vertical, horizontal = self.show_vertical_scrollbar, self.show_horizontal_scrollbar
         needs_layout = (
-            size.height < old.height
-            or size.width < old.width
-            or (size.height > view.height - 1 and not self.show_vertical_scrollbar)
-            or (size.width > view.width - 2 and not self.show_horizontal_scrollbar)
+            ((size.height < old.height or size.width < old.width) and (vertical or horizontal))
+            or (size.height > view.height - 1 and not vertical)
+            or (size.width > view.width - 2 and not horizontal)
         )
         if needs_layout:
             self.virtual_size = size
@@ -222,6 +230,9 @@ class LineView(ScrollView, can_focus=True):
             self.horizontal_scrollbar.position = self.scroll_x
 
     def clear(self) -> None:
+        if not self.lines and not self._pending and self.cursor < 0 and not self.scroll_offset:
+            self._follow = True  # nothing to clear, nothing to repaint (an unused timeline)
+            return
         self._pending.clear()
         if self._flush_timer is not None:
             self._flush_timer.stop()
@@ -230,7 +241,7 @@ class LineView(ScrollView, can_focus=True):
         self._width = 0
         self._cache.clear()
         self.cursor = -1
-        self.virtual_size = Size(0, 0)
+        self._grow(Size(0, 0))
         self.scroll_to(0, 0, animate=False, immediate=True)
         self._follow = True
         self.refresh()
