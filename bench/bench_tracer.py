@@ -4,7 +4,7 @@
 
 Each switch benchmark times its own hot loop (CPU time: process_time() inside the
 program), run bare (`python -I prog.py`) and traced (`python -I
-tutor/runner/bootstrap.py prog.py` with the event pipe drained by this process, as the
+tutor/runner/child/bootstrap.py prog.py` with the event pipe drained by this process, as the
 parent does). The start-up line compares whole processes (wall time): the bootstrap
 running an empty program vs `python -I -c pass`.
 
@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-BOOTSTRAP = REPO / "tutor" / "runner" / "bootstrap.py"
+BOOTSTRAP = REPO / "tutor" / "runner" / "child" / "bootstrap.py"
 
 # CPU time of the program's own process: steadier than wall time on a busy machine, and
 # it includes the tracer's work (hooks, formatting, the os.write calls).

@@ -108,7 +108,7 @@ HEADLESS_PROBE = textwrap.dedent(
     from tutor.cli import main
     for info in pkgutil.walk_packages(tutor.__path__, "tutor."):
         # the app may import textual; __main__ and the child-side modules run on import
-        skipped = ("tutor.app", "tutor.__main__", "tutor.runner.bootstrap", "tutor.runner.fixtures")
+        skipped = ("tutor.app", "tutor.__main__", "tutor.runner.child")
         if info.name.startswith(skipped):
             continue
         importlib.import_module(info.name)

@@ -18,7 +18,7 @@ from tests.conftest import LESSONS, REPO, run_cli
 from tutor.lesson import Lesson, QuizStep, ReadStep, RunStep, Text, load_course
 
 CURRICULUM = REPO / "docs" / "curriculum.md"
-LESSON_SERVER = REPO / "tutor" / "runner" / "fixtures" / "lesson_server.py"
+LESSON_SERVER = REPO / "tutor" / "runner" / "child" / "fixtures" / "lesson_server.py"
 ISSUE_ITEMS = range(1, 19)
 TOPICS = {"Foundations", "Generators", "yield from", "async/await & asyncio", "greenlet", "gevent"}
 CJK = re.compile(r"[\u4e00-\u9fff]")

@@ -557,7 +557,7 @@ def test_wire_lines_decode_with_msgspec(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("CORO_TUTOR_")}
     env["CORO_TUTOR_EVENT_FD"] = str(w)
     p = subprocess.Popen(
-        [sys.executable, "-I", str(REPO / "tutor/runner/bootstrap.py"), str(prog)],
+        [sys.executable, "-I", str(REPO / "tutor/runner/child/bootstrap.py"), str(prog)],
         pass_fds=[w],
         env=env,
         cwd=tmp_path,
@@ -825,7 +825,7 @@ def test_switch_events_arrive_before_an_idle_wait(name, tmp_path):
     env["CORO_TUTOR_EVENT_FD"] = str(w)
     t0 = time.monotonic()
     p = subprocess.Popen(
-        [sys.executable, "-I", str(REPO / "tutor/runner/bootstrap.py"), str(prog)],
+        [sys.executable, "-I", str(REPO / "tutor/runner/child/bootstrap.py"), str(prog)],
         pass_fds=[w],
         env=env,
         cwd=tmp_path,

@@ -1,4 +1,4 @@
-"""tutor/runner/fixtures/lesson_server.py, used as lessons use it: from a program run by
+"""tutor/runner/child/fixtures/lesson_server.py, used as lessons use it: from a program run by
 the bootstrap (python -I, fixtures on sys.path), plain and under gevent's monkey patching."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Helpers for the tracer tests (no tests here): run tutor/runner/bootstrap.py directly,
+"""Helpers for the tracer tests (no tests here): run tutor/runner/child/bootstrap.py directly,
 as the parent does (python -I, an inherited event pipe, cwd = a scratch dir), and read the events.
 
 Interpreters: the test venv's python always; more from CORO_TUTOR_TEST_PYTHONS
@@ -20,7 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-BOOTSTRAP = REPO / "tutor" / "runner" / "bootstrap.py"
+BOOTSTRAP = REPO / "tutor" / "runner" / "child" / "bootstrap.py"
 
 
 @dataclass

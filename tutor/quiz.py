@@ -416,10 +416,10 @@ def code_hash(code: str) -> str:
 
 def _runner_digest() -> str:
     """A hash of the child side of the runner: a new tracer must not reuse an old one's traces."""
-    folder = Path(__file__).resolve().parent / "runner"
+    runner = Path(__file__).resolve().parent / "runner"
     digest = hashlib.sha256()
-    child = ["bootstrap.py", "events.py", "guard.py"] + [p.name for p in folder.glob("tracer*.py")]
-    for path in [folder / name for name in sorted(child)]:
+    child = [runner / "events.py", *(runner / "child").glob("*.py")]
+    for path in sorted(child):
         try:
             digest.update(path.name.encode() + b"\0" + path.read_bytes())
         except OSError:

@@ -5,7 +5,7 @@ Pure functions, no I/O: the process layer gathers the facts, this decides what t
 
 from __future__ import annotations
 
-from tutor.runner.guard import KILL_DENIED, NET_DENIED, WRITE_DENIED
+from tutor.runner.child.guard import KILL_DENIED, NET_DENIED, WRITE_DENIED
 
 # Linux signal numbers (the `signal` module pulls in enum; `coro-tutor run` starts fast)
 SIGINT, SIGKILL, SIGSEGV, SIGTERM, SIGXCPU, SIGXFSZ = 2, 9, 11, 15, 24, 25

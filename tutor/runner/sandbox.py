@@ -27,8 +27,9 @@ CHOICES = ("auto",) + TIERS
 
 RUNNER_DIR = os.path.dirname(os.path.realpath(__file__))
 PACKAGE_DIR = os.path.dirname(RUNNER_DIR)
-BOOTSTRAP = os.path.join(RUNNER_DIR, "bootstrap.py")
-GUARD = os.path.join(RUNNER_DIR, "guard.py")
+CHILD_DIR = os.path.join(RUNNER_DIR, "child")
+BOOTSTRAP = os.path.join(CHILD_DIR, "bootstrap.py")
+GUARD = os.path.join(CHILD_DIR, "guard.py")
 
 PROBE_VERSION = 4
 MiB = 1024 * 1024

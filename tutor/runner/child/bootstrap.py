@@ -3,7 +3,7 @@
 
 Launched by the parent as
 
-    <sandbox prefix> python -I /abs/path/tutor/runner/bootstrap.py PROGRAM [ARGS...]
+    <sandbox prefix> python -I /abs/path/tutor/runner/child/bootstrap.py PROGRAM [ARGS...]
 
 with cwd = a scratch dir and CORO_TUTOR_EVENT_FD (wire events), CORO_TUTOR_CAP,
 CORO_TUTOR_RLIMITS and CORO_TUTOR_GUARD in the environment (see tracer_wire.py for the

@@ -1,0 +1,31 @@
+"""The string catalog: every interface sentence of the app, the commands and the run
+outcomes, one module per language (`en.py` is the reference; a third language is one new
+file with the same keys, added to LANGUAGES).
+
+`tr(key, lang, **fields)` looks a string up and fills its `{fields}`. A key missing from a
+language falls back to English; an unknown key shows the key itself, so a typo is visible,
+never a crash. tests/test_strings.py checks that every language has every key.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+
+LANGUAGES = ("en", "zh")
+
+_catalogs: dict[str, dict[str, str]] = {}
+
+
+def catalog(lang: str) -> dict[str, str]:
+    """The strings of one language, imported on first use."""
+    found = _catalogs.get(lang)
+    if found is None:
+        name = lang if lang in LANGUAGES else "en"
+        found = _catalogs[lang] = import_module(f"tutor.strings.{name}").STRINGS
+    return found
+
+
+def tr(key: str, lang: str, **fields: object) -> str:
+    """The sentence `key` in `lang`, with `fields` filled in."""
+    text = catalog(lang).get(key) or catalog("en").get(key, key)
+    return text.format(**fields) if fields else text
