@@ -22,13 +22,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from tutor.lesson import Lesson, LessonError, QuizStep, RunStep
+from tutor.programs import program_request
 from tutor.quiz import (
     QuizKeyError,
-    _request_cache_key,
     author_key_problems,
     exit_event,
     prepare,
-    program_filename,
+    step_cache_key,
     store_trace,
 )
 from tutor.runner.events import Event, Stderr, Stdout
@@ -146,7 +146,7 @@ def _judge(lesson: Lesson, index: int, runs: list[list[Event]], timeout: float) 
                 return messages
         messages += author_key_problems(keys[0])
         if not messages:
-            store_trace(_request_cache_key(lesson, index), runs[0])
+            store_trace(step_cache_key(lesson, index), runs[0])
     return messages
 
 
@@ -173,7 +173,8 @@ def check_lessons(
     def one(job: tuple[Lesson, int, float, int], _: int) -> list[Event]:
         lesson, index, timeout, _n = job
         try:
-            return list(run(lesson.steps[index].code, program_filename(lesson, index), timeout))
+            request = program_request(lesson, index, timeout=timeout)
+            return list(run(request.code, request.filename, request.timeout))
         except Exception as exc:  # a runner bug must not hide the other lessons' results
             from tutor.runner.events import Exit
 

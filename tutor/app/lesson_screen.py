@@ -28,6 +28,7 @@ from tutor.app.outcome_text import outcome_text
 from tutor.app.output_view import STDERR, STDOUT, OutputView, TimelineView
 from tutor.app.quiz_panel import QuizPanel
 from tutor.lesson import Lesson, QuizStep, ReadStep, RunStep
+from tutor.programs import program_request
 from tutor.runner.events import Cap, Exit, Start, Stderr, Stdout, Switch
 
 EDITOR_THEMES = {True: "vscode_dark", False: "github_light"}
@@ -373,9 +374,7 @@ class LessonScreen(Screen):
         self.run_program(code)
 
     def _request(self, code: str):
-        from tutor.runner import RunRequest
-
-        return RunRequest(code=code, filename=f"{self.lesson.id}.py", timeout=self.lesson.wall)
+        return program_request(self.lesson, self.step_index, code)
 
     def _take_spare(self, code: str):
         """Hand the program to the spare child now, if one waits and fits (else None: the

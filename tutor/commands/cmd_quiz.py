@@ -303,7 +303,7 @@ def _read_pick(quiz, t: dict):
         if reply in ("", "?", "r"):
             return reply
         try:
-            return quiz._pick(reply)
+            return quiz.pick(reply)
         except ValueError as exc:
             print(t["bad"].format(error=exc))
 

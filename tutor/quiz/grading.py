@@ -14,33 +14,32 @@ expected answer in the lesson; `coro-tutor check` compares it with the derived k
 * ``multiple_choice`` — the correct option is the text of output line ``key_line`` (or,
   with ``key_of: runner``, the runner that printed it).
 
-Typical use::
-
-    events = trace_for(lesson, step_index)      # cached real run (or run_to_end)
-    quiz = prepare(lesson, step_index, events)  # key + what to show; raises QuizKeyError
-    grade = quiz.grade(answer, lang)            # answer: lines / runner(s) / option
+`prepare(lesson, step_index, events)` derives the key; `Quiz.grade(answer, lang)` grades.
 """
 
 from __future__ import annotations
 
 import hashlib
-import platform
 import random
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import msgspec
 
 from tutor.lesson import Lesson, QuizStep
-from tutor.runner.events import Cap, Event, Exit, Stderr, Stdout, Switch
-
-SCHEDULED_VIA = ("task", "greenlet")
-"""Switches made by a scheduler: a runner entered and left this way without doing anything
-visible (the asyncio loop in `main`, gevent's hub) is a transit hop, not an answer."""
-TRACE_ROWS_MAX = 400
+from tutor.quiz.trace import (
+    TraceRow,
+    exit_event,
+    next_runner,
+    output_lines,
+    runner_names,
+    stdout_events,
+    trace_rows,
+    transit_visits,
+)
+from tutor.runner.events import Cap, Event, Stdout
 
 
 class QuizKeyError(Exception):
@@ -49,116 +48,6 @@ class QuizKeyError(Exception):
 
 class AnswerError(ValueError):
     """The learner's answer has the wrong shape (not a permutation, no such runner...)."""
-
-
-# --- the trace --------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TraceRow:
-    """One row of the real trace shown beside an answer."""
-
-    seq: int
-    kind: str  # "stdout" | "stderr" | "switch" | "exit"
-    runner: str  # the runner that printed, or "from -> to" for a switch
-    text: str
-    mark: str = ""  # "checkpoint 1", ... on the rows a quiz paused at
-
-    def as_dict(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if v != ""}
-
-
-def stdout_events(events: Sequence[Event]) -> list[Stdout]:
-    return [e for e in events if isinstance(e, Stdout)]
-
-
-def output_lines(events: Sequence[Event]) -> list[str]:
-    """The program's stdout lines, in the order printed."""
-    return [e.text for e in stdout_events(events)]
-
-
-def exit_event(events: Sequence[Event]) -> Exit | None:
-    return next((e for e in reversed(events) if isinstance(e, Exit)), None)
-
-
-def trace_rows(
-    events: Sequence[Event], marks: dict[int, str] | None = None, limit: int = TRACE_ROWS_MAX
-) -> list[TraceRow]:
-    """Output lines and switches, for showing the real run (marks: event index -> label)."""
-    marks = marks or {}
-    rows: list[TraceRow] = []
-    for index, event in enumerate(events):
-        if isinstance(event, (Stdout, Stderr)):
-            kind = "stdout" if isinstance(event, Stdout) else "stderr"
-            rows.append(TraceRow(event.seq, kind, event.runner, event.text, marks.get(index, "")))
-        elif isinstance(event, Switch):
-            rows.append(TraceRow(event.seq, "switch", f"{event.from_} -> {event.to}", event.via))
-        elif isinstance(event, Exit):
-            rows.append(TraceRow(event.seq, "exit", "", event.message or event.reason))
-    if len(rows) > limit:
-        rows = rows[: limit - 1] + [
-            TraceRow(-1, "exit", "", f"... {len(rows) - limit + 1} more rows")
-        ]
-    return rows
-
-
-def _transit_visits(events: Sequence[Event]) -> set[int]:
-    """Indexes of switches into a runner that leaves again at once through its scheduler."""
-    visible = [i for i, e in enumerate(events) if not isinstance(e, Cap)]
-    transit = set()
-    for a, b in zip(visible, visible[1:], strict=False):
-        into, out = events[a], events[b]
-        if (
-            isinstance(into, Switch)
-            and isinstance(out, Switch)
-            and out.from_ == into.to
-            and out.via in SCHEDULED_VIA
-        ):
-            transit.add(a)
-    return transit
-
-
-def next_runner(events: Sequence[Event], index: int, transit: set[int] | None = None) -> str | None:
-    """The runner that does the next thing after event `index` (None: the program ends).
-
-    The next thing is either an output line (its runner: usually the same runner carrying
-    on) or a switch (the runner switched to), whichever comes first. Scheduler hops — the
-    asyncio loop or gevent's hub, entered and left at once — are skipped.
-    """
-    if transit is None:
-        transit = _transit_visits(events)
-    for i in range(index + 1, len(events)):
-        event = events[i]
-        if isinstance(event, (Stdout, Stderr)):
-            return event.runner
-        if isinstance(event, Switch):
-            if i in transit or event.to == event.from_:
-                continue
-            return event.to
-        if isinstance(event, Exit):
-            return None
-    return None
-
-
-def runner_names(events: Sequence[Event], transit: set[int] | None = None) -> list[str]:
-    """Every runner that printed or was switched to (not just passed through), in order."""
-    if transit is None:
-        transit = _transit_visits(events)
-    names: list[str] = []
-    for i, event in enumerate(events):
-        found: list[str] = []
-        if isinstance(event, (Stdout, Stderr)):
-            found = [event.runner]
-        elif isinstance(event, Switch):
-            found = [event.from_] if i in transit else [event.from_, event.to]
-        for name in found:
-            if name not in names and name != "?":
-                names.append(name)
-    # a runner seen only as the source of a switch out of a transit visit is a scheduler
-    hops = {events[i].to for i in transit}
-    active = {e.runner for e in events if isinstance(e, (Stdout, Stderr))}
-    active |= {e.to for i, e in enumerate(events) if isinstance(e, Switch) and i not in transit}
-    return [n for n in names if n not in hops or n in active]
 
 
 # --- keys -------------------------------------------------------------------------
@@ -205,7 +94,7 @@ class Quiz:
         if self.kind == "predict_order":
             if not isinstance(answer, (list, tuple)):
                 raise AnswerError("an order is a list of lines (or of their numbers)")
-            lines = [self._pick(a) for a in answer]
+            lines = [self.pick(a) for a in answer]
             if Counter(lines) != Counter(self.key):
                 raise AnswerError(f"use each of the {len(self.key)} lines exactly once")
             return lines
@@ -213,10 +102,11 @@ class Quiz:
             answers = list(answer) if isinstance(answer, (list, tuple)) else [answer]
             if len(answers) != len(self.key):
                 raise AnswerError(f"give one runner for each of the {len(self.key)} pauses")
-            return [self._pick(a) for a in answers]
-        return self._pick(answer)
+            return [self.pick(a) for a in answers]
+        return self.pick(answer)
 
-    def _pick(self, value: Any) -> str:
+    def pick(self, value: Any) -> str:
+        """One choice from a text or a 1-based number into `items` (AnswerError if none)."""
         if isinstance(value, bool):
             raise AnswerError(f"{value!r} is not an answer")
         if isinstance(value, int) or (
@@ -327,7 +217,7 @@ def prepare(lesson: Lesson, step_index: int, events: Sequence[Event]) -> Quiz:
         quiz.key = lines
         quiz.items = _shuffled(lines, f"{lesson.id}:{step_index}:{code_hash(step.code)}")
     elif step.quiz == "next_switch":
-        transit = _transit_visits(events)
+        transit = transit_visits(events)
         cap_at = next((i for i, e in enumerate(events) if isinstance(e, Cap)), None)
         keys = []
         for number, point in enumerate(step.checkpoints or [], 1):
@@ -407,152 +297,8 @@ def author_key_problems(quiz: Quiz) -> list[str]:
     return problems
 
 
-# --- real runs, cached ------------------------------------------------------------
-
-
 def code_hash(code: str) -> str:
     return hashlib.sha256(code.encode("utf-8")).hexdigest()[:16]
-
-
-def _runner_digest() -> str:
-    """A hash of the child side of the runner: a new tracer must not reuse an old one's traces."""
-    runner = Path(__file__).resolve().parent / "runner"
-    digest = hashlib.sha256()
-    child = [runner / "events.py", *(runner / "child").glob("*.py")]
-    for path in sorted(child):
-        try:
-            digest.update(path.name.encode() + b"\0" + path.read_bytes())
-        except OSError:
-            continue
-    return digest.hexdigest()[:12]
-
-
-def _versions() -> str:
-    from importlib import metadata
-
-    from tutor import __version__
-
-    parts = [
-        f"python={platform.python_version()}",
-        f"tutor={__version__}",
-    ]
-    for name in ("greenlet", "gevent"):
-        try:
-            parts.append(f"{name}={metadata.version(name)}")
-        except metadata.PackageNotFoundError:
-            parts.append(f"{name}=none")
-    return ";".join(parts)
-
-
-_VERSIONS: str | None = None
-
-
-def cache_key(code: str, filename: str, timeout: float) -> str:
-    global _VERSIONS
-    if _VERSIONS is None:
-        _VERSIONS = _versions()
-    # the runner digest is read every time (cheap): a tracer edited while a process
-    # lives must not let it reuse traces made by the old one
-    text = f"{_VERSIONS};runner={_runner_digest()}\0{filename}\0{timeout}\0{code}"
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
-
-
-def _cache_file(key: str) -> Path:
-    from tutor.paths import cache_dir
-
-    return cache_dir() / "traces" / f"{key}.jsonl"
-
-
-_event_list = msgspec.json.Decoder(list[Event])
-_event_encoder = msgspec.json.Encoder()
-
-
-def cached_trace(key: str) -> list[Event] | None:
-    try:
-        return _event_list.decode(_cache_file(key).read_bytes())
-    except (OSError, msgspec.DecodeError, msgspec.ValidationError):
-        return None
-
-
-def store_trace(key: str, events: Sequence[Event]) -> None:
-    """Keep a run's events (only runs that ended normally: others may not repeat)."""
-    end = exit_event(events)
-    if end is None or end.reason != "ok":
-        return
-    from tutor.progress import atomic_write
-
-    try:
-        atomic_write(_cache_file(key), _event_encoder.encode(list(events)))
-    except OSError:
-        pass  # a cache that cannot be written only costs a rerun
-
-
-def program_request(lesson: Lesson, step_index: int, code: str | None = None):
-    """The RunRequest for a step's program (its own code unless `code` is given)."""
-    from tutor.runner import RunRequest
-
-    step = lesson.steps[step_index]
-    return RunRequest(
-        code=code if code is not None else step.code,
-        filename=program_filename(lesson, step_index),
-        timeout=lesson.wall,
-    )
-
-
-def program_filename(lesson: Lesson, step_index: int) -> str:
-    return f"{lesson.id.replace('-', '_')}_step{step_index + 1}.py"
-
-
-def _request_cache_key(lesson: Lesson, step_index: int) -> str:
-    step = lesson.steps[step_index]
-    return cache_key(step.code, program_filename(lesson, step_index), lesson.wall)
-
-
-def trace_for(lesson: Lesson, step_index: int, use_cache: bool = True) -> list[Event]:
-    """The events of a real run of a step's program (cached by code and versions)."""
-    key = _request_cache_key(lesson, step_index)
-    if use_cache and (events := cached_trace(key)) is not None:
-        return events
-    from tutor.runner import run_to_end
-
-    events = list(run_to_end(program_request(lesson, step_index)))
-    store_trace(key, events)
-    return events
-
-
-async def trace_for_async(
-    lesson: Lesson, step_index: int, use_cache: bool = True, start_run=None
-) -> list[Event]:
-    """trace_for on the running event loop (for the TUI's workers); stops the run if cancelled.
-
-    `start_run` replaces tutor.runner.start_run (tests inject a fake one).
-    """
-    key = _request_cache_key(lesson, step_index)
-    if use_cache and (events := cached_trace(key)) is not None:
-        return events
-    if start_run is None:
-        from tutor.runner import start_run
-
-    run = await start_run(program_request(lesson, step_index))
-    events = []
-    try:
-        async for event in run.events():
-            events.append(event)
-    finally:
-        if exit_event(events) is None:
-            await run.stop()
-    store_trace(key, events)
-    return events
-
-
-def remember_trace(lesson: Lesson, step_index: int, events: Sequence[Event]) -> None:
-    """Put a run's events in the cache for a step (as `check` does after consistent runs)."""
-    store_trace(_request_cache_key(lesson, step_index), events)
-
-
-def load_quiz(lesson: Lesson, step_index: int, use_cache: bool = True) -> Quiz:
-    """Run (or recall) the step's program and derive its key. Raises QuizKeyError."""
-    return prepare(lesson, step_index, trace_for(lesson, step_index, use_cache))
 
 
 def quiz_steps(lesson: Lesson) -> list[int]:
