@@ -137,3 +137,21 @@ def test_a_runner_exception_becomes_a_problem(tmp_path):
 
     report = check_lessons([lesson], run=broken)
     assert report.problems[0].message == "the program failed: the runner failed: RuntimeError: boom"
+
+
+def test_a_lesson_for_a_newer_python_is_skipped_with_a_sentence(tmp_path):
+    newer = lesson_of(tmp_path, "- kind: run\n  code: A\n", name="newer.yaml")
+    newer.requires = ["python>=3.99"]
+    ran = []
+
+    def run(code, filename, timeout):
+        ran.append(code)
+        return lines("1")
+
+    said = []
+    report = check_lessons([newer], run=run, progress=said.append)
+    assert ran == [] and report.problems == [] and report.programs == 0
+    assert said == report.skipped and "needs python>=3.99" in said[0]
+    assert "1 lesson(s) skipped" in report.summary()
+    newer.requires = ["python>=3.10"]
+    assert check_lessons([newer], run=run, runs=1).skipped == [] and ran == ["A"]

@@ -96,10 +96,9 @@ def test_lesson_shape(lesson: Lesson):
     for quiz in quizzes:
         assert quiz.hint.en.strip() and quiz.hint.zh.strip()
         assert quiz.explanation.en.strip() and quiz.explanation.zh.strip()
-    if "gevent" in lesson.requires or "greenlet" in lesson.requires:
-        code = "\n".join(step.code for _, step in lesson.programs)
-        for package in lesson.requires:
-            assert package in code
+    code = "\n".join(step.code for _, step in lesson.programs)
+    for package in lesson.packages:
+        assert package in code
 
 
 @pytest.mark.parametrize("lesson", COURSE, ids=lambda lesson: lesson.id)

@@ -84,7 +84,19 @@ BROKEN = [
         "steps:",
         "requires: [twisted]\nsteps:",
         5,
-        "unknown requirement 'twisted' (expected greenlet or gevent)",
+        "unknown requirement 'twisted' (expected greenlet, gevent or python>=3.N)",
+    ),
+    (
+        "steps:",
+        "requires: [gevent, python>=three]\nsteps:",
+        5,
+        "unknown requirement 'python>=three' (expected greenlet, gevent or python>=3.N)",
+    ),
+    (
+        "      print('hi')\n",
+        "      print('hi')\n    watch: {en: the order}\n",
+        11,
+        "missing the `zh` text (every text needs both en and zh)",
     ),
     (
         "    hint: {en: Top to bottom., zh: 从上到下。}",
@@ -214,3 +226,5 @@ def test_schema_describes_the_format():
     lesson = schema["$defs"]["Lesson"]
     assert set(lesson["required"]) == {"id", "title", "summary", "topic", "steps"}
     assert "path" not in lesson["properties"]
+    run_step = schema["$defs"]["RunStep"]["properties"]
+    assert "watch" in run_step and "watch" not in schema["$defs"]["QuizStep"]["properties"]

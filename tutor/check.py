@@ -16,6 +16,7 @@ do not run it again.
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -45,12 +46,15 @@ class Report:
     programs: int = 0
     runs: int = 0
     seconds: float = 0.0
+    skipped: list[str] = field(default_factory=list)
+    """One sentence per lesson not run because it needs a newer Python."""
 
     def summary(self) -> str:
         outcome = f"{len(self.problems)} problem(s)" if self.problems else "all consistent"
+        skipped = f" {len(self.skipped)} lesson(s) skipped for this Python." if self.skipped else ""
         return (
             f"Ran {self.programs} program(s) of {self.lessons} lesson(s), {self.runs} run(s) "
-            f"in {self.seconds:.1f} s: {outcome}."
+            f"in {self.seconds:.1f} s: {outcome}.{skipped}"
         )
 
 
@@ -164,6 +168,16 @@ def check_lessons(
     started = time.monotonic()
     plan: list[tuple[Lesson, int, float, int]] = []
     for lesson in lessons:
+        need = lesson.python_too_old()
+        if need:
+            version = ".".join(map(str, sys.version_info[:3]))
+            report.skipped.append(
+                f"{lesson.path}: skipped: the lesson needs {need} and this is Python {version}; "
+                "run check with a newer Python to test it."
+            )
+            if progress:
+                progress(report.skipped[-1])
+            continue
         for index, step in lesson.programs:
             forever = isinstance(step, RunStep) and step.runs_forever
             timeout = min(forever_wall, lesson.wall) if forever else lesson.wall

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +19,8 @@ import msgspec
 
 NonEmpty = Annotated[str, msgspec.Meta(min_length=1)]
 LessonId = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9-]*$")]
-Package = Literal["greenlet", "gevent"]
+Requirement = Annotated[str, msgspec.Meta(pattern=r"^(greenlet|gevent|python>=3\.[0-9]{1,2})$")]
+"""A package the lesson imports, or the oldest Python it runs on (`python>=3.11`)."""
 QuizKind = Literal["predict_order", "next_switch", "multiple_choice"]
 LANGUAGES = ("en", "zh")
 DEFAULT_WALL = 15.0
@@ -67,6 +69,8 @@ class RunStep(msgspec.Struct, tag="run", tag_field="kind", forbid_unknown_fields
     """The output the author expects; always checked against a real run."""
     runs_forever: bool = False
     """A deliberate endless loop: the learner is meant to press Stop."""
+    watch: Text | None = None
+    """What to look for in the output and the timeline, shown beside the code."""
 
 
 class Checkpoint(msgspec.Struct, forbid_unknown_fields=True):
@@ -136,7 +140,7 @@ class Lesson(msgspec.Struct, forbid_unknown_fields=True):
     summary: Text
     topic: Text
     steps: Annotated[list[Step], msgspec.Meta(min_length=1)]
-    requires: list[Package] = []
+    requires: list[Requirement] = []
     limits: Limits | None = None
     path: str = ""
     """Filled in by the loader (not written in YAML): where the lesson came from."""
@@ -147,6 +151,27 @@ class Lesson(msgspec.Struct, forbid_unknown_fields=True):
     def wall(self) -> float:
         """The wall-clock limit for this lesson's programs."""
         return self.limits.wall if self.limits and self.limits.wall else DEFAULT_WALL
+
+    @property
+    def packages(self) -> list[str]:
+        """The packages in `requires` (without the Python version)."""
+        return [r for r in self.requires if not r.startswith("python")]
+
+    @property
+    def min_python(self) -> tuple[int, int] | None:
+        """The oldest Python the lesson's programs run on, when `requires` names one."""
+        found = [
+            tuple(map(int, r[len("python>=") :].split(".")))
+            for r in self.requires
+            if r.startswith("python")
+        ]
+        return max(found) if found else None
+
+    def python_too_old(self, version: tuple[int, ...] | None = None) -> str | None:
+        """`python>=3.N` when `version` (default: this interpreter) is older, else None."""
+        need = self.min_python
+        have = tuple((version or sys.version_info)[:2])
+        return f"python>={need[0]}.{need[1]}" if need and have < need else None
 
     @property
     def programs(self) -> list[tuple[int, RunStep | QuizStep]]:
@@ -294,9 +319,13 @@ def _plain_words(what: str, loc: tuple, data: object) -> tuple[str, str | None]:
                 "(expected predict_order, next_switch or multiple_choice)",
                 None,
             )
-        if loc and loc[0] == "requires":
-            return f"unknown requirement {m[1]} (expected greenlet or gevent)", None
         return f"`{field_name}` cannot be {m[1]}", None
+    if "matching regex" in what and loc and loc[0] == "requires":
+        value = data["requires"][loc[1]] if len(loc) > 1 else None
+        return (
+            f"unknown requirement {value!r} (expected greenlet, gevent or python>=3.N)",
+            None,
+        )
     if "matching regex" in what and field_name == "id":
         return "`id` must be lowercase letters, digits and dashes (like `yield-from`)", None
     return what[0].lower() + what[1:] if what else "invalid value", None
@@ -319,6 +348,7 @@ _FIELD_STRUCTS: dict[tuple[type, str], type] = {
     (ReadStep, "text"): Text,
     (RunStep, "title"): Text,
     (RunStep, "text"): Text,
+    (RunStep, "watch"): Text,
     (QuizStep, "question"): Text,
     (QuizStep, "hint"): Text,
     (QuizStep, "explanation"): Text,

@@ -43,7 +43,7 @@ INSTALL = {"gevent": "gevent>=26.9,<26.10", "greenlet": "greenlet>=3.5.6,<3.6"}
 
 
 def missing_packages(lesson: Lesson) -> list[str]:
-    return [pkg for pkg in lesson.requires if find_spec(pkg) is None]
+    return [pkg for pkg in lesson.packages if find_spec(pkg) is None]
 
 
 def install_command(packages: list[str]) -> str:
@@ -53,6 +53,10 @@ def install_command(packages: list[str]) -> str:
 
 def missing_sentence(lesson: Lesson, lang: str) -> str | None:
     """What the lesson needs that is not installed, with the command that installs it."""
+    need = lesson.python_too_old()
+    if need:
+        version = ".".join(map(str, sys.version_info[:2]))
+        return tr("lesson.needs_python", lang, need=need, version=version)
     missing = missing_packages(lesson)
     if not missing:
         return None

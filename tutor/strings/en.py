@@ -28,6 +28,7 @@ STRINGS: dict[str, str] = {
     "lesson.no_switches": "No switches yet.",
     "lesson.run_header": "— run {n} —",
     "lesson.runs_forever": "This program never ends on its own: press ctrl+c or Esc to stop it.",
+    "lesson.needs_python": "This lesson needs {need} and the tutor runs on Python {version}: start the tutor with a newer Python to run its programs.",
     "lesson.needs_gevent": "This lesson needs {pkg}, which is not installed. Install it with:\n  {cmd}",
     "lesson.runner_missing": "The program runner is not available: {error}",
     "lesson.run_failed": "The run failed: {error}",

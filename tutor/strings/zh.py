@@ -28,6 +28,7 @@ STRINGS: dict[str, str] = {
     "lesson.no_switches": "还没有切换。",
     "lesson.run_header": "— 第 {n} 次运行 —",
     "lesson.runs_forever": "这个程序不会自己结束：按 ctrl+c 或 Esc 停止它。",
+    "lesson.needs_python": "这一课需要 {need}，而导师运行在 Python {version} 上：请用更新版本的 Python 启动导师，才能运行这一课的程序。",
     "lesson.needs_gevent": "这一课需要 {pkg}，但它没有安装。用下面的命令安装：\n  {cmd}",
     "lesson.runner_missing": "程序运行器不可用：{error}",
     "lesson.run_failed": "运行失败：{error}",
