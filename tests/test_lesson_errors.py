@@ -40,7 +40,7 @@ BROKEN = [
         "  - kind: read",
         "  - kind: reed",
         6,
-        "unknown step kind 'reed' (expected read, run or quiz)",
+        "unknown step kind 'reed' (expected read, run, quiz or exercise)",
     ),
     (
         "topic: {en: Tests, zh: 测试}",
@@ -196,7 +196,9 @@ def test_check_lists_every_error_and_exits_1(tmp_path):
     assert result.returncode == 1
     lines = result.stderr.splitlines()
     assert "bad1.yaml:2: unknown key `extra`" in lines[0]
-    assert lines[1] == "bad2.yaml:6: unknown step kind 'reed' (expected read, run or quiz)"
+    assert lines[1] == (
+        "bad2.yaml:6: unknown step kind 'reed' (expected read, run, quiz or exercise)"
+    )
     assert "Traceback" not in result.stderr
 
 

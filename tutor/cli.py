@@ -22,6 +22,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "schema": ("cmd_schema", "print the JSON Schema of the lesson format"),
     "doctor": ("cmd_doctor", "show versions, the sandbox tier and where progress is kept"),
     "quiz": ("cmd_quiz", "answer a lesson's quizzes in the plain terminal"),
+    "exercise": ("cmd_exercise", "grade an exercise you solved in your own editor"),
     "progress": ("cmd_progress", "show your progress, or clear it with --reset"),
     "run": ("cmd_run", "run a Python file in the sandbox and stream its output"),
 }
@@ -42,7 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
         sub_parser = sub.add_parser(name, help=help_text, description=command.__doc__)
         add_common(sub_parser, suppress=True)
         command.add_arguments(sub_parser)
-        sub_parser.set_defaults(handler=command.run)
+        # argparse cannot take an optional positional after an option (`LESSON --step 2
+        # FILE`): a command names it in LATE_POSITIONAL and main() fills it in
+        sub_parser.set_defaults(handler=command.run, late=getattr(command, "LATE_POSITIONAL", None))
     return parser
 
 
@@ -72,7 +75,13 @@ def main(argv: list[str] | None = None) -> int:
         from tutor.commands import cmd_run
 
         return cmd_run.main(argv[1:], exit_at_end=from_command_line)
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    late = getattr(args, "late", None)
+    if extra and late and getattr(args, late) is None and len(extra) == 1 and extra[0][:1] != "-":
+        setattr(args, late, extra.pop())
+    if extra:
+        parser.error("unrecognized arguments: " + " ".join(extra))
     handler = getattr(args, "handler", None)
     try:
         if handler is None:

@@ -17,6 +17,8 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from tutor.lesson_checks import Check, Concurrency, Range
+
 NonEmpty = Annotated[str, msgspec.Meta(min_length=1)]
 LessonId = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9-]*$")]
 Requirement = Annotated[str, msgspec.Meta(pattern=r"^(greenlet|gevent|python>=3\.[0-9]{1,2})$")]
@@ -129,7 +131,21 @@ class QuizStep(msgspec.Struct, tag="quiz", tag_field="kind", forbid_unknown_fiel
             raise ValueError("the `answer` of a predict_order quiz is a list of output lines")
 
 
-Step = ReadStep | RunStep | QuizStep
+class ExerciseStep(msgspec.Struct, tag="exercise", tag_field="kind", forbid_unknown_fields=True):
+    """Code the learner fixes or finishes, graded by checks over its real run's events."""
+
+    title: Text
+    text: Text
+    """The goal, in words (Markdown)."""
+    code: NonEmpty
+    """What the learner starts from; `check` makes sure it fails at least one check."""
+    solution: NonEmpty
+    """A reference answer, shown only on reveal; `check` makes sure it passes every check."""
+    hint: Text
+    checks: Annotated[list[Check], msgspec.Meta(min_length=1)]
+
+
+Step = ReadStep | RunStep | QuizStep | ExerciseStep
 
 
 class Lesson(msgspec.Struct, forbid_unknown_fields=True):
@@ -175,8 +191,13 @@ class Lesson(msgspec.Struct, forbid_unknown_fields=True):
 
     @property
     def programs(self) -> list[tuple[int, RunStep | QuizStep]]:
-        """Every step that has a program, with its index."""
-        return [(i, s) for i, s in enumerate(self.steps) if not isinstance(s, ReadStep)]
+        """Every run and quiz step (their programs must run cleanly), with its index."""
+        return [(i, s) for i, s in enumerate(self.steps) if isinstance(s, (RunStep, QuizStep))]
+
+    @property
+    def exercises(self) -> list[tuple[int, ExerciseStep]]:
+        """Every exercise step, with its index."""
+        return [(i, s) for i, s in enumerate(self.steps) if isinstance(s, ExerciseStep)]
 
     def summary_dict(self) -> dict:
         """The record `coro-tutor list --json` prints."""
@@ -187,6 +208,7 @@ class Lesson(msgspec.Struct, forbid_unknown_fields=True):
             "topic": msgspec.to_builtins(self.topic),
             "steps": len(self.steps),
             "quizzes": sum(isinstance(s, QuizStep) for s in self.steps),
+            "exercises": len(self.exercises),
             "requires": list(self.requires),
             "path": self.path,
         }
@@ -312,7 +334,7 @@ def _plain_words(what: str, loc: tuple, data: object) -> tuple[str, str | None]:
         return f"`{field_name or 'this value'}` is empty", None
     if m := re.match(r"Invalid (?:enum )?value (.+)", what):
         if field_name == "kind":
-            return f"unknown step kind {m[1]} (expected read, run or quiz)", None
+            return f"unknown step kind {m[1]} (expected read, run, quiz or exercise)", None
         if field_name == "quiz":
             return (
                 f"unknown quiz kind {m[1]} "
@@ -339,7 +361,7 @@ def _allowed_keys(loc: tuple, data: object) -> str:
     return " (allowed here: " + ", ".join(names) + ")"
 
 
-_STEP_KINDS = {"read": ReadStep, "run": RunStep, "quiz": QuizStep}
+_STEP_KINDS = {"read": ReadStep, "run": RunStep, "quiz": QuizStep, "exercise": ExerciseStep}
 _FIELD_STRUCTS: dict[tuple[type, str], type] = {
     (Lesson, "title"): Text,
     (Lesson, "summary"): Text,
@@ -352,8 +374,16 @@ _FIELD_STRUCTS: dict[tuple[type, str], type] = {
     (QuizStep, "question"): Text,
     (QuizStep, "hint"): Text,
     (QuizStep, "explanation"): Text,
+    (ExerciseStep, "title"): Text,
+    (ExerciseStep, "text"): Text,
+    (ExerciseStep, "hint"): Text,
+    (Check, "switches"): Range,
+    (Check, "concurrency"): Concurrency,
 }
-_LIST_STRUCTS: dict[tuple[type, str], type] = {(QuizStep, "checkpoints"): Checkpoint}
+_LIST_STRUCTS: dict[tuple[type, str], type] = {
+    (QuizStep, "checkpoints"): Checkpoint,
+    (ExerciseStep, "checks"): Check,
+}
 
 
 def _struct_at(loc: tuple, data: object) -> type | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 
 from tutor.commands.common import paths_or_default
 from tutor.lesson import load_course
@@ -39,13 +40,19 @@ def run(args: argparse.Namespace) -> int:
 
 def run_programs(lessons, args: argparse.Namespace) -> int:
     """Run every program (tutor.check) and print its problems as file:line: message."""
-    from tutor.check import check_lessons
+    from tutor.check import check_lessons, runner_run
+    from tutor.exercise_check import check_exercises
 
-    report = check_lessons(
-        lessons,
-        runs=max(1, args.runs),
-        jobs=max(1, args.jobs),
-        progress=lambda line: print(line, file=sys.stderr, flush=True),
-    )
+    def progress(line: str) -> None:
+        print(line, file=sys.stderr, flush=True)
+
+    started = time.monotonic()
+    runs, jobs = max(1, args.runs), max(1, args.jobs)
+    report = check_lessons(lessons, runs=runs, jobs=jobs, progress=progress)
+    problems, exercises, made = check_exercises(lessons, runner_run, runs, jobs, progress)
+    report.problems += problems
+    report.programs += 2 * exercises
+    report.runs += made
+    report.seconds = time.monotonic() - started
     print(report.summary(), file=sys.stderr if report.problems else sys.stdout)
     return 1 if report.problems else 0
