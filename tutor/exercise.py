@@ -278,7 +278,7 @@ def exercise_step(lesson: Lesson, step_index: int) -> ExerciseStep:
 
 def run_code(lesson: Lesson, step_index: int, code: str) -> list[Event]:
     """One real run of `code` as the exercise's program (same file name and limits)."""
-    from tutor.quiz import program_request
+    from tutor.programs import program_request
     from tutor.runner import run_to_end
 
     return run_to_end(program_request(lesson, step_index, code))

@@ -71,7 +71,7 @@ def check_exercises(
     progress: Callable[[str], None] | None = None,
 ) -> tuple[list[LessonError], int, int]:
     """Run and judge every exercise of `lessons`: (problems, exercises, runs made)."""
-    from tutor.quiz import program_filename
+    from tutor.programs import program_filename
 
     plan = [(lesson, index) for lesson in lessons for index, _ in lesson.exercises]
     problems: list[LessonError] = []
