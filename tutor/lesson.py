@@ -18,6 +18,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from tutor.lesson_checks import Check, Concurrency, Range
+from tutor.lesson_yaml import LoadError, Located, compose, plain, read_lesson_text
 
 NonEmpty = Annotated[str, msgspec.Meta(min_length=1)]
 LessonId = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9-]*$")]
@@ -249,50 +250,7 @@ def lesson_schema() -> dict:
     return schema
 
 
-# --- YAML with line numbers ---------------------------------------------------------
-
-
-class _Located:
-    """Line numbers (1-based) of every value and mapping key, by path."""
-
-    def __init__(self) -> None:
-        self.value: dict[tuple, int] = {}
-        self.key: dict[tuple, int] = {}
-
-    def line(self, loc: tuple, key: str | None = None) -> int:
-        if key is not None and loc + (key,) in self.key:
-            return self.key[loc + (key,)]
-        while loc not in self.value and loc:
-            loc = loc[:-1]
-        return self.value.get(loc, 1)
-
-
-class _LoadError(Exception):
-    def __init__(self, line: int, message: str) -> None:
-        super().__init__(message)
-        self.line = line
-        self.message = message
-
-
-def _plain(node, loc: tuple, where: _Located, loader) -> object:
-    """Turn a composed YAML node into plain data, noting the line of every part."""
-    import yaml
-
-    where.value[loc] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        out: dict = {}
-        for key_node, value_node in node.value:
-            if not isinstance(key_node, yaml.ScalarNode):
-                raise _LoadError(key_node.start_mark.line + 1, "a key must be a plain word")
-            key = key_node.value
-            if key in out:
-                raise _LoadError(key_node.start_mark.line + 1, f"duplicate key `{key}`")
-            where.key[loc + (key,)] = key_node.start_mark.line + 1
-            out[key] = _plain(value_node, loc + (key,), where, loader)
-        return out
-    if isinstance(node, yaml.SequenceNode):
-        return [_plain(item, loc + (i,), where, loader) for i, item in enumerate(node.value)]
-    return loader.construct_object(node, deep=True)
+# --- errors in plain words -------------------------------------------------------
 
 
 _MSGSPEC_AT = re.compile(r"^(?P<what>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.S)
@@ -408,23 +366,21 @@ def _struct_at(loc: tuple, data: object) -> type | None:
 
 def load_lesson(path: Path, shown_as: str | None = None) -> tuple[Lesson | None, list[LessonError]]:
     """Read one lesson file. Returns the lesson, or None and the errors found."""
-    name = shown_as or str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        return None, [LessonError(name, 1, f"cannot read the file: {exc}")]
     import yaml  # ~20 ms, paid only when a file is parsed (the app reads a cache)
 
-    where = _Located()
+    name = shown_as or str(path)
+    where = Located()
     try:
-        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
+        text = read_lesson_text(path)
+        node, loader = compose(text)
         try:
-            node = loader.get_single_node()
             if node is None:
                 return None, [LessonError(name, 1, "the file is empty")]
-            data = _plain(node, (), where, loader)
+            data = plain(node, where, loader)
         finally:
             loader.dispose()
+    except LoadError as exc:
+        return None, [LessonError(name, exc.line, exc.message)]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
@@ -434,8 +390,8 @@ def load_lesson(path: Path, shown_as: str | None = None) -> tuple[Lesson | None,
         return None, [LessonError(name, line, message)]
     except yaml.YAMLError as exc:
         return None, [LessonError(name, 1, f"not valid YAML: {exc}")]
-    except _LoadError as exc:
-        return None, [LessonError(name, exc.line, exc.message)]
+    except (RecursionError, MemoryError):
+        return None, [LessonError(name, 1, "not valid YAML: nested too deeply")]
     if not isinstance(data, dict):
         return None, [
             LessonError(name, 1, "a lesson file must be a mapping (id:, title:, steps: ...)")
@@ -472,33 +428,43 @@ def lessons_dir(option: str | None = None) -> Path:
     return Path(chosen).expanduser() if chosen else default_lessons_dir()
 
 
-def lesson_files(paths: Iterable[Path]) -> list[Path]:
-    """Lesson files under the given files and folders, in course order (by file name)."""
+def lesson_files(paths: Iterable[Path], errors: list[LessonError] | None = None) -> list[Path]:
+    """Lesson files under the given files and folders, in course order (by file name).
+
+    A folder that cannot be listed adds an error to `errors` (when given) and is skipped.
+    """
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found.extend(sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml")))
+            try:
+                names = sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml"))
+            except OSError as exc:
+                if errors is not None:
+                    message = f"cannot list the folder: {exc.strerror or exc}"
+                    errors.append(LessonError(_display(path), 1, message))
+                continue
+            found.extend(names)
         else:
             found.append(path)
     return found
 
 
 def _display(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
+    """The path relative to the working directory when it is under it (a symlink by its
+    own name: never resolved, so a loop or a link to /dev/zero is shown as written)."""
+    cwd = os.getcwd()
+    full = os.path.abspath(path)
+    if full.startswith(cwd.rstrip(os.sep) + os.sep):
+        return full[len(cwd.rstrip(os.sep)) + 1 :]
+    return str(path)
 
 
 def load_course(paths: Iterable[Path]) -> Course:
     """Load every lesson under `paths`; bad files become errors, never exceptions."""
     course = Course()
     seen: dict[str, str] = {}
-    for path in lesson_files(paths):
+    for path in lesson_files(paths, course.errors):
         shown = _display(path)
-        if not path.exists():
-            course.errors.append(LessonError(shown, 1, "no such file or folder"))
-            continue
         lesson, errors = load_lesson(path, shown)
         course.errors.extend(errors)
         if lesson is None:
@@ -517,7 +483,11 @@ def load_course(paths: Iterable[Path]) -> Course:
 
 
 def _id_line(path: Path) -> int:
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+    try:
+        text = read_lesson_text(path)
+    except LoadError:
+        return 1
+    for number, line in enumerate(text.splitlines(), 1):
         if line.startswith("id:"):
             return number
     return 1
