@@ -161,8 +161,15 @@ class _Plain:
     def __init__(self) -> None:
         self.out = sys.stdout
         self.err = sys.stderr
-        self.colour = self.out.isatty() and not os.environ.get("NO_COLOR")
-        self.colour_err = self.err.isatty() and not os.environ.get("NO_COLOR")
+        self.tty = self.out.isatty()
+        self.tty_err = self.err.isatty()
+        self.colour = self.tty and not os.environ.get("NO_COLOR")
+        self.colour_err = self.tty_err and not os.environ.get("NO_COLOR")
+        self.visible = None
+        if self.tty or self.tty_err:  # a terminal must not obey the program's escapes
+            from tutor.textsafe import visible
+
+            self.visible = visible
         self.runners: dict[str, str] = {}
         self.width = 8
 
@@ -174,16 +181,20 @@ class _Plain:
             code = "2" if runner == "?" else _COLOURS[len(self.runners) % len(_COLOURS)]
             self.runners[runner] = code
             self.width = max(self.width, min(len(runner), 16))
+        if self.visible is not None:
+            runner = self.visible(runner, one_line=True)
         return f"\x1b[{code}m{runner:>{self.width}} │\x1b[0m "
 
     def __call__(self, event: dict) -> None:
         kind = event["type"]
         if kind == "stdout":
-            self.out.write(self._prefix(event["runner"], self.colour) + event["text"] + "\n")
+            text = self.visible(event["text"]) if self.tty else event["text"]
+            self.out.write(self._prefix(event["runner"], self.colour) + text + "\n")
             self.out.flush()
         elif kind == "stderr":
             self.out.flush()
-            self.err.write(self._prefix(event["runner"], self.colour_err) + event["text"] + "\n")
+            text = self.visible(event["text"]) if self.tty_err else event["text"]
+            self.err.write(self._prefix(event["runner"], self.colour_err) + text + "\n")
             self.err.flush()
 
 
