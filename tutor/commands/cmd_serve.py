@@ -58,6 +58,13 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+def sandbox_refusal(tier: str, allowed: bool, lang: str) -> str | None:
+    """Why a room of learners must not be served on this tier, or None."""
+    if tier == "full" or allowed:
+        return None
+    return tr("serve.weak_sandbox", lang, tier=tier)
+
+
 def run(args: argparse.Namespace) -> int:
     lang = language(args)
     try:
@@ -67,9 +74,9 @@ def run(args: argparse.Namespace) -> int:
         return 2
     from tutor.runner.sandbox import choose
 
-    tier = choose("auto")
-    if tier != "bwrap" and not args.allow_weak_sandbox:
-        print(tr("serve.weak_sandbox", lang, tier=tier), file=sys.stderr)
+    refused = sandbox_refusal(choose("auto"), args.allow_weak_sandbox, lang)
+    if refused:
+        print(refused, file=sys.stderr)
         return 2
     if not _is_loopback(args.host):
         print(tr("serve.exposed", lang, host=args.host), file=sys.stderr)

@@ -17,7 +17,7 @@ STRINGS: dict[str, str] = {
     "serve.start": "Start",
     "serve.join_note": "Leave it empty to get a made-up name. Your programs run in a sandbox on the teacher's machine.",
     "serve.full_title": "The class is full",
-    "serve.full": "All {n} places are taken. Ask your teacher, or try again when someone leaves.",
+    "serve.full": "Every place is taken (this class has room for {n}). Ask your teacher, or try again when someone leaves.",
     "serve.forbidden": "This page needs the teacher's token.",
     "serve.teacher_title": "The class",
     "serve.t_summary": "{learners} learners, {connected} connected now. Read-only; reload to refresh.",

@@ -17,7 +17,7 @@ STRINGS: dict[str, str] = {
     "serve.start": "开始",
     "serve.join_note": "留空会得到一个随机的名字。你的程序在老师机器上的沙箱里运行。",
     "serve.full_title": "课堂已满",
-    "serve.full": "{n} 个位置都已被占用。请问问老师，或者等有人离开后再试。",
+    "serve.full": "所有位置都已被占用（这个课堂最多 {n} 人）。请问问老师，或者等有人离开后再试。",
     "serve.forbidden": "这个页面需要老师的令牌。",
     "serve.teacher_title": "课堂",
     "serve.t_summary": "{learners} 位学员，当前 {connected} 位在线。只读；刷新页面即可更新。",
