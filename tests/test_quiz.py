@@ -223,25 +223,32 @@ def test_next_switch_same_runner_carries_on_and_missing_lines(tmp_path):
     assert prepare(lesson, 0, ev).key == ["main", "g"]
 
 
-def test_next_switch_skips_scheduler_hops(tmp_path):
+def test_next_switch_grades_the_very_next_switch_and_marks_it(tmp_path):
+    """Lesson 14 step 7 pause 1: main -> outer -> inner; `outer` gets control next, even
+    though it only passes control on (the trace shown beside the grade says so too)."""
     lesson = make_lesson(tmp_path, NEXT.replace("      answer: consumer\n", ""))
-    # asyncio-like: task a awaits, the loop (main) passes control to b at once
     ev = (
         Events()
-        .out("main", "start")
-        .sw("main", "a", "task")
-        .out("a", "[PRODUCER] ready")
-        .sw("a", "main", "task")
-        .sw("main", "b", "task")
-        .out("b", "[CONSUMER] got 1")
-        .sw("b", "hub", "greenlet")
-        .sw("hub", "a", "greenlet")
-        .out("a", "end")
+        .out("main", "[PRODUCER] ready")
+        .sw("main", "outer", "greenlet")
+        .sw("outer", "inner", "greenlet")
+        .out("inner", "[CONSUMER] got 1")
+        .sw("inner", "hub", "greenlet")
+        .sw("hub", "main", "greenlet")
+        .out("main", "end")
         .end()
     )
     quiz = prepare(lesson, 0, ev)
-    assert quiz.key == ["b", "a"]
-    assert "hub" not in quiz.items and {"a", "b", "main"} <= set(quiz.items)
+    assert quiz.key == ["outer", "hub"]
+    assert quiz.items == ["main", "outer", "inner", "hub"]
+    assert not quiz.grade(["inner", "main"]).right[0]
+    trace = quiz.grade(["outer", "hub"]).trace
+    answered = [(row.runner, row.answer) for row in trace if row.answer]
+    assert answered == [("main -> outer", "answer 1"), ("inner -> hub", "answer 2")]
+    # every answer is the first switch or output line after its pause
+    for pause, answer in zip(quiz.checkpoint_events, quiz.answer_events, strict=True):
+        between = quiz.events[pause + 1 : answer]
+        assert not any(isinstance(e, (Stdout, Stderr, Switch)) for e in between)
 
 
 def test_next_switch_occurrence_and_cap(tmp_path):
@@ -257,6 +264,9 @@ def test_next_switch_occurrence_and_cap(tmp_path):
     assert prepare(lesson, 0, ev).key == ["c"]
     capped = Events().out("a", "tick").cap().out("b", "tick").sw("b", "c").end()
     with pytest.raises(QuizKeyError, match="capped"):
+        prepare(lesson, 0, capped)
+    capped = Events().out("a", "tick").sw("a", "b").out("b", "tick").cap().out("c", "x").end()
+    with pytest.raises(QuizKeyError, match="capped before the answer"):
         prepare(lesson, 0, capped)
 
 
@@ -314,3 +324,37 @@ def test_multiple_choice_key_problems(tmp_path):
     assert author_key_problems(prepare(lesson, 2, ev)) == [
         "the author's answer is 'hello from greet' but the real run makes it 'made the generator'"
     ]
+
+
+def test_the_paused_line_is_the_print_that_wrote_the_checkpoint():
+    from tutor.quiz.source import printing_line
+
+    code = textwrap.dedent(
+        """\
+        def work(n):
+            print(f'work {n}: start')
+            print('work', n, 'end', sep='-')
+        print('main:', 1)
+        work(1)
+        print('main:', 2)
+        for i in range(2):
+            print('tick')
+            print('tick', i)
+            print('tick', -i)
+        """
+    )
+    ev = (
+        Events()
+        .out("main", "main: 1")
+        .out("work", "work 1: start")
+        .out("work", "work-1-end")
+        .out("main", "main: 2")
+        .out("main", "tick")
+        .out("main", "tick 0")
+        .end()
+    )
+    lines = [printing_line(code, ev, i) for i in range(1, 7)]
+    # two module-level prints match "main: ..."; the n-th output comes from the n-th;
+    # "tick 0" matches two prints inside a loop: unknown, not guessed
+    assert lines == [4, 2, 3, 6, 8, None]
+    assert printing_line("print(", ev, 1) is None  # code that does not parse

@@ -14,7 +14,9 @@ import pytest
 
 from tests.conftest import REPO, run_cli
 from tests.test_quiz import CHOICE, NEXT, ORDER, Events, make_lesson, order_events, producer_events
+from tutor.commands.cmd_quiz import ui
 from tutor.quiz import remember_trace
+from tutor.strings import tr
 
 
 def course(tmp_path):
@@ -44,6 +46,8 @@ def test_answers_file_prints_the_grading_as_json(tmp_path, tutor_home):
         "checkpoint 1",
         "checkpoint 2",
     ]
+    answered = [(r["runner"], r["answer"]) for r in switch["trace"] if r.get("answer")]
+    assert answered == [("main -> consumer", "answer 1"), ("consumer -> main", "answer 2")]
     assert choice["correct"] is True and choice["answer"] == "made the generator"
 
     progress = json.loads(run_cli("progress", "--json", "--lessons", str(tmp_path)).stdout)
@@ -106,7 +110,12 @@ def test_interactive_quiz_from_stdin(tmp_path, tutor_home):
     out = result.stdout
     assert "Quiz 1 of 3 (step 1)" in out and "Not quite." in out and "first difference" in out
     assert "Right." in out and "Hint: the hint" in out
-    assert "no: consumer runs next (you said main)" in out
+    t = ui("en")
+    assert t["pause_wrong"].format(runner="consumer", answer="main") in out
+    assert "your answer: main · right answer: consumer" in out  # labelled, not colour alone
+    assert tr("quiz.rule", "en") in out  # the rule the key is derived by, stated
+    # the trace marks the event that answered the pause: the switch after the checkpoint
+    assert "~ switch main -> consumer (send)   <- answers pause 1" in out
     assert "The answer:" in out and "Why: the rule" in out
     assert "Score: 1 of 3 right." in out
     progress = json.loads(run_cli("progress", "--json", "--lessons", str(tmp_path)).stdout)

@@ -20,70 +20,21 @@ from pathlib import Path
 from typing import Any
 
 from tutor.commands.common import course_from
+from tutor.glyphs import PAUSED
 from tutor.lesson import Lesson, load_lesson
+from tutor.strings import LANGUAGES, tr
 
-UI = {
-    "en": {
-        "quiz": "Quiz {n} of {total} (step {step}): {kind}",
-        "predict_order": "put the output lines in order",
-        "next_switch": "who runs next?",
-        "multiple_choice": "choose one",
-        "program": "The program:",
-        "lines": "The lines it prints, shuffled:",
-        "order_prompt": "Their order, as numbers (e.g. 3 1 2); ? hint, r reveal, Enter skips: ",
-        "printed": "Printed so far:",
-        "paused": "Paused after line {line!r} (pause {n} of {total}). Who runs next?",
-        "pick_prompt": "A number; ? hint, r reveal, Enter skips: ",
-        "right": "Right.",
-        "wrong": "Not quite.",
-        "revealed": "The answer:",
-        "first_diff": "The first difference is at position {pos}.",
-        "pause_right": "  right: {runner} runs next",
-        "pause_wrong": "  no: {runner} runs next (you said {answer})",
-        "yours": "your answer",
-        "real": "the real run",
-        "trace": "The real trace:",
-        "why": "Why:",
-        "hint": "Hint:",
-        "again": "Try again (t), reveal (r), or Enter for the next quiz: ",
-        "skipped": "Skipped.",
-        "no_key": "This quiz cannot be graded: {error}",
-        "score": "Score: {right} of {total} right.",
-        "none": "This lesson has no quizzes.",
-        "bad": "{error}; try again.",
-        "mark": "pause {n}",
-    },
-    "zh": {
-        "quiz": "测验 {n}/{total}（第 {step} 步）：{kind}",
-        "predict_order": "把输出的行排好顺序",
-        "next_switch": "接下来谁运行？",
-        "multiple_choice": "单选",
-        "program": "程序：",
-        "lines": "它打印的行（已打乱）：",
-        "order_prompt": "按顺序输入编号（如 3 1 2）；? 提示，r 揭晓，回车跳过：",
-        "printed": "目前已打印：",
-        "paused": "在 {line!r} 之后暂停（第 {n}/{total} 处）。接下来谁运行？",
-        "pick_prompt": "输入编号；? 提示，r 揭晓，回车跳过：",
-        "right": "正确。",
-        "wrong": "不对。",
-        "revealed": "答案：",
-        "first_diff": "第一个不同之处在第 {pos} 位。",
-        "pause_right": "  正确：接下来是 {runner}",
-        "pause_wrong": "  不对：接下来是 {runner}（你选的是 {answer}）",
-        "yours": "你的答案",
-        "real": "真实运行",
-        "trace": "真实的执行轨迹：",
-        "why": "原因：",
-        "hint": "提示：",
-        "again": "再试一次 (t)、揭晓答案 (r)，或回车进入下一题：",
-        "skipped": "已跳过。",
-        "no_key": "这道题无法评分：{error}",
-        "score": "得分：{total} 题答对 {right} 题。",
-        "none": "这一课没有测验。",
-        "bad": "{error}；请再试一次。",
-        "mark": "第 {n} 处暂停",
-    },
-}
+
+def ui(lang: str) -> dict[str, str]:
+    """This command's sentences (the catalog's `quizcli.*` keys), English where missing."""
+    from tutor.strings import catalog
+
+    table = {}
+    for source in (catalog("en"), catalog(lang)):
+        table.update(
+            {k[len("quizcli.") :]: v for k, v in source.items() if k.startswith("quizcli.")}
+        )
+    return table
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -123,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
     if warning:
         print(warning, file=sys.stderr)
     lang = args.lang or progress.get_setting("lang") or "en"
-    if lang not in UI:
+    if lang not in LANGUAGES:
         lang = "en"
     if args.answers:
         return answer_from_file(lesson, Path(args.answers), lang, progress)
@@ -192,6 +143,8 @@ def answer_from_file(lesson: Lesson, path: Path, lang: str, progress) -> int:
         else:
             entry.update(grade.to_dict())
             entry["items"] = quiz.items
+            if quiz.kind == "next_switch":
+                entry["paused_lines"] = quiz.paused_lines
             graded += 1
             right += grade.correct
             progress.record_answer(lesson.id, index, grade.correct, grade.answer)
@@ -226,9 +179,10 @@ def _ask(prompt: str) -> str | None:
     return reply
 
 
-def _print_code(code: str) -> None:
+def _print_code(code: str, paused: int | None = None) -> None:
     for number, line in enumerate(code.rstrip("\n").split("\n"), 1):
-        print(f"  {number:3} | {line}")
+        mark = PAUSED if number == paused else " "
+        print(f"{mark} {number:3} | {line}")
 
 
 def _side_by_side(left: list[str], right: list[str], ok: list[bool], t: dict) -> None:
@@ -242,8 +196,10 @@ def _print_trace(quiz, t: dict) -> None:
     print(t["trace"])
     for row in quiz.trace():
         mark = f"   <- {t['mark'].format(n=row.mark.rsplit(' ', 1)[-1])}" if row.mark else ""
+        if row.answer:
+            mark += f"   <- {t['answer_mark'].format(n=row.answer.rsplit(' ', 1)[-1])}"
         if row.kind == "switch":
-            print(f"      ~ switch {row.runner} ({row.text})")
+            print(f"      ~ switch {row.runner} ({row.text}){mark}")
         elif row.kind == "exit":
             if row.text and row.text != "ok":
                 print(f"      [{row.text}]")
@@ -315,10 +271,16 @@ def _ask_one(quiz, lang: str, t: dict):
         answers = []
         total = len(quiz.key)
         for n in range(total):
+            where = quiz.paused_lines[n]
+            if n and where:  # the whole program was printed with the question
+                print(f"{PAUSED} {where:3} | {step.code.split(chr(10))[where - 1]}")
             print(t["printed"])
             for runner, text in quiz.context_lines(n):
                 print(f"  {runner:>12} | {text}")
-            print(t["paused"].format(line=step.checkpoints[n].after, n=n + 1, total=total))
+            line = step.checkpoints[n].after
+            key = "paused" if where else "paused_somewhere"
+            print(t[key].format(line=line, where=where, n=n + 1, total=total))
+            print(tr("quiz.rule", lang))
             for i, name in enumerate(quiz.items, 1):
                 print(f"  {i}. {name}")
             status, reply = _reply(quiz, lang, t, _read_pick)
@@ -360,7 +322,7 @@ def _reply(quiz, lang: str, t: dict, read) -> tuple[str, object]:
 def interactive(lesson: Lesson, lang: str, progress) -> int:
     from tutor.quiz import QuizKeyError, load_quiz, quiz_steps
 
-    t = UI[lang]
+    t = ui(lang)
     steps = quiz_steps(lesson)
     if not steps:
         print(t["none"])
@@ -371,14 +333,16 @@ def interactive(lesson: Lesson, lang: str, progress) -> int:
         step = lesson.steps[index]
         print(t["quiz"].format(n=n, total=len(steps), step=index + 1, kind=t[step.quiz]))
         print(step.question(lang).strip())
-        print(t["program"])
-        _print_code(step.code)
         try:
             quiz = load_quiz(lesson, index)
         except QuizKeyError as exc:
+            print(t["program"])
+            _print_code(step.code)
             print(t["no_key"].format(error=exc))
             print()
             continue
+        print(t["program"])
+        _print_code(step.code, quiz.paused_lines[0] if quiz.paused_lines else None)
         attempt = 0
         while True:
             attempt += 1

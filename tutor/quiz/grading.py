@@ -9,7 +9,8 @@ expected answer in the lesson; `coro-tutor check` compares it with the derived k
   graded line by line, reporting the first position that differs. Duplicate lines are
   interchangeable: only the text at each position counts.
 * ``next_switch`` — the program is paused after a checkpoint line; the key is the runner
-  that does the next thing (see :func:`next_runner`). Several checkpoints make a
+  that gets control next: the one the next switch goes to, or the paused runner when it
+  prints again first (see `tutor.quiz.trace.answering_event`). Several checkpoints make a
   step-predict run: one answer per checkpoint.
 * ``multiple_choice`` — the correct option is the text of output line ``key_line`` (or,
   with ``key_of: runner``, the runner that printed it).
@@ -29,15 +30,16 @@ from typing import Any
 import msgspec
 
 from tutor.lesson import Lesson, QuizStep
+from tutor.quiz.source import printing_line
 from tutor.quiz.trace import (
     TraceRow,
+    answering_event,
     exit_event,
-    next_runner,
     output_lines,
     runner_names,
+    runner_of,
     stdout_events,
     trace_rows,
-    transit_visits,
 )
 from tutor.runner.events import Cap, Event, Stdout
 
@@ -67,6 +69,10 @@ class Quiz:
     """What the learner picks from: shuffled lines, runner names, or the options."""
     checkpoint_events: list[int] = field(default_factory=list)
     """next_switch: the event index each checkpoint pauses at."""
+    answer_events: list[int] = field(default_factory=list)
+    """next_switch: the event index that answers each checkpoint (see `answering_event`)."""
+    paused_lines: list[int | None] = field(default_factory=list)
+    """next_switch: per checkpoint, the 1-based code line whose print it pauses after."""
 
     @property
     def kind(self) -> str:
@@ -84,8 +90,12 @@ class Quiz:
     def marks(self) -> dict[int, str]:
         return {ev: f"checkpoint {n}" for n, ev in enumerate(self.checkpoint_events, 1)}
 
+    def answer_marks(self) -> dict[int, str]:
+        """Event index -> "answer N" on the event that answers pause N."""
+        return {ev: f"answer {n}" for n, ev in enumerate(self.answer_events, 1)}
+
     def trace(self) -> list[TraceRow]:
-        return trace_rows(self.events, self.marks())
+        return trace_rows(self.events, self.marks(), self.answer_marks())
 
     # answers
 
@@ -217,7 +227,6 @@ def prepare(lesson: Lesson, step_index: int, events: Sequence[Event]) -> Quiz:
         quiz.key = lines
         quiz.items = _shuffled(lines, f"{lesson.id}:{step_index}:{code_hash(step.code)}")
     elif step.quiz == "next_switch":
-        transit = transit_visits(events)
         cap_at = next((i for i, e in enumerate(events) if isinstance(e, Cap)), None)
         keys = []
         for number, point in enumerate(step.checkpoints or [], 1):
@@ -229,18 +238,21 @@ def prepare(lesson: Lesson, step_index: int, events: Sequence[Event]) -> Quiz:
                 )
             if cap_at is not None and cap_at < index:
                 raise QuizKeyError(f"checkpoint {number} comes after the switch trace was capped")
-            runner = next_runner(events, index, transit)
-            if runner is None:
+            answer = answering_event(events, index)
+            if answer is None and cap_at is not None:
+                raise QuizKeyError(
+                    f"checkpoint {number}: the switch trace was capped before the answer"
+                )
+            if answer is None:
                 raise QuizKeyError(
                     f"checkpoint {number}: nothing runs after {point.after!r} (the program ends)"
                 )
-            keys.append(runner)
+            keys.append(runner_of(events[answer]))
             quiz.checkpoint_events.append(index)
+            quiz.answer_events.append(answer)
+            quiz.paused_lines.append(printing_line(step.code, events, index))
         quiz.key = keys
-        quiz.items = runner_names(events, transit)
-        for runner in keys:  # a runner that does the next thing is always a choice
-            if runner not in quiz.items:
-                quiz.items.append(runner)
+        quiz.items = runner_names(events)
     else:
         number = step.key_line or 1
         printed = stdout_events(events)
