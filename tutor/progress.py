@@ -3,9 +3,11 @@
 One JSON file, ``progress.json`` in :func:`tutor.paths.data_dir` (``CORO_TUTOR_HOME``
 overrides it). It survives anything a learner's machine can do to it:
 
-* every save is atomic: a temporary file in the same folder is written, flushed and
-  fsync'ed, renamed over the old file, and the folder is fsync'ed; a kill -9 at any moment
-  leaves either the old state or the new one;
+* every save is atomic (:func:`tutor.files.atomic_write`): a kill -9 at any moment leaves
+  either the old state or the new one;
+* every save merges: under a lock (:func:`tutor.files.locked`) the file is read again and
+  this process's changes since its last save are applied to it, so two tutors (the TUI and
+  `coro-tutor quiz`, or eight quizzes at once) never erase what the other recorded;
 * a corrupt or truncated file is moved aside as ``progress.json.corrupt-<time>`` and the
   tutor starts from an empty state, with one sentence saying so;
 * a file written by a newer tutor (a higher ``version``) is never overwritten by this one:
@@ -15,6 +17,7 @@ Usage::
 
     progress, warning = load_progress()     # warning: one sentence or None
     progress.record_answer("producer-consumer", 2, correct=False, answer=[...])
+    progress.save_code("producer-consumer", 3, edited_text)   # the learner's code per step
     progress.save()                         # False (and progress.problem) when it could not
 """
 
@@ -23,11 +26,13 @@ from __future__ import annotations
 import contextlib
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
 import msgspec
 
+from tutor.files import atomic_write, locked, sweep_temp_files
 from tutor.paths import data_dir
 
 SCHEMA_VERSION = 1
@@ -53,6 +58,16 @@ class QuizRecord(msgspec.Struct, omit_defaults=True):
     """When it was last answered (seconds since the epoch)."""
 
 
+class ExerciseRecord(msgspec.Struct, omit_defaults=True):
+    """What the learner did with one exercise step."""
+
+    attempts: int = 0
+    """Times it was graded."""
+    solved: bool = False
+    """Whether some grading ever passed every check (it stays solved)."""
+    at: float = 0.0
+
+
 class LessonRecord(msgspec.Struct, omit_defaults=True):
     position: int = 0
     """The step the learner was on."""
@@ -61,6 +76,10 @@ class LessonRecord(msgspec.Struct, omit_defaults=True):
     completed: bool = False
     """Marked done by the app (used for lessons without quizzes)."""
     seen_at: float = 0.0
+    code: dict[str, str] = {}
+    """The learner's edited program, keyed by step index (as a string)."""
+    exercises: dict[str, ExerciseRecord] = {}
+    """Keyed by the exercise's step index, as a string."""
 
 
 class ProgressData(msgspec.Struct, omit_defaults=True):
@@ -90,8 +109,22 @@ def progress_path() -> Path:
     return data_dir() / FILE_NAME
 
 
+Change = Callable[[ProgressData], None]
+
+
+def _lesson(data: ProgressData, lesson_id: str) -> LessonRecord:
+    record = data.lessons.get(lesson_id)
+    if record is None:
+        record = data.lessons[lesson_id] = LessonRecord()
+    return record
+
+
 class Progress:
-    """The learner's progress in memory; :meth:`save` writes it to disk atomically."""
+    """The learner's progress in memory; :meth:`save` merges it into the file on disk.
+
+    Every change is applied at once to `data` (what this process shows) and kept as a
+    change to replay on the file's content at the next save.
+    """
 
     def __init__(
         self,
@@ -105,14 +138,13 @@ class Progress:
         """Why this tutor must not write the file (a newer tutor wrote it), or None."""
         self.problem: str | None = None
         """One sentence about the last failed save, or None."""
+        self._changes: list[Change] = []
+
+    def _change(self, change: Change) -> None:
+        change(self.data)
+        self._changes.append(change)
 
     # --- lessons ------------------------------------------------------------------
-
-    def _lesson(self, lesson_id: str) -> LessonRecord:
-        record = self.data.lessons.get(lesson_id)
-        if record is None:
-            record = self.data.lessons[lesson_id] = LessonRecord()
-        return record
 
     def lesson_state(self, lesson_id: str, total_quizzes: int) -> LessonState:
         """new (never opened), done (every quiz answered, or marked complete), else in_progress."""
@@ -128,13 +160,22 @@ class Progress:
 
     def mark_complete(self, lesson_id: str, done: bool = True) -> None:
         """Mark a lesson done (the app calls this at its last step)."""
-        self._lesson(lesson_id).completed = done
+
+        def change(data: ProgressData) -> None:
+            _lesson(data, lesson_id).completed = done
+
+        self._change(change)
 
     def set_position(self, lesson_id: str, step_index: int) -> None:
-        record = self._lesson(lesson_id)
-        record.position = max(0, int(step_index))
-        record.seen_at = time.time()
-        self.data.last_lesson = lesson_id
+        position, now = max(0, int(step_index)), time.time()
+
+        def change(data: ProgressData) -> None:
+            record = _lesson(data, lesson_id)
+            record.position = position
+            record.seen_at = now
+            data.last_lesson = lesson_id
+
+        self._change(change)
 
     def position(self, lesson_id: str) -> int:
         record = self.data.lessons.get(lesson_id)
@@ -150,29 +191,40 @@ class Progress:
         self, lesson_id: str, step_index: int, correct: bool, answer: Any = None
     ) -> QuizRecord:
         """Count one graded answer to a quiz step."""
-        record = self._lesson(lesson_id)
-        quiz = record.quizzes.get(str(step_index)) or QuizRecord()
-        quiz.attempts += 1
-        quiz.correct = bool(correct)
-        quiz.ever_correct = quiz.ever_correct or quiz.correct
-        if quiz.first_try is None:
-            quiz.first_try = quiz.correct
-        quiz.answer = msgspec.to_builtins(answer) if answer is not None else None
-        quiz.at = time.time()
-        record.quizzes[str(step_index)] = quiz
-        self.data.last_lesson = lesson_id
-        return quiz
+        plain = msgspec.to_builtins(answer) if answer is not None else None
+        correct, now, key = bool(correct), time.time(), str(step_index)
+
+        def change(data: ProgressData) -> None:
+            record = _lesson(data, lesson_id)
+            quiz = record.quizzes.get(key) or QuizRecord()
+            quiz.attempts += 1
+            quiz.correct = correct
+            quiz.ever_correct = quiz.ever_correct or correct
+            if quiz.first_try is None:
+                quiz.first_try = correct
+            quiz.answer = plain
+            quiz.at = now
+            record.quizzes[key] = quiz
+            data.last_lesson = lesson_id
+
+        self._change(change)
+        return self.data.lessons[lesson_id].quizzes[key]
 
     def record_reveal(self, lesson_id: str, step_index: int) -> QuizRecord:
         """The learner asked for the key: not an attempt, but it counts as not known."""
-        record = self._lesson(lesson_id)
-        quiz = record.quizzes.get(str(step_index)) or QuizRecord()
-        quiz.revealed = True
-        if quiz.first_try is None:
-            quiz.first_try = False
-        quiz.at = time.time()
-        record.quizzes[str(step_index)] = quiz
-        return quiz
+        now, key = time.time(), str(step_index)
+
+        def change(data: ProgressData) -> None:
+            record = _lesson(data, lesson_id)
+            quiz = record.quizzes.get(key) or QuizRecord()
+            quiz.revealed = True
+            if quiz.first_try is None:
+                quiz.first_try = False
+            quiz.at = now
+            record.quizzes[key] = quiz
+
+        self._change(change)
+        return self.data.lessons[lesson_id].quizzes[key]
 
     def quiz_result(self, lesson_id: str, step_index: int) -> QuizRecord | None:
         record = self.data.lessons.get(lesson_id)
@@ -207,79 +259,133 @@ class Progress:
         found.sort(key=lambda m: (m.lesson_id, m.step_index))
         return found
 
+    # --- the learner's code and exercises -------------------------------------------
+
+    def get_code(self, lesson_id: str, step_index: int) -> str | None:
+        """The learner's edited program for a step, or None when it was never edited."""
+        record = self.data.lessons.get(lesson_id)
+        return record.code.get(str(step_index)) if record else None
+
+    def save_code(self, lesson_id: str, step_index: int, code: str) -> None:
+        """Keep the learner's edited program for a step (call save() to write it)."""
+        key, text = str(step_index), str(code)
+
+        def change(data: ProgressData) -> None:
+            _lesson(data, lesson_id).code[key] = text
+
+        self._change(change)
+
+    def clear_code(self, lesson_id: str, step_index: int) -> None:
+        """Forget the learner's edits to a step: it shows the lesson's code again."""
+        key = str(step_index)
+
+        def change(data: ProgressData) -> None:
+            record = data.lessons.get(lesson_id)
+            if record is not None:
+                record.code.pop(key, None)
+
+        self._change(change)
+
+    def record_exercise(self, lesson_id: str, step_index: int, solved: bool) -> ExerciseRecord:
+        """Count one grading of an exercise; once solved it stays solved."""
+        solved, now, key = bool(solved), time.time(), str(step_index)
+
+        def change(data: ProgressData) -> None:
+            record = _lesson(data, lesson_id)
+            exercise = record.exercises.get(key) or ExerciseRecord()
+            exercise.attempts += 1
+            exercise.solved = exercise.solved or solved
+            exercise.at = now
+            record.exercises[key] = exercise
+            data.last_lesson = lesson_id
+
+        self._change(change)
+        return self.data.lessons[lesson_id].exercises[key]
+
+    def exercise_result(self, lesson_id: str, step_index: int) -> ExerciseRecord | None:
+        record = self.data.lessons.get(lesson_id)
+        return record.exercises.get(str(step_index)) if record else None
+
+    def solved_exercises(self, lesson_id: str) -> set[int]:
+        """The step indexes of the lesson's solved exercises."""
+        record = self.data.lessons.get(lesson_id)
+        if record is None:
+            return set()
+        return {int(key) for key, exercise in record.exercises.items() if exercise.solved}
+
     # --- settings -----------------------------------------------------------------
 
     def get_setting(self, name: str, default: Any = None) -> Any:
         return self.data.settings.get(name, default)
 
     def set_setting(self, name: str, value: Any) -> None:
-        if value is None:
-            self.data.settings.pop(name, None)
-        else:
-            self.data.settings[name] = value
+        plain = msgspec.to_builtins(value) if value is not None else None
+
+        def change(data: ProgressData) -> None:
+            if plain is None:
+                data.settings.pop(name, None)
+            else:
+                data.settings[name] = plain
+
+        self._change(change)
 
     # --- files --------------------------------------------------------------------
 
-    def reset(self) -> None:
-        """Forget every lesson and quiz (settings are kept). Call save() to write it."""
-        settings = dict(self.data.settings)
-        self.data = ProgressData(settings=settings)
+    def reset(self, lesson_id: str | None = None) -> None:
+        """Forget every lesson and quiz (settings are kept), or only one lesson's.
+
+        Call save() to write it.
+        """
+
+        def change(data: ProgressData) -> None:
+            if lesson_id is None:
+                data.lessons = {}
+                data.last_lesson = None
+            else:
+                data.lessons.pop(lesson_id, None)
+
+        self._change(change)
 
     def to_dict(self) -> dict:
         return msgspec.to_builtins(self.data)
 
     def save(self) -> bool:
-        """Write atomically. False (with `problem` set to one sentence) when it could not."""
+        """Merge this process's changes into the file, atomically, under a lock.
+
+        False (with `problem` set to one sentence) when it could not.
+        """
         if self.read_only:
             self.problem = self.read_only
             return False
         try:
-            atomic_write(self.path, _encoder.encode(self.data))
+            with locked(self.path):
+                disk = _read(self.path, saving=True)
+                if disk.read_only:
+                    self.read_only = self.problem = disk.read_only
+                    return False
+                if disk.data is None and disk.warning:  # damaged since: keep what we know
+                    merged = self.data
+                else:
+                    merged = disk.data or ProgressData()
+                    for change in self._changes:
+                        change(merged)
+                atomic_write(self.path, _encoder.encode(merged))
         except OSError as exc:
             self.problem = f"Could not save your progress to {self.path}: {exc.strerror or exc}."
             return False
+        self.data = merged
+        self._changes.clear()
         self.problem = None
         return True
 
 
-def atomic_write(path: Path, payload: bytes) -> None:
-    """Replace `path` with `payload`: temp file, fsync, rename, fsync the folder."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{time.monotonic_ns()}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        view = memoryview(payload)
-        while view:
-            written = os.write(fd, view)
-            view = view[written:]
-        os.fsync(fd)
-    except BaseException:
-        os.close(fd)
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    os.close(fd)
-    try:
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    with contextlib.suppress(OSError):  # some file systems cannot fsync a folder
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+class _Disk(msgspec.Struct):
+    """What reading the file found: its data (None when missing or damaged), a warning."""
 
-
-def _sweep_temp_files(folder: Path, name: str) -> None:
-    """Remove temp files left by a killed save (older than a minute: not a live writer's)."""
-    with contextlib.suppress(OSError):
-        for leftover in folder.glob(f".{name}.tmp-*"):
-            with contextlib.suppress(OSError):
-                if time.time() - leftover.stat().st_mtime > 60:
-                    leftover.unlink()
+    data: ProgressData | None = None
+    warning: str | None = None
+    read_only: str | None = None
+    lenient: ProgressData | None = None
 
 
 def _move_aside(path: Path) -> Path:
@@ -293,24 +399,23 @@ def _move_aside(path: Path) -> Path:
     return target
 
 
-def load_progress(path: Path | None = None) -> tuple[Progress, str | None]:
-    """Read the learner's progress. Returns it and a one-sentence warning, or None.
+def _read(path: Path, saving: bool = False) -> _Disk:
+    """Read the file (the caller holds the lock); a damaged one is moved aside.
 
-    Never raises for a bad file: a corrupt one is moved aside (empty state), a newer
-    one is read as far as possible and protected from being overwritten.
+    When `saving`, a file that cannot be read raises (the save fails with its sentence).
     """
-    path = path or progress_path()
-    _sweep_temp_files(path.parent, path.name)
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        return Progress(path=path), None
+        return _Disk()
     except OSError as exc:
+        if saving:
+            raise
         sentence = (
             f"Could not read your progress file {path} ({exc.strerror or exc}); "
             "starting from an empty state and not saving over it."
         )
-        return Progress(path=path, read_only=sentence), sentence
+        return _Disk(warning=sentence, read_only=sentence)
     try:
         plain = msgspec.json.decode(raw)
         if not isinstance(plain, dict):
@@ -323,9 +428,10 @@ def load_progress(path: Path | None = None) -> tuple[Progress, str | None]:
                 f"Your progress file was written by a newer coro-tutor (format {version}); "
                 "this one will not save over it: upgrade coro-tutor to keep recording progress."
             )
-            return Progress(_lenient(plain), path=path, read_only=sentence), sentence
-        data = msgspec.convert(plain, ProgressData)
-    except (msgspec.DecodeError, msgspec.ValidationError, ValueError, TypeError):
+            return _Disk(warning=sentence, read_only=sentence, lenient=_lenient(plain))
+        return _Disk(data=msgspec.convert(plain, ProgressData))
+    except (msgspec.DecodeError, msgspec.ValidationError, ValueError, TypeError, RecursionError):
+        # RecursionError: a file nested thousands of levels deep is damaged like any other
         try:
             moved = _move_aside(path)
         except OSError as exc:
@@ -333,13 +439,26 @@ def load_progress(path: Path | None = None) -> tuple[Progress, str | None]:
                 f"Your progress file {path} is damaged and could not be moved aside "
                 f"({exc.strerror or exc}); starting from an empty state."
             )
-            return Progress(path=path, read_only=sentence), sentence
+            return _Disk(warning=sentence, read_only=sentence)
         sentence = (
             f"Your progress file was damaged; it was moved aside to {moved.name} "
             "and you start from an empty state."
         )
-        return Progress(path=path), sentence
-    return Progress(data, path=path), None
+        return _Disk(warning=sentence)
+
+
+def load_progress(path: Path | None = None) -> tuple[Progress, str | None]:
+    """Read the learner's progress. Returns it and a one-sentence warning, or None.
+
+    Never raises for a bad file: a corrupt one is moved aside (empty state), a newer
+    one is read as far as possible and protected from being overwritten.
+    """
+    path = path or progress_path()
+    sweep_temp_files(path)
+    with locked(path):
+        disk = _read(path)
+    data = disk.data or disk.lenient
+    return Progress(data, path=path, read_only=disk.read_only), disk.warning
 
 
 def _lenient(plain: dict) -> ProgressData:
@@ -348,7 +467,7 @@ def _lenient(plain: dict) -> ProgressData:
     lessons = plain.get("lessons")
     if isinstance(lessons, dict):
         for lesson_id, record in lessons.items():
-            with contextlib.suppress(msgspec.ValidationError, TypeError):
+            with contextlib.suppress(msgspec.ValidationError, TypeError, RecursionError):
                 data.lessons[lesson_id] = msgspec.convert(record, LessonRecord, strict=False)
     if isinstance(plain.get("last_lesson"), str):
         data.last_lesson = plain["last_lesson"]

@@ -15,6 +15,7 @@ from pathlib import Path
 import msgspec
 
 from tutor import __version__
+from tutor.files import atomic_write
 from tutor.lesson import Course, Lesson, LessonError, lesson_files, load_course
 
 
@@ -70,12 +71,8 @@ def load_course_cached(folder: Path) -> tuple[Course, callable]:
             lessons=course.lessons,
             errors=[(e.path, e.line, e.message) for e in course.errors],
         )
-        target = _cache_file(folder)
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            temp = target.with_suffix(f".{os.getpid()}.tmp")
-            temp.write_bytes(msgspec.json.encode(data))
-            os.replace(temp, target)
+            atomic_write(_cache_file(folder), msgspec.json.encode(data))
         except OSError:
             pass  # a cache that cannot be written only costs time
 

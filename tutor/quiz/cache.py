@@ -91,7 +91,7 @@ def store_trace(key: str, events: Sequence[Event]) -> None:
     end = exit_event(events)
     if end is None or end.reason != "ok":
         return
-    from tutor.progress import atomic_write
+    from tutor.files import atomic_write
 
     try:
         atomic_write(_cache_file(key), _event_encoder.encode(list(events)))

@@ -199,11 +199,9 @@ def _write_cache(path: str, fingerprint: dict, tiers: dict[str, TierStatus]) -> 
         lines.append(
             "\t".join([t, "1" if st.available else "0", _clean(st.reason), _clean(st.hint)])
         )
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    tmp = f"{path}.{os.getpid()}.tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write("\n".join(lines) + "\n")
-    os.replace(tmp, path)
+    from tutor.files import atomic_write
+
+    atomic_write(path, ("\n".join(lines) + "\n").encode("utf-8"), mode=0o644)
 
 
 def _read_cache(path: str, fingerprint: dict) -> dict[str, TierStatus] | None:
