@@ -16,7 +16,8 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from tutor.progress import atomic_write, load_progress
+from tutor.files import atomic_write
+from tutor.progress import load_progress
 
 TOKEN = re.compile(r"[0-9a-f]{32}")
 NAME_MAX = 40
