@@ -15,6 +15,7 @@ import logging
 import shlex
 import sys
 from collections import Counter
+from functools import partial
 from typing import Any
 
 from aiohttp import web
@@ -131,7 +132,7 @@ class ClassroomServer(Server):
                 self.command_for(learner),
                 write_bytes=websocket.send_bytes,
                 write_str=websocket.send_str,
-                close=websocket.close,
+                close=partial(_close, websocket),
                 download_manager=self.download_manager,
                 debug=False,
             )
@@ -148,6 +149,10 @@ class ClassroomServer(Server):
             if self.connected[learner.token] <= 0:
                 del self.connected[learner.token]
         return websocket
+
+
+async def _close(websocket: web.WebSocketResponse) -> None:
+    await websocket.close()
 
 
 def _int(value: str | None, default: int) -> int:
