@@ -13,6 +13,8 @@ from __future__ import annotations
 import os
 import sys
 
+from tutor.commands.options import parse_timeout, timeout_type
+
 TYPE_CHECKING = False  # argparse only for help and errors: `run` must start fast
 if TYPE_CHECKING:
     import argparse
@@ -27,7 +29,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print the event stream (JSON lines)")
     parser.add_argument(
         "--timeout",
-        type=float,
+        type=timeout_type,
         default=15.0,
         metavar="S",
         help="wall-clock limit in seconds (default 15)",
@@ -67,12 +69,10 @@ def _quick_parse(argv: list[str]) -> _Args | None:
                     return None
                 value = argv[i]
             if name == "--timeout":
-                try:
-                    args.timeout = float(value)
-                except ValueError:
-                    return None
-                if not args.timeout > 0:
-                    return None
+                timeout = parse_timeout(value)
+                if timeout is None:
+                    return None  # argparse says why
+                args.timeout = timeout
             elif name == "--isolation":
                 if value not in ("auto", "full", "partial", "basic"):
                     return None
@@ -145,16 +145,31 @@ def _json_writer(out):
             return "true"
         if v is False:
             return "false"
-        if isinstance(v, float):
-            return repr(v)
+        if isinstance(v, float):  # JSON has no inf or nan (a forged event may carry them)
+            return repr(v) if v - v == 0 else "null"
         return str(int(v))
 
     def write(event: dict) -> None:
         body = ",".join(enc(k) + ":" + value(v) for k, v in event.items())
-        out.write(("{" + body + "}\n").encode("utf-8", "surrogatepass"))
+        # a lone surrogate becomes its JSON escape (\ud800): valid UTF-8, valid JSON
+        out.write(("{" + body + "}\n").encode("utf-8", "backslashreplace"))
         out.flush()
 
     return write
+
+
+def _write(stream, text: str) -> None:
+    """Write text that may hold surrogates (undecodable bytes of the program's output, or a
+    forged lone surrogate): the original bytes where they can be had, never a lost line."""
+    try:
+        stream.write(text)
+    except UnicodeEncodeError:
+        try:
+            data = text.encode("utf-8", "surrogateescape")
+        except UnicodeEncodeError:
+            data = text.encode("utf-8", "backslashreplace")
+        stream.flush()
+        stream.buffer.write(data)
 
 
 class _Plain:
@@ -189,12 +204,12 @@ class _Plain:
         kind = event["type"]
         if kind == "stdout":
             text = self.visible(event["text"]) if self.tty else event["text"]
-            self.out.write(self._prefix(event["runner"], self.colour) + text + "\n")
+            _write(self.out, self._prefix(event["runner"], self.colour) + text + "\n")
             self.out.flush()
         elif kind == "stderr":
             self.out.flush()
             text = self.visible(event["text"]) if self.tty_err else event["text"]
-            self.err.write(self._prefix(event["runner"], self.colour_err) + text + "\n")
+            _write(self.err, self._prefix(event["runner"], self.colour_err) + text + "\n")
             self.err.flush()
 
 

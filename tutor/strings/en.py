@@ -1,6 +1,7 @@
 """Interface strings in English: the reference catalog; every other language has the same keys."""
 
 STRINGS: dict[str, str] = {
+    "cli.bad_timeout": "{value!r} is not a number of seconds above 0 and at most {most}: give one such as 15",
     "course.title": "Lessons",
     "course.errors": "Lesson files that failed to load",
     "course.error_hint": "This lesson file could not be loaded. Fix it and restart the tutor (`coro-tutor check` prints every problem):",

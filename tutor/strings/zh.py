@@ -1,6 +1,7 @@
 """Interface strings in Chinese: one entry per key of tutor/strings/en.py."""
 
 STRINGS: dict[str, str] = {
+    "cli.bad_timeout": "{value!r} 不是大于 0、不超过 {most} 的秒数：请给出像 15 这样的数",
     "course.title": "课程",
     "course.errors": "无法加载的课程文件",
     "course.error_hint": "这个课程文件无法加载。修正后重启导师（`coro-tutor check` 会列出所有问题）：",

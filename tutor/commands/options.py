@@ -1,0 +1,42 @@
+"""Options and defaults several commands share, kept import-light (`run` starts fast)."""
+
+from __future__ import annotations
+
+import math
+import os
+
+MAX_TIMEOUT = 3600.0
+"""The longest wall-clock limit a command accepts, in seconds (an hour)."""
+
+
+def parse_timeout(text: str) -> float | None:
+    """A positive finite number of seconds up to MAX_TIMEOUT, else None (nan, inf, 0, -1, 1e9)."""
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) and 0 < value <= MAX_TIMEOUT else None
+
+
+def timeout_type(text: str) -> float:
+    """argparse `type=` for --timeout: a refused value is one sentence, rc 2."""
+    value = parse_timeout(text)
+    if value is None:
+        import argparse
+
+        from tutor.strings import tr
+
+        raise argparse.ArgumentTypeError(
+            tr("cli.bad_timeout", env_language() or "en", value=text, most=int(MAX_TIMEOUT))
+        )
+    return value
+
+
+def env_language() -> str | None:
+    """zh when the locale (LC_ALL, then LC_MESSAGES, then LANG) is Chinese; None when it says
+    nothing we speak (the caller falls back to English)."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name)
+        if value:
+            return "zh" if value.lower().startswith("zh") else "en"
+    return None
