@@ -556,7 +556,7 @@ def _our_children() -> set[int]:
 def _our_scratch_dirs() -> list[str]:
     import os
 
-    from tutor.runner.process import scratch_base
+    from tutor.runner.scratch import scratch_base
 
     try:
         return [n for n in os.listdir(scratch_base()) if n.startswith(f"run-{os.getpid()}-")]

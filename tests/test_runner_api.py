@@ -14,7 +14,7 @@ import pytest
 from tests.conftest import sandbox_tiers
 from tutor.runner import RunRequest, run_to_end, sandbox, start_run
 from tutor.runner.events import Exit, Start, Stderr, Stdout, decode
-from tutor.runner.process import scratch_base
+from tutor.runner.scratch import scratch_base
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -245,7 +245,7 @@ async def test_concurrent_runs_stop_close_and_finish():
 def test_run_file_imports_its_siblings(tmp_path):
     """`coro-tutor run main.py` can import helper.py beside it, as `python main.py` can;
     a folder with more .py files than SIBLINGS_MAX is not copied."""
-    from tutor.runner.process import SIBLINGS_MAX
+    from tutor.runner.scratch import SIBLINGS_MAX
 
     (tmp_path / "helper.py").write_text("def gen():\n    print('from helper')\n    yield\n")
     prog = tmp_path / "main.py"

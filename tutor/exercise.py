@@ -23,7 +23,7 @@ import msgspec
 
 from tutor.lesson import ExerciseStep, Lesson
 from tutor.lesson_checks import Check
-from tutor.runner.events import Event, Exit, Stderr, Stdout, Switch
+from tutor.runner.events import UNATTRIBUTED, Event, Exit, Stderr, Stdout, Switch
 from tutor.strings import tr
 
 GRADING_VERSION = 1
@@ -99,7 +99,7 @@ def lifetimes(events: Sequence[Event]) -> dict[str, tuple[int, int]]:
     spans: dict[str, tuple[int, int]] = {}
     for index, event in enumerate(events):
         for name in _names(event):
-            if name == "?":
+            if name == UNATTRIBUTED:
                 continue
             first = spans[name][0] if name in spans else index
             spans[name] = (first, index)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from rich.style import Style
 
+from tutor.runner import UNATTRIBUTED
+
 DARK = ["#5fafff", "#ffaf5f", "#87d787", "#ff87d7", "#d7d75f", "#af87ff", "#5fd7d7", "#ff8787"]
 LIGHT = ["#005fd7", "#af5f00", "#007700", "#af0087", "#6f6f00", "#5f00d7", "#007777", "#c00000"]
 UNATTRIBUTED_DARK = "#a8a8a8"
@@ -28,7 +30,7 @@ class RunnerColors:
 
     def color(self, runner: str) -> str:
         index = self.index(runner)
-        if runner == "?":
+        if runner == UNATTRIBUTED:
             return UNATTRIBUTED_DARK if self.dark else UNATTRIBUTED_LIGHT
         palette = DARK if self.dark else LIGHT
         return palette[index % len(palette)]

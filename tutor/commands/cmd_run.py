@@ -14,6 +14,7 @@ import os
 import sys
 
 from tutor.commands.options import parse_timeout, timeout_type
+from tutor.runner.values import UNATTRIBUTED
 
 TYPE_CHECKING = False  # argparse only for help and errors: `run` must start fast
 if TYPE_CHECKING:
@@ -193,7 +194,7 @@ class _Plain:
             return ""
         code = self.runners.get(runner)
         if code is None:
-            code = "2" if runner == "?" else _COLOURS[len(self.runners) % len(_COLOURS)]
+            code = "2" if runner == UNATTRIBUTED else _COLOURS[len(self.runners) % len(_COLOURS)]
             self.runners[runner] = code
             self.width = max(self.width, min(len(runner), 16))
         if self.visible is not None:
@@ -216,7 +217,7 @@ class _Plain:
 def run(args: argparse.Namespace) -> int:
     # Events as plain dicts from the process layer: no msgspec, no asyncio (fast start).
     from tutor.runner import RunRequest, SandboxUnavailable
-    from tutor.runner.process import dict_factory, drive
+    from tutor.runner.driver import dict_factory, drive
     from tutor.runner.sandbox import choose
 
     path = os.path.abspath(args.file)

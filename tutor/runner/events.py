@@ -10,10 +10,10 @@ from typing import Literal
 
 import msgspec
 
+from tutor.runner.values import UNATTRIBUTED  # noqa: F401 (the runner of unattributed output)
+
 Isolation = Literal["bwrap", "unshare", "basic"]
 ExitReason = Literal["ok", "error", "timeout", "cpu", "memory", "output", "killed", "denied"]
-UNATTRIBUTED = "?"
-"""The runner of output that bypassed sys.stdout/sys.stderr (os.write, a subprocess, C code)."""
 
 
 class _Event(msgspec.Struct, tag_field="type", kw_only=True, omit_defaults=True):

@@ -20,6 +20,8 @@ from __future__ import annotations
 import os
 import sys
 
+from tutor.runner.values import Limits, TierStatus  # noqa: F401 (Limits: re-exported)
+
 TIERS = ("full", "partial", "basic")
 ISOLATION = {"full": "bwrap", "partial": "unshare", "basic": "basic"}
 """Tier -> the `isolation` field of the start event."""
@@ -32,75 +34,6 @@ BOOTSTRAP = os.path.join(CHILD_DIR, "bootstrap.py")
 GUARD = os.path.join(CHILD_DIR, "guard.py")
 
 PROBE_VERSION = 4
-MiB = 1024 * 1024
-
-
-class Limits:
-    """The limits of one run. A lesson may raise `wall` (RunRequest.timeout does).
-
-    wall (s), cpu_soft/cpu_hard (s of CPU), data (bytes, RLIMIT_DATA), nproc, fsize (bytes),
-    nofile, output (bytes of program output before the run is stopped: 2 MB).
-    A plain class, not a dataclass: `coro-tutor run` must not import dataclasses/inspect.
-    """
-
-    __slots__ = ("wall", "cpu_soft", "cpu_hard", "data", "nproc", "fsize", "nofile", "output")
-
-    def __init__(
-        self,
-        wall: float = 15.0,
-        cpu_soft: int = 10,
-        cpu_hard: int = 11,
-        data: int = 512 * MiB,
-        nproc: int = 64,
-        fsize: int = 10 * MiB,
-        nofile: int = 256,
-        output: int = 2_000_000,
-    ) -> None:
-        self.wall = wall
-        self.cpu_soft = cpu_soft
-        self.cpu_hard = cpu_hard
-        self.data = data
-        self.nproc = nproc
-        self.fsize = fsize
-        self.nofile = nofile
-        self.output = output
-
-    def as_dict(self) -> dict:
-        return {k: getattr(self, k) for k in self.__slots__}
-
-    def replace(self, **changes) -> Limits:
-        return Limits(**{**self.as_dict(), **changes})
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Limits) and self.as_dict() == other.as_dict()
-
-    def __repr__(self) -> str:
-        return "Limits(" + ", ".join(f"{k}={v!r}" for k, v in self.as_dict().items()) + ")"
-
-    def spec(self) -> str:
-        """The CORO_TUTOR_RLIMITS string that guard.apply_limits() reads in the child."""
-        return (
-            f"cpu={self.cpu_soft}:{self.cpu_hard},data={self.data},nproc={self.nproc},"
-            f"fsize={self.fsize},nofile={self.nofile},core=0"
-        )
-
-
-class TierStatus:
-    """Whether a tier works here; when not, `reason` says why and `hint` how to get it."""
-
-    __slots__ = ("tier", "available", "reason", "hint")
-
-    def __init__(self, tier: str, available: bool, reason: str = "", hint: str = "") -> None:
-        self.tier = tier
-        self.available = available
-        self.reason = reason
-        self.hint = hint
-
-    def as_dict(self) -> dict:
-        return {k: getattr(self, k) for k in self.__slots__}
-
-    def __repr__(self) -> str:
-        return f"TierStatus({self.tier!r}, {self.available!r}, {self.reason!r})"
 
 
 class SandboxUnavailable(RuntimeError):
