@@ -290,6 +290,8 @@ def _plain_words(what: str, loc: tuple, data: object) -> tuple[str, str | None]:
         if field_name == "steps":
             return "`steps` is empty: a lesson needs at least one step", None
         return f"`{field_name or 'this value'}` is empty", None
+    if m := re.search(r"of length >= (\d+)", what):
+        return f"`{field_name or 'this list'}` needs at least {m[1]} items", None
     if m := re.match(r"Invalid (?:enum )?value (.+)", what):
         if field_name == "kind":
             return f"unknown step kind {m[1]} (expected read, run, quiz or exercise)", None
