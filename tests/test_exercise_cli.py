@@ -106,6 +106,10 @@ def test_cli_grades_a_file_with_exit_codes_and_json(tmp_path):
     assert data["checks"][1]["spec"] == "a\nb\n"
     assert data["exit"]["reason"] == "ok"
 
+    report = json.loads(run_cli("progress", "--json", "--lessons", str(tmp_path)).stdout)
+    row = next(r for r in report["lessons"] if r["id"] == "ex")
+    assert (row["exercises"], row["solved"]) == (1, 1)
+
     again = run_cli("exercise", str(lesson), "--lang", "zh", cwd=tmp_path)
     assert "ex-step2.py 已经存在" in again.stdout
     assert written.read_text() == "print('a')\nprint('b')\n"  # never overwritten
@@ -185,3 +189,19 @@ def test_exercise_text_round_trips(tmp_path):
     step = lesson.steps[1]
     assert step.text("zh") == "先打印 a 再打印 b。"
     assert textwrap.dedent(step.solution) == "print('a')\nprint('b')\n"
+
+
+def test_solved_exercises_count_in_the_lesson_state():
+    from tutor.progress import Progress
+
+    progress = Progress()
+    progress.set_position("ex", 0)
+    progress.mark_complete("ex")
+    assert progress.lesson_state("ex", 0) == "done"
+    assert progress.lesson_state("ex", 0, exercises=[1]) == "in_progress"
+    progress.record_exercise("ex", 1, solved=False)
+    assert progress.unsolved_exercises() == [("ex", 1, 1)]
+    assert progress.lesson_state("ex", 0, exercises=[1]) == "in_progress"
+    progress.record_exercise("ex", 1, solved=True)
+    assert progress.lesson_state("ex", 0, exercises=[1]) == "done"
+    assert progress.unsolved_exercises() == []

@@ -26,7 +26,7 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, Literal
 
@@ -146,15 +146,21 @@ class Progress:
 
     # --- lessons ------------------------------------------------------------------
 
-    def lesson_state(self, lesson_id: str, total_quizzes: int) -> LessonState:
-        """new (never opened), done (every quiz answered, or marked complete), else in_progress."""
+    def lesson_state(
+        self, lesson_id: str, total_quizzes: int, exercises: Iterable[int] = ()
+    ) -> LessonState:
+        """new (never opened); done when every quiz is answered (or the lesson was marked
+        complete) and every exercise in `exercises` (step indexes) is solved; else in_progress."""
         record = self.data.lessons.get(lesson_id)
         if record is None:
             return "new"
-        if record.completed:
+        unsolved = set(exercises) - self.solved_exercises(lesson_id)
+        if record.completed and not unsolved:
             return "done"
         answered = sum(1 for q in record.quizzes.values() if q.attempts or q.revealed)
-        if total_quizzes > 0 and answered >= total_quizzes:
+        if total_quizzes > 0 and answered >= total_quizzes and not unsolved:
+            return "done"
+        if total_quizzes == 0 and exercises and not unsolved:
             return "done"
         return "in_progress"
 
@@ -312,6 +318,16 @@ class Progress:
         if record is None:
             return set()
         return {int(key) for key, exercise in record.exercises.items() if exercise.solved}
+
+    def unsolved_exercises(self) -> list[tuple[str, int, int]]:
+        """(lesson id, step index, attempts) of every exercise checked but never solved."""
+        found = [
+            (lesson_id, int(key), exercise.attempts)
+            for lesson_id, record in self.data.lessons.items()
+            for key, exercise in record.exercises.items()
+            if exercise.attempts and not exercise.solved
+        ]
+        return sorted(found)
 
     # --- settings -----------------------------------------------------------------
 

@@ -3,10 +3,11 @@
 `coro-tutor exercise LESSON FILE` runs FILE in the sandbox as the lesson's exercise and
 prints one line per check (✓ holds, ✗ does not, with what went wrong); the exit code is
 0 when every check holds, 1 when one does not. `--json` prints the checks and their
-results instead. Without FILE, the exercise's starting code is written to
-LESSON-stepN.py in the current folder (never over an existing file), with the command
-that grades it. `--step N` picks the exercise when the lesson has several (the step
-number as the tutor shows it); a file named LESSON-stepN.py picks its own step.
+results instead. Every grading counts in your progress, as in the tutor. Without FILE,
+the exercise's starting code is written to LESSON-stepN.py in the current folder (never
+over an existing file), with the command that grades it. `--step N` picks the exercise
+when the lesson has several (the step number as the tutor shows it); a file named
+LESSON-stepN.py picks its own step.
 """
 
 from __future__ import annotations
@@ -89,6 +90,7 @@ def run(args: argparse.Namespace) -> int:
     from tutor.exercise import grade_code
 
     grading = grade_code(lesson, index, code, lang)
+    remember(lesson, index, grading.solved)
     if args.json:
         out = {"lesson": lesson.id, "step": index + 1, "file": str(path), **grading.as_dict()}
         print(json.dumps(out, ensure_ascii=False, indent=2))
@@ -103,6 +105,17 @@ def run(args: argparse.Namespace) -> int:
             if args.hint:
                 print(tr("exercise.hint", lang), step.hint(lang))
     return 0 if grading.solved else 1
+
+
+def remember(lesson: Lesson, index: int, solved: bool) -> None:
+    """Count the grading in the learner's progress, as the TUI's Check does."""
+    from tutor.progress import load_progress
+
+    progress, _warning = load_progress()
+    if progress.read_only is None:  # a newer tutor's file is left alone
+        progress.record_exercise(lesson.id, index, solved)
+        if not progress.save():
+            print(progress.problem, file=sys.stderr)
 
 
 def write_start(lesson: Lesson, index: int, lang: str) -> int:

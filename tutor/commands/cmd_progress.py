@@ -40,15 +40,18 @@ def run(args: argparse.Namespace) -> int:
     for lesson in course.lessons:
         quizzes = sum(isinstance(s, QuizStep) for s in lesson.steps)
         first_try, answered = progress.score(lesson.id)
+        exercises = [index for index, _ in lesson.exercises]
         rows.append(
             {
                 "id": lesson.id,
-                "state": progress.lesson_state(lesson.id, quizzes),
+                "state": progress.lesson_state(lesson.id, quizzes, exercises),
                 "position": progress.position(lesson.id),
                 "steps": len(lesson.steps),
                 "quizzes": quizzes,
                 "answered": answered,
                 "right_first_try": first_try,
+                "exercises": len(exercises),
+                "solved": len(progress.solved_exercises(lesson.id) & set(exercises)),
             }
         )
     mistakes = progress.mistakes()
@@ -66,6 +69,10 @@ def run(args: argparse.Namespace) -> int:
                 }
                 for m in mistakes
             ],
+            "unsolved_exercises": [
+                {"lesson": lesson_id, "step": index + 1, "attempts": attempts}
+                for lesson_id, index, attempts in progress.unsolved_exercises()
+            ],
             "settings": progress.data.settings,
         }
         json.dump(out, sys.stdout, ensure_ascii=False, indent=1)
@@ -73,9 +80,10 @@ def run(args: argparse.Namespace) -> int:
         return 0
     for number, row in enumerate(rows, 1):
         score = f"{row['right_first_try']}/{row['quizzes']}" if row["quizzes"] else "-"
+        solved = f"  exercises {row['solved']}/{row['exercises']}" if row["exercises"] else ""
         print(
             f"{number:2}. {row['id']:<28} {words[row['state']]:<8} step {row['position'] + 1}/"
-            f"{row['steps']}  quizzes {score}"
+            f"{row['steps']}  quizzes {score}{solved}"
         )
     if progress.last_lesson:
         print(f"Last lesson: {progress.last_lesson}")
