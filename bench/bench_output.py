@@ -1,6 +1,6 @@
 """Feed 200,000 output lines into the lesson screen's output pane, headless.
 
-The lines go through the same path as a real run (LessonScreen.handle_event with runner
+The lines go through the same path as a real run (RunPane.show_events with runner
 events, 4 runners, 1 line in 20 on stderr, switches in between), as fast as the event loop
 lets them in (chunks of --chunk events, yielding to the loop between chunks, as the runner's
 async iterator does). Every frame the app composes is also rendered to terminal bytes, as it
@@ -120,13 +120,13 @@ async def bench(lines: int, chunk: int, size: tuple[int, int]) -> dict:
         tick_task = asyncio.create_task(ticker())
         await asyncio.sleep(0.05)
         frames.clear()
-        handle = screen.handle_event
-        screen.pause_gc(True)  # as LessonScreen.run_program does for a real run
+        show = screen.run_pane.show_events  # what each RunEvent message of a real run calls
+        controller = screen.run_pane.controller
+        controller.pause_gc(True)  # as the run controller does for a real run
         start = time.perf_counter()
         cpu_start = time.process_time()
         for events in chunks():
-            for event in events:
-                handle(event)
+            show(events)
             await asyncio.sleep(0)
         fed = time.perf_counter()
         while output.pending or len(output.lines) < lines:
@@ -138,7 +138,7 @@ async def bench(lines: int, chunk: int, size: tuple[int, int]) -> dict:
             await asyncio.sleep(0.001)
         painted = next(f for f in frames if f >= drained)
         cpu = time.process_time() - cpu_start
-        screen.pause_gc(False)
+        controller.pause_gc(False)
         ticking = False
         await tick_task
         window = [start] + [f for f in frames if start <= f <= painted]
@@ -221,7 +221,10 @@ async def first_line(runs: int) -> dict:
             marker = "first-line-" + os.urandom(4).hex()
             # the editor shows it cut in two, so only the output pane can show it whole
             screen.editor.load_text(f"print({marker[:6]!r} + {marker[6:]!r})\n")
-            await wait_until(lambda: not screen.running and screen._spare is not None, "a spare")
+            await wait_until(
+                lambda: not screen.running and screen.run_pane.controller.spare is not None,
+                "a spare",
+            )
             await asyncio.sleep(0.2)  # the spare child has finished its start-up by then
             t0 = time.perf_counter()
             subprocess.run([sys.executable, str(hello)], check=True, capture_output=True)

@@ -119,7 +119,7 @@ async def test_open_run_output_coloured_stop_reset_next():
         assert runs[0].request.code == screen.step.code
         # coloured by runner: main and consumer lines get different colours
         await pilot.pause()
-        colors: RunnerColors = screen.runner_colors
+        colors: RunnerColors = screen.run_pane.runner_colors
         assert colors.runners[:2] == ["main", "consumer"]
         rendered = {}
         for index, line in enumerate(output.lines):
@@ -140,7 +140,7 @@ async def test_open_run_output_coloured_stop_reset_next():
         # a program that never ends: stop it with ctrl+c
         app.start_run = replay(producer_consumer_events(1, False)[:-1], hold=True, runs=runs)
         await pilot.press("f5")
-        await wait_for(pilot, lambda: screen.running and screen._run is not None)
+        await wait_for(pilot, lambda: screen.running and screen.run_pane.controller.run is not None)
         await pilot.press("ctrl+c")
         await wait_for(pilot, lambda: not screen.running)
         assert runs[-1].stop_calls >= 1
@@ -190,7 +190,7 @@ async def test_escape_stops_a_running_program_before_leaving():
         await open_first_run_step(pilot)
         screen = app.screen
         await pilot.press("f5")
-        await wait_for(pilot, lambda: screen._run is not None)
+        await wait_for(pilot, lambda: screen.run_pane.controller.run is not None)
         await pilot.press("escape")
         await wait_for(pilot, lambda: not screen.running)
         assert app.screen is screen  # the first Esc only stops
@@ -344,7 +344,7 @@ async def test_palette_has_every_lesson_action():
             assert title in titles
         run = next(c for c in app.get_system_commands(app.screen) if c.title == "Run")
         run.callback()
-        await wait_for(pilot, lambda: app.screen.run_count == 1 and not app.screen.running)
+        await wait_for(pilot, lambda: app.screen.run_pane.run_count == 1 and not app.screen.running)
 
 
 @pytest.mark.slow
@@ -363,7 +363,7 @@ async def test_missing_gevent_is_explained(monkeypatch):
         assert "pip install 'gevent>=26.9,<26.10'" in banner
         await pilot.press("f5")
         await pilot.pause()
-        assert app.screen.run_count == 0
+        assert app.screen.run_pane.run_count == 0
 
 
 @pytest.mark.slow
@@ -466,7 +466,7 @@ async def test_real_run_and_stop():
         texts = [line.text for line in output.lines]
         assert texts[1:7] == ["[P] 0", "[C] 0", "[P] 1", "[C] 1", "[P] 2", "[C] 2"]
         assert {output.lines[2].runner, output.lines[1].runner} == {"consumer", "main"}
-        assert screen.tier in ("bwrap", "unshare", "basic")
+        assert screen.run_pane.tier in ("bwrap", "unshare", "basic")
         assert len(screen.query_one(TimelineView).lines) >= 6
         # an endless loop, stopped
         screen.editor.load_text(
@@ -537,7 +537,7 @@ async def test_leaving_the_step_stops_its_program():
         await open_first_run_step(pilot)
         screen = app.screen
         await pilot.press("f5")
-        await wait_for(pilot, lambda: screen._run is not None)
+        await wait_for(pilot, lambda: screen.run_pane.controller.run is not None)
         await pilot.press("f8")
         await wait_for(pilot, lambda: not screen.running)
         assert runs[0].stop_calls == 1
@@ -572,22 +572,24 @@ async def test_spare_child_is_used_replaced_and_gone_after_exit():
     async with app.run_test(size=SIZE) as pilot:
         await open_first_run_step(pilot, lesson_index=1)
         screen = app.screen
-        await wait_for(pilot, lambda: screen._spare is not None, timeout=30)
-        first = screen._spare.pid
+        await wait_for(pilot, lambda: screen.run_pane.controller.spare is not None, timeout=30)
+        first = screen.run_pane.controller.spare.pid
         assert first in _our_children()
         screen.editor.load_text("print('warm')\n")
         await pilot.press("f5")
         output = screen.query_one(OutputView)
         await wait_for(pilot, lambda: not screen.running and output.pending == 0, timeout=30)
         assert [line.text for line in output.lines][1] == "warm"
-        await wait_for(pilot, lambda: screen._spare is not None, timeout=30)
-        assert screen._spare.pid != first  # the first one was used up; a new one waits
+        await wait_for(pilot, lambda: screen.run_pane.controller.spare is not None, timeout=30)
+        assert (
+            screen.run_pane.controller.spare.pid != first
+        )  # the first one was used up; a new one waits
         assert first not in _our_children()
-        second = screen._spare.pid
+        second = screen.run_pane.controller.spare.pid
         app.pop_screen()  # leaving the lesson discards the spare
         await wait_for(pilot, lambda: second not in _our_children(), timeout=10)
         await open_first_run_step(pilot, lesson_index=1)
-        await wait_for(pilot, lambda: app.screen._spare is not None, timeout=30)
+        await wait_for(pilot, lambda: app.screen.run_pane.controller.spare is not None, timeout=30)
     assert _our_children() - before == set()
     assert _our_scratch_dirs() == []
 
@@ -597,8 +599,8 @@ async def test_replayed_runs_start_no_spare():
     async with app.run_test(size=SIZE) as pilot:
         await open_first_run_step(pilot, lesson_index=1)
         await pilot.pause(0.2)
-        assert app.screen._spare is None
+        assert app.screen.run_pane.controller.spare is None
         await pilot.press("f5")
         await wait_for(pilot, lambda: not app.screen.running)
         await pilot.pause(0.1)
-        assert app.screen._spare is None
+        assert app.screen.run_pane.controller.spare is None

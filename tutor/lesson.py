@@ -170,6 +170,11 @@ class Lesson(msgspec.Struct, forbid_unknown_fields=True):
         return self.limits.wall if self.limits and self.limits.wall else DEFAULT_WALL
 
     @property
+    def quiz_count(self) -> int:
+        """How many quiz steps the lesson has (its score is out of this many)."""
+        return sum(isinstance(s, QuizStep) for s in self.steps)
+
+    @property
     def packages(self) -> list[str]:
         """The packages in `requires` (without the Python version)."""
         return [r for r in self.requires if not r.startswith("python")]
@@ -208,7 +213,7 @@ class Lesson(msgspec.Struct, forbid_unknown_fields=True):
             "summary": msgspec.to_builtins(self.summary),
             "topic": msgspec.to_builtins(self.topic),
             "steps": len(self.steps),
-            "quizzes": sum(isinstance(s, QuizStep) for s in self.steps),
+            "quizzes": self.quiz_count,
             "exercises": len(self.exercises),
             "requires": list(self.requires),
             "path": self.path,

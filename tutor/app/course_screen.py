@@ -14,7 +14,7 @@ from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from tutor.app.i18n import tr, translate_bindings
-from tutor.lesson import Course, Lesson, LessonError, QuizStep
+from tutor.lesson import Course, Lesson, LessonError
 
 
 class TitleBar(Static):
@@ -63,10 +63,6 @@ def missing_sentence(lesson: Lesson, lang: str) -> str | None:
     return tr("lesson.needs_gevent", lang, pkg=", ".join(missing), cmd=install_command(missing))
 
 
-def quiz_count(lesson: Lesson) -> int:
-    return sum(isinstance(step, QuizStep) for step in lesson.steps)
-
-
 class CourseScreen(Screen):
     BINDINGS = [
         Binding("q", "app.quit", "Quit", id="course.quit"),
@@ -89,7 +85,7 @@ class CourseScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.apply_lang(self.app.lang)
+        self.watch(self.app, "lang", self.apply_lang)
         self.query_one("#lessons", OptionList).focus()
 
     def on_screen_resume(self) -> None:
@@ -102,6 +98,7 @@ class CourseScreen(Screen):
         self.title = "coro-tutor"
         self.sub_title = tr("course.title", lang)
         self.refill()
+        self.refresh_bindings()
 
     def refill(self) -> None:
         """(Re)build the list, keeping the highlighted lesson."""
@@ -126,7 +123,7 @@ class CourseScreen(Screen):
                 items.append(None)
             items.append(Option(Text(topic, style="bold"), disabled=True))
             for lesson in lessons:
-                state = progress.lesson_state(lesson.id, quiz_count(lesson))
+                state = progress.lesson_state(lesson.id, lesson.quiz_count)
                 prompt = Text.assemble(
                     (f" {MARKS[state]} ", "bold"),
                     lesson.title(lang),
@@ -169,14 +166,14 @@ class CourseScreen(Screen):
         if options.highlighted is not None:
             item = self._items.get(options.get_option_at_index(options.highlighted).id or "")
         if isinstance(item, Lesson):
-            state = self.app.progress.lesson_state(item.id, quiz_count(item))
+            state = self.app.progress.lesson_state(item.id, item.quiz_count)
             text = Text()
             text.append(item.title(lang) + "\n", style="bold")
             text.append(item.topic(lang) + "  ·  ", style="dim")
             text.append(tr(f"course.state.{state}", lang) + "\n\n", style="dim")
             text.append(item.summary(lang) + "\n\n")
             text.append(
-                tr("course.steps", lang, n=len(item.steps), q=quiz_count(item)) + "\n", style="dim"
+                tr("course.steps", lang, n=len(item.steps), q=item.quiz_count) + "\n", style="dim"
             )
             if item.requires:
                 text.append(

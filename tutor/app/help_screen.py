@@ -47,7 +47,7 @@ class HelpScreen(ModalScreen[None]):
             yield Button(tr("btn.close", self.app.lang), id="close", compact=True)
 
     def on_mount(self) -> None:
-        self.render_help()
+        self.watch(self.app, "lang", self.apply_lang)
 
     def apply_lang(self, lang: str) -> None:
         self.render_help()

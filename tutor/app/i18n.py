@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tutor.app.textual_private import binding_table
 from tutor.strings import tr
 
 __all__ = ["tr", "translate_bindings"]
@@ -11,9 +12,9 @@ def translate_bindings(node, keys: dict[str, str], lang: str) -> None:
     """Give a node's bindings their descriptions in `lang` (footer, help and palette)."""
     from dataclasses import replace
 
-    bindings = node._bindings
-    for key, items in bindings.key_to_bindings.items():
-        bindings.key_to_bindings[key] = [
+    table = binding_table(node)
+    for key, items in table.items():
+        table[key] = [
             replace(b, description=tr(keys[b.action], lang)) if b.action in keys else b
             for b in items
         ]

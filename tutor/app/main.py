@@ -127,10 +127,7 @@ class TutorApp(App):
         self.progress.set_setting("lang", lang)
         self.save_progress()
         translate_bindings(self, self.LANG_KEYS, lang)
-        for screen in self.screen_stack:
-            if hasattr(screen, "apply_lang"):
-                screen.apply_lang(lang)
-        self.refresh_bindings()
+        self.refresh_bindings()  # each screen follows `lang` itself (watch)
 
     def action_toggle_lang(self) -> None:
         self.lang = "en" if self.lang == "zh" else "zh"

@@ -25,6 +25,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from tutor.app.colors import RunnerColors
+from tutor.app.textual_private import sync_scrollbars
 
 FLUSH_INTERVAL = 1 / 30
 QUIET = 0.008
@@ -139,11 +140,6 @@ class LineView(ScrollView, can_focus=True):
 
     # --- feeding -------------------------------------------------------------------
 
-    def add_many(self, lines: list) -> None:
-        self._pending.extend(lines)
-        if self._flush_timer is None:
-            self._schedule()
-
     def _schedule(self) -> None:
         """Flush 1/30 s after the previous flush (a steady cadence under a flood: the time
         spent painting is not added to the wait), or at once after a quiet spell (the
@@ -209,7 +205,7 @@ class LineView(ScrollView, can_focus=True):
             self.call_after_refresh(self._sync_scrollbars)
         else:
             self.set_reactive(LineView.virtual_size, size)
-            self._scroll_update(size)
+            sync_scrollbars(self, size)
 
     def watch_show_vertical_scrollbar(self, shown: bool) -> None:
         if shown:
@@ -252,10 +248,6 @@ class LineView(ScrollView, can_focus=True):
             self._follow = False
         elif new_value >= self.max_scroll_y:
             self._follow = True
-
-    @property
-    def following(self) -> bool:
-        return self._follow
 
     @property
     def pending(self) -> int:

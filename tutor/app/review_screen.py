@@ -80,9 +80,10 @@ class ReviewScreen(Screen):
         translate_bindings(self, self.LANG_KEYS, self.lang)
         self.refresh_list()
         self.query_one("#review-list", OptionList).focus()
+        self.watch(self.app, "lang", self.apply_lang, init=False)
 
     def apply_lang(self, lang: str) -> None:
-        """Called by the app when the language changes."""
+        """The app's language changed."""
         self.lang = lang if lang in STRINGS else "en"
         translate_bindings(self, self.LANG_KEYS, self.lang)
         self.refresh_bindings()
@@ -123,7 +124,7 @@ class ReviewScreen(Screen):
             if record and record.revealed:
                 detail.append(s(lang, "revealed"))
             right, answered = self.progress.score(lesson_id)
-            quizzes = sum(isinstance(x, QuizStep) for x in lesson.steps)
+            quizzes = lesson.quiz_count
             detail.append(s(lang, "score", right=right, total=max(answered, quizzes)))
             label.append("\n" + " · ".join(detail), style="dim italic")
             option_list.add_option(Option(label, id=f"{lesson_id}:{index}"))

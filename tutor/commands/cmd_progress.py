@@ -20,7 +20,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tutor.lesson import QuizStep
     from tutor.progress import load_progress
 
     progress, warning = load_progress()
@@ -38,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     words = STATE_WORDS.get(lang, STATE_WORDS["en"])
     rows = []
     for lesson in course.lessons:
-        quizzes = sum(isinstance(s, QuizStep) for s in lesson.steps)
+        quizzes = lesson.quiz_count
         first_try, answered = progress.score(lesson.id)
         exercises = [index for index, _ in lesson.exercises]
         rows.append(

@@ -1,0 +1,255 @@
+"""The right half of a program step: sandbox badge, runner legend, output, switch count,
+timeline, and the selection that links an output line to its switch and back.
+
+It owns the run controller and shows what the controller posts (tutor.app.messages); the
+messages bubble on to the screen. It never parses program output: it only reads events.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.reactive import var
+from textual.widgets import Static
+
+from tutor.app.colors import RunnerColors
+from tutor.app.i18n import tr
+from tutor.app.messages import RunEvent, RunFailed, RunStarted
+from tutor.app.outcome_text import outcome_text
+from tutor.app.output_view import STDERR, STDOUT, OutputView, TimelineView
+from tutor.app.run_controller import RunController
+from tutor.runner.events import Cap, Exit, Start, Stderr, Stdout, Switch
+
+TIER_STYLE = {"bwrap": "bold green", "unshare": "bold yellow", "basic": "bold red"}
+
+
+class RunPane(Vertical):
+    """Runs and what they showed. The screen sets `lang` and calls start/stop/show_running."""
+
+    lang: var[str] = var("en", init=False)
+
+    def __init__(self, start_run: Callable | None = None, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.runner_colors = RunnerColors()
+        self.controller = RunController(self, start_run)
+        self.running = False
+        self.tier: str | None = None
+        self.outcome: Exit | None = None
+        self.switch_total = 0
+        self.cap_after: int | None = None
+        self.switch_seqs: list[int] = []
+        self.paint_requested = False
+        """The output holds a run's first line: the screen paints it at once (on_idle)."""
+        self._first_output = False
+        """A run started and nothing of it (output or outcome) is in the output yet."""
+        self._status_held = False
+        """The status waits until the run's first line is painted (see start)."""
+        self._status_timer = None
+        self._legend_size = -1
+        self._static_keys: dict[str, tuple] = {}
+        """What each status line (#status, #legend, #timeline-title) shows now."""
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="status")
+        yield Static(id="legend")
+        yield OutputView(self.runner_colors, id="output")
+        yield Static(id="timeline-title")
+        yield TimelineView(self.runner_colors, id="timeline")
+
+    def on_mount(self) -> None:
+        self.output = self.query_one(OutputView)
+        self.timeline = self.query_one(TimelineView)
+        self.update_status()
+        self.update_legend(force=True)
+
+    def watch_lang(self, lang: str) -> None:
+        self.update_status()
+        self.update_legend(force=True)
+
+    def set_dark(self, dark: bool) -> None:
+        if dark != self.runner_colors.dark:
+            self.runner_colors.dark = dark
+            self.update_legend(force=True)
+
+    @property
+    def run_count(self) -> int:
+        return self.controller.count
+
+    # --- runs ----------------------------------------------------------------------
+
+    def start(self, request) -> None:
+        """Run `request`. The status line waits for the frame with the run's first line
+        (show_running): restyling it would be work in that frame."""
+        self._status_held = True
+        self.controller.start(request)
+
+    def stop(self) -> bool:
+        return self.controller.stop()
+
+    def show_running(self, running: bool) -> None:
+        """The status line follows the run (and counts its switches while it goes)."""
+        self.running = running
+        self._status_held = False
+        self.update_status()
+        if running and self._status_timer is None:
+            self._status_timer = self.set_interval(0.25, self.update_status)
+        elif not running and self._status_timer is not None:
+            self._status_timer.stop()
+            self._status_timer = None
+
+    def on_run_started(self, message: RunStarted) -> None:
+        output, timeline = self.output, self.timeline
+        output.clear()
+        timeline.clear()
+        self.runner_colors.clear()
+        self.runner_colors.index("main")
+        self.switch_seqs = []
+        self.switch_total = 0
+        self.cap_after = None
+        self.outcome = None
+        self.tier = None
+        output.notice(tr("lesson.run_header", self.lang, n=message.number))
+        self.update_legend(force=True)
+        self._first_output = True
+
+    def on_run_event(self, message: RunEvent) -> None:
+        message.stop()
+        self.show_events(self.controller.take_events(message))
+
+    def on_run_failed(self, message: RunFailed) -> None:
+        self.output.notice(self.failure_sentence(message.error), error=True)
+
+    def failure_sentence(self, error: BaseException) -> str:
+        """A run that broke down, in one sentence (never a traceback)."""
+        if isinstance(error, ImportError):
+            return tr("lesson.runner_missing", self.lang, error=error)
+        return tr("lesson.run_failed", self.lang, error=f"{type(error).__name__}: {error}")
+
+    def show_events(self, events: list) -> None:
+        """Route a run's events to the output, the timeline and the status."""
+        output, timeline, colors = self.output, self.timeline, self.runner_colors
+        for event in events:
+            cls = type(event)
+            if cls is Stdout or cls is Stderr:
+                output.add(event.seq, event.runner, STDOUT if cls is Stdout else STDERR, event.text)
+                colors.index(event.runner)
+                if self._first_output:
+                    self._show_first()
+            elif cls is Switch:
+                timeline.add(event.seq, event.from_, event.to, event.via)
+                self.switch_seqs.append(event.seq)
+                self.switch_total += 1
+            elif isinstance(event, Start):
+                self.tier = event.isolation
+                self.update_status()
+            elif isinstance(event, Cap):
+                self.cap_after = event.after
+            elif isinstance(event, Exit):
+                self._show_exit(event)
+        if len(colors.order) != self._legend_size:
+            self.update_legend()
+
+    def _show_exit(self, event: Exit) -> None:
+        self.outcome = event
+        self.switch_total = max(self.switch_total, event.switches)
+        lang = self.lang
+        message = outcome_text(event.message, lang) or tr(
+            "lesson.exit_code", lang, code=event.returncode
+        )
+        self.output.notice(message, error=event.reason != "ok", seq=event.seq)
+        if event.dropped:
+            self.output.notice(tr("lesson.dropped", lang, n=event.dropped), seq=event.seq)
+        self.timeline.flush()
+        if self._first_output:
+            self._show_first()
+        else:
+            self.output.flush()  # the last lines paint with the outcome, in one frame
+
+    def _show_first(self) -> None:
+        """A run's first line (output or outcome) goes into the pane now, not at the next
+        flush, and the screen paints its frame as soon as the pane is marked dirty."""
+        self._first_output = False
+        self.output.flush()
+        self.paint_requested = True
+
+    # --- status, legend ------------------------------------------------------------
+
+    def update_status(self) -> None:
+        if not self.is_mounted or self._status_held:
+            return
+        lang = self.lang
+        status = Text()
+        if self.tier:
+            status.append(
+                " " + tr(f"tier.{self.tier}", lang) + " ", TIER_STYLE.get(self.tier, "bold")
+            )
+            status.append("  ")
+        if self.running:
+            status.append(tr("lesson.running", lang), "italic")
+        elif self.run_count == 0:
+            status.append(tr("lesson.no_output", lang), "dim")
+        self._update_static("#status", status)
+        timeline_title = Text(tr("lesson.timeline", lang) + ": ", style="bold")
+        shown = len(self.switch_seqs)
+        total = max(self.switch_total, shown)
+        if total == 0:
+            timeline_title.append(tr("lesson.no_switches", lang), "dim")
+        elif self.cap_after is not None and total > shown:
+            timeline_title.append(tr("lesson.switch_cap", lang, n=total, shown=shown))
+        else:
+            timeline_title.append(tr("lesson.switch_count", lang, n=total))
+        self._update_static("#timeline-title", timeline_title)
+
+    def _update_static(self, selector: str, text: Text, layout: bool = False) -> None:
+        """Show `text` in a Static unless it already shows just that: a repaint of a line
+        that did not change is work in the frame that should show a run's first line."""
+        key = (text.plain, tuple(text.spans), str(text.style))
+        if self._static_keys.get(selector) == key:
+            return
+        self._static_keys[selector] = key
+        self.query_one(selector, Static).update(text, layout=layout)
+
+    def update_legend(self, force: bool = False) -> None:
+        if not self.is_mounted:
+            return
+        runners = self.runner_colors.runners
+        if not force and len(runners) == self._legend_size:
+            return
+        self._legend_size = len(runners)
+        lang = self.lang
+        legend = Text(tr("lesson.legend", lang) + " ", style="bold")
+        for runner in runners:
+            legend.append("▌", self.runner_colors.style(runner))
+            legend.append(runner + "  ", self.runner_colors.style(runner))
+        legend.append(tr("lesson.stderr", lang), "dim")
+        if "?" in runners:
+            legend.append("  " + tr("lesson.unattributed", lang), "dim")
+        # The legend is 1-3 rows high (height: auto): only a change of rows needs a layout
+        # pass (~1-5 ms, and the screen's whole frame on Run), not a legend that stays on
+        # one row.
+        static = self.query_one("#legend", Static)
+        one_row = static.size.height == 1 and legend.cell_len <= static.content_region.width
+        self._update_static("#legend", legend, layout=not one_row)
+
+    # --- selection links -----------------------------------------------------------
+
+    def on_line_view_selected(self, message: OutputView.Selected) -> None:
+        """An output line selects the switch before it; a switch, the line after it."""
+        message.stop()
+        output, timeline = self.output, self.timeline
+        if message.view is output:
+            if message.seq < 0:
+                return
+            timeline.flush()
+            timeline.select(bisect_left(self.switch_seqs, message.seq) - 1)
+        else:
+            output.flush()
+            lines = output.lines
+            index = bisect_right(lines, message.seq, key=lambda line: line.seq)
+            while index < len(lines) and lines[index].kind not in (STDOUT, STDERR):
+                index += 1
+            output.select(index if index < len(lines) else -1)
