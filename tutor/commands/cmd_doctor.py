@@ -23,6 +23,18 @@ def package_version(name: str) -> str | None:
         return None
 
 
+def clashing_packages() -> list[str]:
+    """Other distributions that install a top-level `tutor` package, like Open edX's
+    `tutor`: in one environment the two overwrite each other's files."""
+    from importlib import metadata
+
+    found = []
+    for name in metadata.packages_distributions().get("tutor", []):
+        if name.lower().replace("_", "-") != "coro-tutor":
+            found.append(f"{name} {package_version(name) or ''}".strip())
+    return sorted(set(found))
+
+
 def run(args: argparse.Namespace) -> int:
     print(f"coro-tutor   {__version__}")
     print(f"Python       {platform.python_version()} ({sys.executable})")
@@ -36,10 +48,16 @@ def run(args: argparse.Namespace) -> int:
     from tutor.runner.sandbox import doctor_line
 
     print(f"sandbox      {doctor_line()}")
+    clashes = clashing_packages()
+    if clashes:
+        from tutor.strings import tr
+
+        lang = getattr(args, "lang", None) or "en"
+        print("\n" + tr("doctor.tutor_clash", lang, packages=", ".join(clashes)))
     if missing:
         print(
             f"\nMissing: {', '.join(missing)}. Install with: "
             f"{sys.executable} -m pip install {' '.join(missing)}"
         )
         return 1
-    return 0
+    return 1 if clashes else 0

@@ -1,6 +1,7 @@
 """Interface strings in English: the reference catalog; every other language has the same keys."""
 
 STRINGS: dict[str, str] = {
+    "doctor.tutor_clash": "Another package that installs a `tutor` module shares this environment ({packages}, Open edX's tutor): the two overwrite each other's files. Install coro-tutor on its own with `pipx install coro-tutor` or `uv tool install coro-tutor`.",
     "cli.bad_timeout": "{value!r} is not a number of seconds above 0 and at most {most}: give one such as 15",
     "course.title": "Lessons",
     "course.errors": "Lesson files that failed to load",
