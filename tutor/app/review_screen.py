@@ -16,37 +16,13 @@ from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
-from tutor.app.i18n import translate_bindings
+from tutor.app.i18n import tr, translate_bindings
 from tutor.app.quiz_panel import QuizPanel
 from tutor.lesson import Course, QuizStep
 
-STRINGS = {
-    "en": {
-        "title": "Review mistakes",
-        "empty": "Nothing to review: every quiz you answered is right. Well done.",
-        "step": "step {n}",
-        "tries": "{n} tries",
-        "tries_one": "1 try",
-        "revealed": "revealed",
-        "pick": "Choose a quiz on the left (Enter) to try it again. Esc goes back.",
-        "score": "{right}/{total} right at the first try",
-    },
-    "zh": {
-        "title": "复习错题",
-        "empty": "没有需要复习的题：你答过的题都对了。干得好。",
-        "step": "第 {n} 步",
-        "tries": "试了 {n} 次",
-        "tries_one": "试了 1 次",
-        "revealed": "看过答案",
-        "pick": "在左边选择一道题（Enter）再试一次。Esc 返回。",
-        "score": "首次答对 {right}/{total}",
-    },
-}
-
 
 def s(lang: str, key: str, **fields) -> str:
-    text = STRINGS.get(lang, STRINGS["en"]).get(key, STRINGS["en"][key])
-    return text.format(**fields) if fields else text
+    return tr(f"review.{key}", lang, **fields)
 
 
 class ReviewScreen(Screen):
@@ -64,7 +40,7 @@ class ReviewScreen(Screen):
         super().__init__()
         self.course = course
         self.progress = progress
-        self.lang = lang if lang in STRINGS else "en"
+        self.lang = lang
         self.entries: list[tuple[str, int]] = []
 
     def compose(self) -> ComposeResult:
@@ -84,7 +60,7 @@ class ReviewScreen(Screen):
 
     def apply_lang(self, lang: str) -> None:
         """The app's language changed."""
-        self.lang = lang if lang in STRINGS else "en"
+        self.lang = lang
         translate_bindings(self, self.LANG_KEYS, self.lang)
         self.refresh_bindings()
         self.refresh_list(keep=True)

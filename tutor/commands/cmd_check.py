@@ -6,8 +6,9 @@ import argparse
 import sys
 import time
 
-from tutor.commands.common import paths_or_default
+from tutor.commands.common import language, paths_or_default
 from tutor.lesson import load_course
+from tutor.strings import tr
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -23,16 +24,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     course = load_course(paths_or_default(args.paths, args))
+    lang = language(args)
     for error in course.errors:
         print(error, file=sys.stderr)
     checked = len(course.lessons)
     if course.errors:
-        print(f"{len(course.errors)} problem(s); {checked} lesson(s) valid.", file=sys.stderr)
+        print(
+            tr("cli.check_problems", lang, problems=len(course.errors), valid=checked),
+            file=sys.stderr,
+        )
     elif not checked:
-        print("No lesson files found.", file=sys.stderr)
+        print(tr("cli.check_none", lang), file=sys.stderr)
         return 1
     else:
-        print(f"{checked} lesson(s) valid.")
+        print(tr("cli.check_valid", lang, valid=checked))
     if args.no_run or not checked:
         return 1 if course.errors else 0
     return run_programs(course.lessons, args) or (1 if course.errors else 0)

@@ -7,7 +7,9 @@ import platform
 import sys
 
 from tutor import __version__
+from tutor.commands.common import language
 from tutor.paths import data_dir
+from tutor.strings import tr
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -36,12 +38,13 @@ def clashing_packages() -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
+    lang = language(args)
     print(f"coro-tutor   {__version__}")
     print(f"Python       {platform.python_version()} ({sys.executable})")
     missing = []
     for name in ("greenlet", "gevent", "textual"):
         version = package_version(name)
-        print(f"{name:<12} {version or 'not installed'}")
+        print(f"{name:<12} {version or tr('cli.not_installed', lang)}")
         if version is None:
             missing.append(name)
     print(f"progress     {data_dir()}")
@@ -55,9 +58,7 @@ def run(args: argparse.Namespace) -> int:
         lang = getattr(args, "lang", None) or "en"
         print("\n" + tr("doctor.tutor_clash", lang, packages=", ".join(clashes)))
     if missing:
-        print(
-            f"\nMissing: {', '.join(missing)}. Install with: "
-            f"{sys.executable} -m pip install {' '.join(missing)}"
-        )
+        command = f"{sys.executable} -m pip install {' '.join(missing)}"
+        print("\n" + tr("cli.doctor_missing", lang, pkgs=", ".join(missing), cmd=command))
         return 1
     return 1 if clashes else 0

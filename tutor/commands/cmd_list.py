@@ -7,6 +7,7 @@ import json
 import sys
 
 from tutor.commands.common import course_from, language
+from tutor.strings import tr
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -28,16 +29,23 @@ def run(args: argparse.Namespace) -> int:
     else:
         lang = language(args)
         for number, lesson in enumerate(course.lessons, 1):
-            needs = f"  [needs {', '.join(lesson.requires)}]" if lesson.requires else ""
+            pkgs = ", ".join(lesson.requires)
             print(
-                f"{number:2}. {lesson.id:<28} {lesson.title(lang)}  "
-                f"({lesson.topic(lang)}, {len(lesson.steps)} steps){needs}"
+                tr(
+                    "cli.list_line",
+                    lang,
+                    number=number,
+                    id=lesson.id,
+                    title=lesson.title(lang),
+                    topic=lesson.topic(lang),
+                    steps=len(lesson.steps),
+                    needs=tr("cli.list_needs", lang, pkgs=pkgs) if pkgs else "",
+                )
             )
+    lang = language(args)
     for error in course.errors:
-        print(f"{error}  (skipped)", file=sys.stderr)
+        print(tr("cli.skipped", lang, error=error), file=sys.stderr)
     if not course.lessons and not course.errors:
-        print(
-            "No lessons found. Point --lessons at a folder of .yaml lesson files.", file=sys.stderr
-        )
+        print(tr("cli.no_lessons", lang), file=sys.stderr)
         return 1
     return 0

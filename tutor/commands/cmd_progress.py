@@ -7,11 +7,7 @@ import json
 import sys
 
 from tutor.commands.common import course_from
-
-STATE_WORDS = {
-    "en": {"new": "new", "in_progress": "started", "done": "done"},
-    "zh": {"new": "未开始", "in_progress": "进行中", "done": "已完成"},
-}
+from tutor.strings import tr
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -30,11 +26,10 @@ def run(args: argparse.Namespace) -> int:
         if not progress.save():
             print(progress.problem, file=sys.stderr)
             return 1
-        print(f"Progress cleared ({progress.path}).")
+        print(tr("progress.cleared", args.lang or "en", path=progress.path))
         return 0
     course = course_from(args)
     lang = args.lang or progress.get_setting("lang") or "en"
-    words = STATE_WORDS.get(lang, STATE_WORDS["en"])
     rows = []
     for lesson in course.lessons:
         quizzes = lesson.quiz_count
@@ -79,16 +74,30 @@ def run(args: argparse.Namespace) -> int:
         return 0
     for number, row in enumerate(rows, 1):
         score = f"{row['right_first_try']}/{row['quizzes']}" if row["quizzes"] else "-"
-        solved = f"  exercises {row['solved']}/{row['exercises']}" if row["exercises"] else ""
+        solved = row["exercises"] and tr(
+            "progress.exercises", lang, solved=row["solved"], total=row["exercises"]
+        )
+        state = tr(f"progress.state.{row['state']}", lang)
         print(
-            f"{number:2}. {row['id']:<28} {words[row['state']]:<8} step {row['position'] + 1}/"
-            f"{row['steps']}  quizzes {score}{solved}"
+            tr(
+                "progress.line",
+                lang,
+                number=number,
+                id=row["id"],
+                state=state,
+                step=row["position"] + 1,
+                steps=row["steps"],
+                score=score,
+                solved=solved or "",
+            )
         )
     if progress.last_lesson:
-        print(f"Last lesson: {progress.last_lesson}")
+        print(tr("progress.last", lang, id=progress.last_lesson))
     if mistakes:
-        listed = ", ".join(f"{m.lesson_id} step {m.step_index + 1}" for m in mistakes[:10])
-        more = f" and {len(mistakes) - 10} more" if len(mistakes) > 10 else ""
-        print(f"To review: {listed}{more}.")
-    print(f"Kept in {progress.path}")
+        listed = ", ".join(
+            tr("progress.mistake", lang, id=m.lesson_id, n=m.step_index + 1) for m in mistakes[:10]
+        )
+        more = tr("progress.more", lang, n=len(mistakes) - 10) if len(mistakes) > 10 else ""
+        print(tr("progress.review", lang, listed=listed, more=more))
+    print(tr("progress.kept", lang, path=progress.path))
     return 0

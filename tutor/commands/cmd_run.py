@@ -222,7 +222,9 @@ def run(args: argparse.Namespace) -> int:
 
     path = os.path.abspath(args.file)
     if not os.path.isfile(path):
-        print(f"coro-tutor run: no such file: {args.file}", file=sys.stderr)
+        from tutor.strings import tr
+
+        print(tr("cli.no_such_file", args.lang or "en", file=args.file), file=sys.stderr)
         return 2
     request = RunRequest(path=path, timeout=args.timeout, isolation=args.isolation)
     last: list[dict] = []
@@ -245,7 +247,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         tier = choose(args.isolation)
     except SandboxUnavailable as e:
-        print(f"coro-tutor run: the sandbox tier is not available here: {e}", file=sys.stderr)
+        from tutor.strings import tr
+
+        print(tr("cli.no_tier", args.lang or "en", error=e), file=sys.stderr)
         return 2
     drive(request, tier, on_event, dict_factory())
     if not last:
