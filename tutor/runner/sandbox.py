@@ -32,8 +32,10 @@ PACKAGE_DIR = os.path.dirname(RUNNER_DIR)
 CHILD_DIR = os.path.join(RUNNER_DIR, "child")
 BOOTSTRAP = os.path.join(CHILD_DIR, "bootstrap.py")
 GUARD = os.path.join(CHILD_DIR, "guard.py")
+WALLS = os.path.join(CHILD_DIR, "walls.py")
 
-PROBE_VERSION = 4
+PROBE_VERSION = 5
+MiB = 1024 * 1024
 
 
 class SandboxUnavailable(RuntimeError):
@@ -117,6 +119,8 @@ def cache_file() -> str:
 
 
 _memo: tuple[dict, dict[str, TierStatus]] | None = None
+_abi: int | None = None
+"""The Landlock ABI of this kernel (probed with the tiers, cached with them)."""
 _CACHE_HEADER = "coro-tutor sandbox probe"
 
 
@@ -132,12 +136,14 @@ def _write_cache(path: str, fingerprint: dict, tiers: dict[str, TierStatus]) -> 
         lines.append(
             "\t".join([t, "1" if st.available else "0", _clean(st.reason), _clean(st.hint)])
         )
+    lines.append(f"landlock\t{_abi or 0}")
     from tutor.files import atomic_write
 
     atomic_write(path, ("\n".join(lines) + "\n").encode("utf-8"), mode=0o644)
 
 
 def _read_cache(path: str, fingerprint: dict) -> dict[str, TierStatus] | None:
+    global _abi
     try:
         with open(path, encoding="utf-8") as f:
             lines = f.read().splitlines()
@@ -146,16 +152,22 @@ def _read_cache(path: str, fingerprint: dict) -> dict[str, TierStatus] | None:
     if len(lines) < 2 + len(TIERS) or lines[0] != _CACHE_HEADER or lines[1] != repr(fingerprint):
         return None
     tiers: dict[str, TierStatus] = {}
+    abi = None
     for line in lines[2:]:
         parts = line.split("\t")
         if len(parts) == 4 and parts[0] in TIERS:
             tiers[parts[0]] = TierStatus(parts[0], parts[1] == "1", parts[2], parts[3])
-    return tiers if set(tiers) == set(TIERS) else None
+        elif len(parts) == 2 and parts[0] == "landlock" and parts[1].isdigit():
+            abi = int(parts[1])
+    if set(tiers) != set(TIERS) or abi is None:
+        return None
+    _abi = abi
+    return tiers
 
 
 def probe(refresh: bool = False) -> dict[str, TierStatus]:
     """Which tiers work here, probed once and cached (invalidated when the tools change)."""
-    global _memo
+    global _memo, _abi
     fingerprint = _fingerprint()
     if not refresh and _memo is not None and _memo[0] == fingerprint:
         return _memo[1]
@@ -165,6 +177,9 @@ def probe(refresh: bool = False) -> dict[str, TierStatus]:
         if tiers is not None:
             _memo = (fingerprint, tiers)
             return tiers
+    from tutor.runner.child.walls import abi
+
+    _abi = abi()
     tiers = {
         "full": _probe_full(fingerprint),
         "partial": _probe_partial(fingerprint),
@@ -251,6 +266,13 @@ def _probe_partial(fingerprint: dict) -> TierStatus:
     return _probe_with("partial", fingerprint)
 
 
+def landlock_abi() -> int:
+    """The Landlock ABI this kernel offers (0: none), from the cached probe."""
+    if _abi is None:
+        probe()
+    return _abi or 0
+
+
 def choose(isolation: str = "auto", refresh: bool = False) -> str:
     """The tier to use: the best available for "auto", else the one asked for (or an error)."""
     if isolation not in CHOICES:
@@ -284,7 +306,14 @@ def doctor_line() -> str:
         lines.append("             " + describe(tiers["full"]))
     if best == "basic":
         lines.append("             " + describe(tiers["partial"]))
-        lines.append("             basic tier: programs you run can read and change your files.")
+    abi = landlock_abi()
+    if abi:
+        lines.append(f"             kernel walls ({best}): {enforces(best)}")
+    else:
+        lines.append(
+            "             Landlock: not available (Linux 5.13+ has it): programs in the basic "
+            "tier can read and change your files."
+        )
     return "\n".join(lines)
 
 
@@ -314,14 +343,35 @@ def child_env(scratch: str, extra: dict[str, str]) -> dict[str, str]:
     return env
 
 
+TMPFS_SIZE = 64 * MiB
+"""The default size of every private tmpfs of the namespace tiers (`Limits.disk`): the
+scratch dir, /tmp, /var/tmp, /dev/shm, /run (the basic tier cannot cap a folder: only each
+file, RLIMIT_FSIZE)."""
+INBOX = "/run/coro-tutor-inbox"
+"""Where the namespace tiers show the host's scratch dir, read-only: the bootstrap copies
+the program (and the files beside it) from there into the scratch tmpfs."""
+PRIVATE = ("/tmp", "/var/tmp", "/dev/shm")
+"""Writable private tmpfs folders of the namespace tiers (besides the scratch dir)."""
+SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
+ETC = (
+    "alternatives", "ca-certificates", "crypto-policies", "gai.conf", "group", "host.conf",
+    "hosts", "ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "mime.types",
+    "nsswitch.conf", "os-release", "passwd", "pki", "protocols", "resolv.conf", "services",
+    "ssl",
+)  # fmt: skip
+"""What of /etc a Python program may read (plus /etc/python3*): no other host file."""
+DEVICES = ("/dev/null", "/dev/zero", "/dev/full")
+"""Device files the program may write (reads: all of /dev)."""
+
+
 def hidden_paths() -> list[str]:
-    """Folders hidden behind private tmpfs mounts in the full and partial tiers."""
+    """Folders hidden behind private tmpfs mounts in the partial tier."""
     home = os.environ.get("HOME") or os.path.expanduser("~")
-    hidden = ["/tmp", "/var/tmp", "/dev/shm"]
+    hidden = ["/tmp", "/var/tmp", "/dev/shm", "/run"]
     real_home = os.path.realpath(home) if home else ""
     if real_home and real_home != "/" and os.path.isdir(real_home) and real_home not in hidden:
         hidden.append(real_home)
-    hidden = [p for p in hidden if os.path.isdir(p)]
+    hidden = [p for p in hidden if os.path.isdir(p) and not os.path.islink(p)]
     # a folder inside another hidden folder is hidden already (and has no mount point)
     return [p for p in hidden if not any(q != p and _under(p, q) for q in hidden)]
 
@@ -356,13 +406,77 @@ def needed_paths(python: str, extra: list[str] | tuple[str, ...] = ()) -> list[s
     return seen
 
 
-def _rebinds(python: str, extra, hidden: list[str]) -> list[str]:
-    """The needed paths that a hidden folder would cover, outermost first, de-duplicated."""
+_system: list[str] | None = None
+
+
+def system_paths() -> list[str]:
+    """The host's system folders and /etc files a child may read (those present here)."""
+    global _system
+    if _system is None:
+        found = [p for p in SYSTEM_DIRS if os.path.lexists(p)]
+        try:
+            etc = sorted(n for n in os.listdir("/etc") if n in ETC or n.startswith("python3"))
+        except OSError:
+            etc = []
+        _system = found + [os.path.join("/etc", n) for n in etc]
+    return _system
+
+
+def _outermost(paths) -> list[str]:
     out: list[str] = []
-    for p in sorted(needed_paths(python, extra), key=len):
-        if any(_under(p, h) for h in hidden) and not any(_under(p, q) for q in out):
+    for p in sorted(paths, key=len):
+        if not any(_under(p, q) for q in out):
             out.append(p)
     return out
+
+
+def _rebinds(python: str, extra, hidden: list[str]) -> list[str]:
+    """The needed paths that a hidden folder would cover, outermost first, de-duplicated."""
+    covered = [p for p in needed_paths(python, extra) if any(_under(p, h) for h in hidden)]
+    return _outermost(covered)
+
+
+def _binds(python: str, extra) -> list[str]:
+    """The full tier's needed paths outside the system folders, outermost first."""
+    system = [p for p in system_paths() if not os.path.islink(p)]
+    extra_paths = [p for p in needed_paths(python, extra) if not any(_under(p, s) for s in system)]
+    return _outermost(extra_paths)
+
+
+def walls_spec(
+    tier: str,
+    scratch: str,
+    python: str,
+    extra_ro: list[str] | tuple[str, ...] = (),
+    keep_fds: tuple[int, ...] = (),
+    abi: int | None = None,
+) -> str:
+    """CORO_TUTOR_WALLS: what child/walls.py puts up in the child (see its docstring)."""
+    abi = landlock_abi() if abi is None else abi
+    lines = [f"keep {fd}" for fd in keep_fds]
+    if abi:
+        lines.append(f"landlock {abi}")
+    if tier != "full":  # the full tier mounts no socket file; the others keep the host's
+        lines.append("seccomp")
+    if tier == "partial":
+        lines.append("rofs")
+    reads = system_paths() + needed_paths(python, extra_ro) + ["/proc", "/dev"]
+    reads.append("/sys/devices/system/cpu")
+    if tier != "basic":
+        reads.append(INBOX)
+    lines += ["r " + p for p in reads]
+    lines.append("w " + scratch)
+    if tier != "basic":
+        lines += ["w " + p for p in PRIVATE if os.path.isdir(p)]
+    lines += ["f " + p for p in DEVICES]
+    return "\n".join(lines)
+
+
+def enforces(tier: str) -> str:
+    """The `enforces` words of the start event: the kernel walls of a run in `tier`."""
+    from tutor.runner.child.walls import in_force
+
+    return in_force(landlock_abi(), tier != "full", tier == "partial")
 
 
 def command(
@@ -372,8 +486,10 @@ def command(
     python: str,
     extra_ro: list[str] | tuple[str, ...] = (),
     keep_fds: tuple[int, ...] = (),
+    disk: int = TMPFS_SIZE,
 ) -> list[str]:
-    """The full command line that runs `argv` (the child python) in `tier` with cwd `scratch`.
+    """The full command line that runs `argv` (the child python) in `tier` with cwd `scratch`
+    (`disk`: the size of each private tmpfs).
 
     The first word is an absolute path (the caller uses posix_spawn). The basic and partial
     tiers start with `setpriv --pdeathsig KILL` (the sandbox dies with the tutor; bwrap does
@@ -386,28 +502,11 @@ def command(
         if env:
             return deathsig + [env, "-C", scratch, "--"] + list(argv)
         return deathsig + ["/bin/sh", "-c", 'cd "$0" && exec "$@"', scratch] + list(argv)
-    hidden = hidden_paths()
-    rebinds = _rebinds(python, extra_ro, hidden)
     if tier == "full":
-        cmd = [
-            tool("bwrap") or "bwrap",
-            "--unshare-all",
-            "--die-with-parent",
-            "--new-session",
-            "--ro-bind", "/", "/",
-            "--dev", "/dev",
-            "--proc", "/proc",
-        ]  # fmt: skip
-        for h in hidden:
-            if h != "/dev/shm":  # --dev already gives a private /dev (and /dev/shm)
-                cmd += ["--tmpfs", h]
-        for p in rebinds:
-            cmd += ["--ro-bind", p, p]
-        cmd += ["--bind", scratch, scratch, "--chdir", scratch]
-        if os.geteuid() == 0:
-            cmd += ["--cap-drop", "ALL"]
-        return cmd + ["--"] + list(argv)
+        return _bwrap(argv, scratch, python, extra_ro, disk)
     if tier == "partial":
+        hidden = hidden_paths()
+        rebinds = _rebinds(python, extra_ro, hidden)
         return (
             deathsig
             + [
@@ -422,12 +521,37 @@ def command(
                 "--",
                 "/bin/sh",
                 "-c",
-                _partial_script(hidden, rebinds, scratch, keep_fds),
+                _partial_script(hidden, rebinds, scratch, keep_fds, disk),
                 "coro-tutor-init",
             ]
             + list(argv)
         )
     raise ValueError(f"unknown tier {tier!r}")
+
+
+def _bwrap(argv: list[str], scratch: str, python: str, extra_ro, disk: int) -> list[str]:
+    """Only what the child needs: system folders, /etc files, interpreter, venv, tutor."""
+    size = str(disk)
+    cmd = [
+        tool("bwrap") or "bwrap",
+        "--unshare-all",
+        "--die-with-parent",
+        "--new-session",
+    ]  # fmt: skip
+    for p in system_paths():
+        if os.path.islink(p):
+            cmd += ["--symlink", os.readlink(p), p]
+        else:
+            cmd += ["--ro-bind-try", p, p]
+    cmd += ["--dev", "/dev", "--proc", "/proc"]
+    for p in ("/tmp", "/var/tmp", "/run", "/dev/shm"):
+        cmd += ["--size", size, "--tmpfs", p]
+    for p in _binds(python, extra_ro):
+        cmd += ["--ro-bind", p, p]
+    cmd += ["--ro-bind", scratch, INBOX, "--size", size, "--tmpfs", scratch, "--chdir", scratch]
+    if os.geteuid() == 0:
+        cmd += ["--cap-drop", "ALL"]
+    return cmd + ["--"] + list(argv)
 
 
 _LO_UP_PY = (
@@ -442,9 +566,15 @@ def _q(s: str) -> str:
 
 
 def _partial_script(
-    hidden: list[str], rebinds: list[str], scratch: str, keep_fds: tuple[int, ...] = ()
+    hidden: list[str],
+    rebinds: list[str],
+    scratch: str,
+    keep_fds: tuple[int, ...] = (),
+    disk: int = TMPFS_SIZE,
 ) -> str:
-    """PID 1 of the partial tier: loopback up, private tmpfs mounts, then the child."""
+    """PID 1 of the partial tier: loopback up, private tmpfs mounts (capped), the host's
+    scratch dir shown read-only at INBOX and a tmpfs in its place, then the child (which
+    makes every other mount read-only before the program runs: child/walls.py)."""
     lines = [
         "set -e",
         f'ip link set lo up 2>/dev/null || "$1" -I -c {_q(_LO_UP_PY)}',
@@ -454,22 +584,24 @@ def _partial_script(
     free = [fd for fd in range(3, 10) if fd not in keep_fds]
     keep = [scratch] + rebinds
     if len(keep) > len(free):  # too many folders to bind back: hide only the temp folders
-        hidden = [h for h in hidden if h in ("/tmp", "/var/tmp", "/dev/shm")]
+        hidden = [h for h in hidden if h in ("/tmp", "/var/tmp", "/dev/shm", "/run")]
         keep = [scratch] + [p for p in rebinds if any(_under(p, h) for h in hidden)]
         keep = keep[: len(free)]
     handles = list(zip(free, keep, strict=False))
     for fd, p in handles:
         lines.append(f"exec {fd}<{_q(p)}")
+    opts = f"size={disk},nosuid,nodev"
     for h in hidden:
-        lines.append(f"mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs {_q(h)}")
+        lines.append(f"mount -t tmpfs -o {opts},mode=1777 coro-tutor {_q(h)}")
     for fd, p in handles:
-        lines.append(f"mkdir -p {_q(p)}")
-        lines.append(f"mount --no-canonicalize --bind /proc/self/fd/{fd} {_q(p)}")
-        if p != scratch:
-            lines.append(f"mount -o remount,bind,ro {_q(p)} 2>/dev/null || true")
+        target = INBOX if p == scratch else p
+        lines.append(f"mkdir -p {_q(target)}")
+        lines.append(f"mount --no-canonicalize --bind /proc/self/fd/{fd} {_q(target)}")
     for fd, _ in handles:
         lines.append(f"exec {fd}<&-")
     lines += [
+        f"mkdir -p {_q(scratch)}",
+        f"mount -t tmpfs -o {opts},mode=0700 coro-tutor {_q(scratch)}",
         f"cd {_q(scratch)}",
         "set +e",
         # Not `exec`: sh stays PID 1 so the child is an ordinary process that gets signals.

@@ -6,8 +6,10 @@ Launched by the parent as
     <sandbox prefix> python -I /abs/path/tutor/runner/child/bootstrap.py PROGRAM [ARGS...]
 
 with cwd = a scratch dir and CORO_TUTOR_EVENT_FD (wire events), CORO_TUTOR_CAP,
-CORO_TUTOR_RLIMITS and CORO_TUTOR_GUARD in the environment (see tracer_wire.py for the
-wire format). A spare (pre-started) child is launched without PROGRAM and with
+CORO_TUTOR_RLIMITS, CORO_TUTOR_WALLS (walls.py: fds, Landlock, seccomp, read-only root, put
+up first of all) and CORO_TUTOR_GUARD in the environment (see tracer_wire.py for the
+wire format). With CORO_TUTOR_INBOX (the namespace tiers) the scratch dir is a fresh tmpfs
+and the program's files are copied into it from that read-only folder. A spare (pre-started) child is launched without PROGRAM and with
 CORO_TUTOR_GO_FD=<fd>: it does its whole start-up (limits, tracer import), then reads that
 fd to EOF. The bytes are the program's absolute path (one line: "GO"); nothing at all means
 "abort" and the child exits 0 without a word. Its clock (event `t`) starts at GO.
@@ -70,12 +72,36 @@ def _wait_go(fd):
     return data[:-1] if data.endswith(b"\n") else data
 
 
+def _walls(spec):
+    """The kernel walls (walls.py); the program never runs without them."""
+    walls = _load("_coro_tutor_walls", "walls.py")
+    try:
+        walls.apply(spec)
+    except OSError as e:
+        sys.__stderr__.write("coro-tutor-init: the sandbox's walls could not be put up (%s)\n" % e)
+        sys.__stderr__.flush()
+        os._exit(126)
+
+
+def _unpack(inbox):
+    """Copy the program's files from the read-only inbox into the scratch tmpfs (cwd)."""
+    with os.scandir(inbox) as entries:
+        for entry in entries:
+            if entry.is_file(follow_symlinks=False):
+                with open(entry.path, "rb") as src, open(entry.name, "xb") as dst:
+                    dst.write(src.read())
+
+
 def main():
     env = os.environ
     go = env.pop("CORO_TUTOR_GO_FD", None)
     if go is None and len(sys.argv) < 2:
         sys.__stderr__.write("usage: bootstrap.py PROGRAM [ARGS...]\n")
         return 2
+    spec = env.pop("CORO_TUTOR_WALLS", None)
+    if spec is not None:
+        _walls(spec)
+    inbox = env.pop("CORO_TUTOR_INBOX", None)
     limits = env.pop("CORO_TUTOR_RLIMITS", None)
     guard_on = env.pop("CORO_TUTOR_GUARD", None) == "1"
     guard = None
@@ -92,6 +118,8 @@ def main():
             return 0  # the spare was discarded
         t0 = perf_counter()
         sys.argv[1:1] = [os.fsdecode(path)]
+    if inbox:
+        _unpack(inbox)
     program = os.path.abspath(sys.argv[1])
     try:
         with open(program, "rb") as f:
