@@ -1,0 +1,226 @@
+"""Hostile programs against the kernel walls (child/walls.py), on every tier.
+
+The audit-hook guard is only a source of friendly sentences: each program here walks around
+it (a path through /proc/self/root, a shell, rewriting the guard's globals, ctypes-free
+subprocesses) and the kernel must still refuse. The basic tier is held by Landlock (ABI 6
+or later for signals); where the kernel lacks it, the basic-tier cases skip with the reason.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import threading
+
+import pytest
+
+from tests.hostile_support import TIERS, Tutor, exit_of, texts
+from tutor.runner import sandbox
+
+ABI = sandbox.landlock_abi()
+
+
+@pytest.fixture
+def tutor(request):
+    tier = request.node.callspec.params.get("tier")
+    if tier == "basic" and ABI < 6:
+        pytest.skip(f"the basic tier needs Landlock ABI 6+ for this (this kernel: {ABI})")
+    t = Tutor()
+    yield t
+    t.close()
+
+
+def _is_open(fd: int) -> bool:
+    try:
+        os.fstat(fd)
+    except OSError:
+        return False
+    return True
+
+
+def _owned(tutor: Tutor, path) -> None:
+    if tutor.uid is not None:
+        os.chown(path, tutor.uid, tutor.uid)
+
+
+@pytest.mark.parametrize("tier", TIERS)
+def test_guard_bypasses_fail_at_the_kernel(tutor, tier):
+    home = tutor.home
+    code = f"""
+        import os, subprocess, sys
+        home = {str(home)!r}
+        def attempt(name, action):
+            try:
+                action()
+                print(name, "wrote", flush=True)
+            except OSError as e:
+                print(name, "refused", type(e).__name__, flush=True)
+        attempt("proc-root", lambda: open("/proc/self/root" + home + "/a.txt", "w").write("x"))
+        rc = subprocess.run(["/bin/sh", "-c", "echo x > " + home + "/b.txt"]).returncode
+        print("shell", "wrote" if rc == 0 else "refused", flush=True)
+        guard = sys.modules.get("_coro_tutor_guard")
+        if guard is not None:  # the guard's own globals, rewritten by the program
+            guard._ALLOWED_WRITES = (home + "/c.txt",)
+        attempt("globals", lambda: open(home + "/c.txt", "w").write("x"))
+        attempt("rename", lambda: os.rename("/proc/self/root" + home + "/canary.txt", "x"))
+    """
+    canary = home / "canary.txt"
+    canary.write_text("canary\n")
+    _owned(tutor, canary)
+    events = tutor.run(code, tier)
+    out = texts(events)
+    assert [line.split()[1] for line in out] == ["refused"] * 4, out
+    assert sorted(p.name for p in home.iterdir()) == ["canary.txt"]
+    assert exit_of(events)["reason"] == "ok"
+    tutor.assert_clean()
+
+
+@pytest.mark.parametrize("tier", TIERS)
+def test_reading_the_learners_files_is_refused(tutor, tier):
+    secret = tutor.home / "secret.txt"
+    secret.write_text("secret-canary\n")
+    _owned(tutor, secret)
+    code = f"""
+        import subprocess
+        for path in ({str(secret)!r}, "/proc/self/root" + {str(secret)!r}):
+            try:
+                print(open(path).read().strip(), flush=True)
+            except OSError as e:
+                print("refused", type(e).__name__, flush=True)
+        subprocess.run(["/bin/cat", {str(secret)!r}])
+    """
+    events = tutor.run(code, tier)
+    assert not any("secret-canary" in t for t in texts(events) + texts(events, "stderr"))
+    assert texts(events)[:2] == [texts(events)[0]] * 2 and texts(events)[0].startswith("refused")
+    tutor.assert_clean()
+
+
+@pytest.mark.parametrize("tier", TIERS)
+def test_host_unix_sockets_are_out_of_reach(tutor, tier):
+    got: list[bytes] = []
+    servers = []
+    paths = [tutor.dir / "host.sock", tutor.home / "session.sock"]
+    for path in paths:
+        srv = socket.socket(socket.AF_UNIX)
+        srv.bind(str(path))
+        os.chmod(path, 0o777)
+        srv.listen()
+        srv.settimeout(0.2)
+        servers.append(srv)
+    stop = threading.Event()
+
+    def serve():
+        while not stop.is_set():
+            for srv in servers:
+                try:
+                    conn, _ = srv.accept()
+                except OSError:
+                    continue
+                got.append(conn.recv(100) or b"connected")
+                conn.close()
+
+    thread = threading.Thread(target=serve)
+    thread.start()
+    code = f"""
+        import socket
+        for path in {[str(p) for p in paths]!r}:
+            try:
+                s = socket.socket(socket.AF_UNIX)
+                s.connect(path)
+                s.sendall(b"hello from the sandbox")
+                print("connected", flush=True)
+            except OSError as e:
+                print("refused", type(e).__name__, flush=True)
+    """
+    try:
+        events = tutor.run(code, tier)
+    finally:
+        stop.set()
+        thread.join()
+        for srv in servers:
+            srv.close()
+    assert got == []
+    assert [t.split()[0] for t in texts(events)] == ["refused", "refused"]
+    tutor.assert_clean()
+
+
+@pytest.mark.parametrize("tier", TIERS)
+def test_the_tutor_cannot_be_signalled_or_read(tutor, tier):
+    code = """
+        import os, subprocess
+        parent = os.getppid()
+        for name in ("environ", "mem"):
+            try:
+                with open(f"/proc/{parent}/{name}", "rb") as f:
+                    f.read(16)
+                print(name, "read", flush=True)
+            except OSError as e:
+                print(name, "refused", type(e).__name__, flush=True)
+        rc = subprocess.run(["/bin/kill", "-TERM", str(parent)], stderr=subprocess.DEVNULL)
+        print("kill", "sent" if rc.returncode == 0 else "refused", flush=True)
+    """
+    events = tutor.run(code, tier)
+    assert tutor.proc.returncode == 0, "the tutor was killed"
+    assert [t.split()[1] for t in texts(events)] == ["refused"] * 3, texts(events)
+    assert exit_of(events)["reason"] == "ok"
+    tutor.assert_clean()
+
+
+@pytest.mark.parametrize("tier", TIERS)
+def test_kill_minus_one_from_a_shell_spares_everything_outside(tutor, tier):
+    if tutor.uid is None:
+        pytest.skip("kill -1 runs only as a throwaway uid (it would reach this user's processes)")
+    ids = [f"--reuid={tutor.uid}", f"--regid={tutor.uid}", "--clear-groups"]
+    bystander = subprocess.Popen(["setpriv", *ids, "--", "sleep", "60"])
+    try:
+        events = tutor.run(
+            """
+            import subprocess
+            print("before", flush=True)
+            subprocess.run(["/bin/sh", "-c", "kill -9 -1"])
+            print("after", flush=True)
+            """,
+            tier,
+        )
+        assert bystander.poll() is None, "a bystander process was killed"
+        assert tutor.proc.returncode == 0, "the tutor was killed"
+        assert texts(events)[0] == "before"
+        assert exit_of(events)["reason"] in ("ok", "killed"), exit_of(events)
+        tutor.assert_clean()
+    finally:
+        bystander.kill()
+        bystander.wait()
+
+
+@pytest.mark.parametrize("tier", TIERS)
+def test_stray_fds_do_not_reach_the_program(tutor, tier):
+    target = tutor.dir / "stray.txt"
+    target.write_text("")
+    stray = 12  # as a shell's `exec 12>>file` leaves it (or the next free one)
+    while _is_open(stray):
+        stray += 1
+    fd = os.open(target, os.O_WRONLY | os.O_APPEND)
+    if fd != stray:
+        os.dup2(fd, stray, inheritable=True)
+        os.close(fd)
+    os.set_inheritable(stray, True)
+    try:
+        code = f"""
+            import os
+            try:
+                os.write({stray}, b"written through a stray fd")
+                print("wrote", flush=True)
+            except OSError as e:
+                print("refused", type(e).__name__, flush=True)
+            print(sorted(int(n) for n in os.listdir("/proc/self/fd")), flush=True)
+        """
+        events = tutor.run(code, tier, pass_fds=(stray,))
+    finally:
+        os.close(stray)
+    assert target.read_text() == ""
+    out = texts(events)
+    assert out[0] == "refused OSError"
+    fds = eval(out[1])  # noqa: S307 - our own program's printed list
+    assert fds[:3] == [0, 1, 2] and len(fds) <= 5 and stray not in fds, fds
+    tutor.assert_clean()
