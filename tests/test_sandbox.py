@@ -83,20 +83,80 @@ def test_auto_picks_the_best_available(monkeypatch):
         sandbox.choose("bogus")
     assert "basic" in sandbox.doctor_line()
     assert "not available" in sandbox.doctor_line()
+    if sandbox.landlock_abi():
+        assert "kernel walls (basic): landlock-" in sandbox.doctor_line()
 
 
 def test_full_command_line(monkeypatch, tmp_path):
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     (tmp_path / "home").mkdir()
-    cmd = sandbox.command("full", [sys.executable, "-I", "x.py"], "/tmp/scratch", sys.executable)
+    scratch = "/tmp/coro-tutor-1/run-1-x"
+    cmd = sandbox.command("full", [sys.executable, "-I", "x.py"], scratch, sys.executable)
     assert cmd[0].endswith("bwrap")
     for flag in ("--unshare-all", "--die-with-parent", "--new-session"):
         assert flag in cmd
     joined = " ".join(cmd)
-    assert "--ro-bind / /" in joined
-    assert "--tmpfs /tmp" in joined
-    assert "--bind /tmp/scratch /tmp/scratch --chdir /tmp/scratch" in joined
+    assert "--ro-bind / /" not in joined  # only what the child needs: no host socket file
+    assert str(tmp_path / "home") not in joined
+    size = str(sandbox.TMPFS_SIZE)
+    for folder in ("/tmp", "/var/tmp", "/run", "/dev/shm"):
+        assert f"--size {size} --tmpfs {folder} " in joined
+    assert f"--ro-bind {scratch} {sandbox.INBOX} --size {size} --tmpfs {scratch}" in joined
+    assert f"--chdir {scratch}" in joined
+    assert "/usr /usr" in joined
     assert cmd[-3:] == [sys.executable, "-I", "x.py"]
+
+
+def test_walls_spec_per_tier():
+    specs = {
+        t: sandbox.walls_spec(t, "/s", sys.executable, keep_fds=(5, 7), abi=7).splitlines()
+        for t in sandbox.TIERS
+    }
+    for tier, spec in specs.items():
+        assert spec[:3] == ["keep 5", "keep 7", "landlock 7"]
+        assert "w /s" in spec and "f /dev/null" in spec and "r /usr" in spec
+        assert "r " + os.path.realpath(os.path.expanduser("~")) not in spec  # not all of HOME
+        assert ("w /tmp" in spec) == (tier != "basic")  # a private tmpfs only in namespaces
+        assert ("seccomp" in spec) == (tier != "full")  # full mounts no host socket file
+        assert ("rofs" in spec) == (tier == "partial")
+    assert "landlock" not in " ".join(sandbox.walls_spec("basic", "/s", sys.executable, abi=0))
+
+
+def test_walls_in_a_child(tmp_path):
+    """child/walls.py on its own, in a plain child: writes beside the scratch dir, a signal
+    to the parent and a Unix socket are refused by the kernel; the scratch dir works."""
+    if sandbox.landlock_abi() < 6:
+        pytest.skip("Landlock ABI 6+ is not available here")
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    spec = sandbox.walls_spec("basic", str(scratch), sys.executable)
+    code = textwrap.dedent(
+        f"""
+        import importlib.util, os, socket
+        spec = importlib.util.spec_from_file_location("w", {sandbox.WALLS!r})
+        w = importlib.util.module_from_spec(spec); spec.loader.exec_module(w)
+        print(w.apply(os.environ["SPEC"]))
+        open("inside.txt", "w").write("ok")
+        for action in (lambda: open({str(tmp_path / "outside.txt")!r}, "w"),
+                       lambda: open("/proc/self/root" + {str(tmp_path / "o2.txt")!r}, "w"),
+                       lambda: os.kill(os.getppid(), 0),
+                       lambda: socket.socket(socket.AF_UNIX)):
+            try:
+                action()
+                print("allowed")
+            except OSError as e:
+                print("refused", e.errno)
+        """
+    )
+    out = subprocess.run(
+        [sys.executable, "-I", "-c", code], capture_output=True, text=True, cwd=scratch,
+        env={**os.environ, "SPEC": spec},
+    )  # fmt: skip
+    lines = out.stdout.splitlines()
+    assert lines[0].startswith("landlock-") and "signals" in lines[0], out.stderr
+    assert lines[1:] == ["refused 13", "refused 13", "refused 1", "refused 13"]
+    assert (scratch / "inside.txt").read_text() == "ok"
+    assert not (tmp_path / "outside.txt").exists() and not (tmp_path / "o2.txt").exists()
 
 
 def test_hidden_home_rebinds_what_the_child_needs(monkeypatch, tmp_path):
