@@ -15,7 +15,7 @@ import threading
 
 import pytest
 
-from tests.hostile_support import TIERS, Tutor, exit_of, texts
+from tests.hostile_support import NS_TIERS, TIERS, Tutor, exit_of, texts
 from tutor.runner import sandbox
 
 ABI = sandbox.landlock_abi()
@@ -223,4 +223,98 @@ def test_stray_fds_do_not_reach_the_program(tutor, tier):
     assert out[0] == "refused OSError"
     fds = eval(out[1])  # noqa: S307 - our own program's printed list
     assert fds[:3] == [0, 1, 2] and len(fds) <= 5 and stray not in fds, fds
+    tutor.assert_clean()
+
+
+# --------------------------------------------------------------------------------------
+# Limits the kernel keeps: shared memory, disk space
+
+
+@pytest.mark.parametrize("tier", TIERS)
+def test_shared_memory_cannot_walk_past_the_limit(tutor, tier):
+    code = """
+        import mmap
+        maps = []
+        for _ in range(64):  # 64 x 64 MiB = 4 GiB of shared anonymous memory, touched
+            m = mmap.mmap(-1, 64 << 20)
+            m[:: 4096] = b"x" * ((64 << 20) // 4096)
+            maps.append(m)
+        print("mapped", len(maps) * 64, "MiB", flush=True)
+    """
+    events = tutor.run(code, tier)
+    end = exit_of(events)
+    assert texts(events) == []
+    assert (end["reason"], end["message"]) == (
+        "memory",
+        "The program used more than 512 MiB of memory and was stopped.",
+    )
+    tutor.assert_clean()
+
+
+@pytest.mark.parametrize("tier", NS_TIERS)
+def test_filling_the_disk_stops_at_the_cap(tutor, tier):
+    code = """
+        import os
+
+        def fill(folder):
+            for i in range(40):  # 40 x 8 MiB, each file under the 10 MiB file limit
+                with open(os.path.join(folder, f"fill{i}.bin"), "wb") as f:
+                    f.write(b"x" * (8 << 20))
+
+        for folder in ("/dev/shm", "/tmp"):
+            try:
+                fill(folder)
+                print(folder, "filled", flush=True)
+            except OSError as e:
+                print(folder, "stopped", e.errno, flush=True)
+        fill(".")  # the program's own folder: the error ends the run
+    """
+    events = tutor.run(code, tier)
+    assert texts(events) == ["/dev/shm stopped 28", "/tmp stopped 28"]
+    end = exit_of(events)
+    assert (end["reason"], end["message"]) == (
+        "disk",
+        "The program filled the 64 MiB of disk space it has here and was stopped.",
+    )
+    tutor.assert_clean()
+
+
+# --------------------------------------------------------------------------------------
+# Processes that try to outlive the run
+
+
+DAEMONS = """
+    import ctypes, os, subprocess, time
+    loop = "while :; do sleep 1; done # {marker}"
+    subprocess.run(["setsid", "-f", "env", "-i", "sh", "-c", loop])
+    if os.fork() == 0:  # forget the parent-death signal, lose the environment
+        ctypes.CDLL(None).prctl(1, 0, 0, 0, 0)
+        os.setsid()
+        os.execve("/bin/sh", ["sh", "-c", loop], {{}})
+    time.sleep(0.3)
+    print("ready", flush=True)
+"""
+
+
+@pytest.mark.parametrize("tier", TIERS)
+def test_daemons_do_not_outlive_the_run(tutor, tier):
+    events = tutor.run(DAEMONS.format(marker=tutor.marker), tier)
+    assert texts(events) == ["ready"]
+    assert exit_of(events)["reason"] == "ok"
+    tutor.assert_clean()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("tier", TIERS)
+def test_daemons_of_a_killed_tutor_end_at_the_next_start(tutor, tier):
+    code = DAEMONS.format(marker=tutor.marker) + "\ntime.sleep(60)\n"
+    proc = tutor.start(code, tier)
+    line = proc.stdout.readline()
+    while line and b'"ready"' not in line:
+        line = proc.stdout.readline()
+    assert line, proc.stderr.read().decode(errors="replace")
+    os.kill(proc.pid, 9)
+    proc.wait()
+    events = tutor.run("print('next')\n", tier)  # its start sweeps what the last one left
+    assert texts(events) == ["next"]
     tutor.assert_clean()

@@ -40,7 +40,8 @@ def apply_limits(spec):
     """Set rlimits from "cpu=10:11,data=536870912,nproc=64,fsize=...,nofile=256,core=0".
 
     A value "soft:hard" sets both; a single value sets soft = hard. A limit that cannot be
-    raised (the hard limit is already lower) is clamped to it.
+    raised (the hard limit is already lower) is clamped to it. "stack=N" sets the stack of
+    new threads (N bytes): RLIMIT_AS ("as=") must leave room for NPROC of them.
     """
     import resource
 
@@ -51,6 +52,11 @@ def apply_limits(spec):
         name, _, value = item.partition("=")
         if name == "pdeathsig":
             _pdeathsig_on_fork(int(value))
+            continue
+        if name == "stack":
+            import _thread
+
+            _thread.stack_size(int(value))
             continue
         attr = _LIMITS.get(name.strip())
         if attr is None or not hasattr(resource, attr):
