@@ -285,7 +285,7 @@ def test_filling_the_disk_stops_at_the_cap(tutor, tier):
 
 DAEMONS = """
     import ctypes, os, subprocess, time
-    loop = "while :; do sleep 1; done # {marker}"
+    loop = "cd /; while :; do sleep 1; done # {marker}"
     subprocess.run(["setsid", "-f", "env", "-i", "sh", "-c", loop])
     if os.fork() == 0:  # forget the parent-death signal, lose the environment
         ctypes.CDLL(None).prctl(1, 0, 0, 0, 0)
@@ -307,7 +307,7 @@ def test_daemons_do_not_outlive_the_run(tutor, tier):
 @pytest.mark.slow
 @pytest.mark.parametrize("tier", TIERS)
 def test_daemons_of_a_killed_tutor_end_at_the_next_start(tutor, tier):
-    code = DAEMONS.format(marker=tutor.marker) + "\ntime.sleep(60)\n"
+    code = DAEMONS.format(marker=tutor.marker) + "    time.sleep(60)\n"
     proc = tutor.start(code, tier)
     line = proc.stdout.readline()
     while line and b'"ready"' not in line:

@@ -192,7 +192,10 @@ def test_basic_and_partial_die_with_the_tutor():
 
 def test_limits_spec_round_trip():
     lim = sandbox.Limits()
-    assert lim.spec() == ("cpu=10:11,data=536870912,nproc=64,fsize=10485760,nofile=256,core=0")
+    assert lim.spec() == (
+        "cpu=10:11,data=536870912,nproc=64,fsize=10485760,nofile=256,core=0,"
+        "as=805306368,stack=1048576,disk=67108864"
+    )
     assert lim.replace(wall=30).wall == 30
     assert lim.replace(wall=30) != lim
 

@@ -13,7 +13,9 @@ import msgspec
 from tutor.runner.values import UNATTRIBUTED  # noqa: F401 (the runner of unattributed output)
 
 Isolation = Literal["bwrap", "unshare", "basic"]
-ExitReason = Literal["ok", "error", "timeout", "cpu", "memory", "output", "killed", "denied"]
+ExitReason = Literal[
+    "ok", "error", "timeout", "cpu", "memory", "output", "disk", "killed", "denied"
+]
 
 
 class _Event(msgspec.Struct, tag_field="type", kw_only=True, omit_defaults=True):
@@ -26,6 +28,9 @@ class _Event(msgspec.Struct, tag_field="type", kw_only=True, omit_defaults=True)
 class Start(_Event, tag="start"):
     isolation: Isolation
     python: str
+    enforces: str = ""
+    """The kernel walls in force, e.g. "landlock-7 files signals abstract-sockets ptrace
+    no-unix-sockets read-only-root" (docs/runner-sandbox.md); "none" without Landlock."""
 
 
 class Stdout(_Event, tag="stdout"):

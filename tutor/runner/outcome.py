@@ -146,8 +146,12 @@ def _decide(f: Facts) -> tuple[str, str]:
     found = final_exception(f.last_stderr)
     exc = f.exception or (found[0] if found else None)
     text = found[1] if found and (not f.exception or found[0] == f.exception) else ""
-    if exc == "MemoryError":
+    if exc == "MemoryError" or "[Errno 12]" in text:  # 12: mmap past RLIMIT_AS
         return "memory", f"The program used more than {_amount(f.data)} of memory and was stopped."
+    if "[Errno 28]" in text or "[Errno 122]" in text:  # a private tmpfs is full
+        return "disk", (
+            f"The program filled the {_amount(f.disk)} of disk space it has here and was stopped."
+        )
     if exc == "PermissionError" and WRITE_DENIED in text:
         return "denied", "Writing files outside the program's folder is blocked here."
     if exc == "PermissionError" and KILL_DENIED in text:
@@ -159,6 +163,16 @@ def _decide(f: Facts) -> tuple[str, str]:
         )
     if "[Errno 30]" in text or "Read-only file system" in text:
         return "denied", "Writing files outside the program's folder is blocked here."
+    if exc == "PermissionError" and text.startswith("[Errno 13]"):  # the kernel's walls
+        if ": '" in text:
+            return (
+                "denied",
+                "Reading or writing files outside the program's folder is blocked here.",
+            )
+        return "denied", (
+            "That is blocked here: a program can use files in its own folder and sockets "
+            "on 127.0.0.1."
+        )
     if "[Errno 27]" in text or "File too large" in text:
         return "denied", _too_large(f)
     if exc == "BlockingIOError" and ("[Errno 11]" in text or "temporarily unavailable" in text):

@@ -102,18 +102,96 @@ def our_children() -> set[int]:
     return kids
 
 
-def kill_in(folders: list[str]) -> None:
-    """SIGKILL every process whose cwd is in one of `folders` (stale scratch dirs)."""
-    for pid in pids():
+def _status(pid: int) -> dict[bytes, bytes]:
+    try:
+        with open(f"/proc/{pid}/status", "rb") as f:
+            return dict(line.split(b":", 1) for line in f.read().splitlines() if b":" in line)
+    except OSError:
+        return {}
+
+
+def walled(pid: int) -> bool:
+    """The process runs behind a run's walls: NoNewPrivs is set (child/walls.py sets it
+    before the program runs; it is inherited and can never be cleared)."""
+    return _status(pid).get(b"NoNewPrivs", b"").strip() == b"1"
+
+
+def _hard_limits(pid: int) -> dict[str, str]:
+    try:
+        with open(f"/proc/{pid}/limits") as f:
+            rows = f.read().splitlines()[1:]
+    except OSError:
+        return {}
+    return {row[:26].strip(): row[26:].split()[1] for row in rows if len(row[26:].split()) > 1}
+
+
+def survivor(pid: int) -> bool:
+    """A process a run left behind, known without trusting anything the program controls:
+    NoNewPrivs, a finite hard CPU limit and a zero hard core limit (all set by the child
+    before the program ran, inherited, none of them can be undone by an unprivileged
+    process), and of our uid."""
+    status = _status(pid)
+    if status.get(b"NoNewPrivs", b"").strip() != b"1":
+        return False
+    uid = status.get(b"Uid", b"").split()
+    if not uid or int(uid[0]) != os.getuid():
+        return False
+    hard = _hard_limits(pid)
+    return (
+        hard.get("Max cpu time") not in (None, "unlimited")
+        and hard.get("Max core file size") == "0"
+    )
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return f.read()
+    except OSError:
+        return b""
+
+
+def kill_stale(folders: list[str], live_tutors: set[int]) -> int:
+    """At start-up, end what runs of dead tutors left: a process working in or started
+    with one of their scratch dirs (`folders`: bwrap/unshare/sh, also a namespace's PID 1
+    left sleeping after `coro-tutor run` was SIGKILLed), or a `survivor` (a daemon that left
+    its session, environment and folder) with no living tutor among its ancestors."""
+    marks = [os.fsencode(f) for f in folders]
+    stats = {pid: st for pid in pids() if (st := stat(pid)) is not None}
+    me = os.getpid()
+    live = live_tutors | {me}
+    doomed = []
+    for pid, st in stats.items():
+        if pid in live or pid <= 1 or st[0] in ("Z", "X"):
+            continue
         try:
             cwd = os.readlink(f"/proc/{pid}/cwd")
         except OSError:
-            continue
-        if any(cwd == s or cwd.startswith(s + "/") for s in folders):
-            try:
-                os.kill(pid, SIGKILL)
-            except OSError:
-                pass
+            cwd = ""
+        cmdline = _cmdline(pid)
+        if any(cwd == f or cwd.startswith(f + "/") for f in folders) or any(
+            m in cmdline for m in marks
+        ):
+            doomed.append(pid)
+        elif survivor(pid) and not _below(pid, live, stats):
+            doomed.append(pid)
+    for pid in doomed:
+        try:
+            os.kill(pid, SIGKILL)
+        except OSError:
+            pass
+    return len(doomed)
+
+
+def _below(pid: int, ancestors: set[int], stats: dict) -> bool:
+    for _ in range(256):
+        st = stats.get(pid)
+        if st is None or st[1] <= 1:
+            return False
+        pid = st[1]
+        if pid in ancestors:
+            return True
+    return False
 
 
 def reap_inits(inits: set[int]) -> None:
@@ -174,7 +252,7 @@ class Procs:
             for pid, st in stats.items():
                 if pid in (main, me) or pid <= 1:
                     continue
-                if st[3] == main or st[2] == main or (st[1] == me and has_token(pid, token)):
+                if st[3] == main or st[2] == main or (st[1] == me and self._orphan(pid, token)):
                     roots.append((pid, 2))
         found: dict[int, int] = {}
         stack = roots
@@ -279,9 +357,24 @@ class Procs:
             st = stat(pid)
             if st is None or st[0] in ("Z", "X"):
                 continue
-            if st[3] == self.pid or st[2] == self.pid or has_token(pid, token):
+            if st[3] == self.pid or st[2] == self.pid or self._orphan(pid, token):
                 return True
         return False
+
+    def _orphan(self, pid: int, token: bytes) -> bool:
+        """A child of ours we did not spawn (we are a subreaper): a basic-tier program's
+        orphan when it is behind the walls and in our pid namespace, even if it left its
+        session and emptied its environment; not when it carries another run's token."""
+        if pid == self.pid or not walled(pid):
+            return False
+        try:
+            if os.readlink(f"/proc/{pid}/ns/pid") != os.readlink("/proc/self/ns/pid"):
+                return False  # a namespace tier's init
+        except OSError:
+            return False
+        if has_token(pid, token):
+            return True
+        return not has_token(pid, b"CORO_TUTOR_RUN=")
 
     def _reap(self, found) -> None:
         kids = our_children()

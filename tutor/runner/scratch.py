@@ -79,14 +79,17 @@ def remove_stale_scratch(base: str | None = None) -> int:
     except OSError:
         return 0
     stale = []
+    live: set[int] = set()
     for name in names:
         parts = name.split("-")
         if len(parts) >= 3 and parts[0] == "run" and parts[1].isdigit():
-            if not procs.alive(int(parts[1])):
+            if procs.alive(int(parts[1])):
+                live.add(int(parts[1]))
+            else:
                 stale.append(os.path.join(base, name))
     if not stale:
         return 0
-    procs.kill_in(stale)
+    procs.kill_stale(stale, live)
     for s in stale:
         rmtree(s)
     return len(stale)

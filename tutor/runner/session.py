@@ -132,7 +132,15 @@ class Session:
         self._add_reader(self.pidfd)
         self._watched = True
         python = self.request.python or sys.executable
-        self._emit("start", t=0.0, isolation=self.isolation, python=python_version(python))
+        from tutor.runner import sandbox
+
+        self._emit(
+            "start",
+            t=0.0,
+            isolation=self.isolation,
+            python=python_version(python),
+            enforces=sandbox.enforces(self.tier),
+        )
 
     def waiting(self) -> bool:
         """A spare whose child still waits for GO."""
@@ -406,6 +414,7 @@ class Session:
             cpu_soft=self.limits.cpu_soft,
             data=self.limits.data,
             fsize=self.limits.fsize,
+            disk=self.limits.disk,
             output=self.limits.output,
             swept=self._swept,
             tier=self.tier,

@@ -52,6 +52,11 @@ def spawn_child(request, tier: str, limits, token: str, scratch: str, program: s
         extra["CORO_TUTOR_GUARD"] = "1"
         if tier == "partial":
             extra["CORO_TUTOR_GUARD_ALLOW"] = ":".join(sandbox.hidden_paths())
+    extra["CORO_TUTOR_WALLS"] = sandbox.walls_spec(
+        tier, scratch, python, tuple(request.read_only), tuple(keep)
+    )
+    if tier != "basic":  # the scratch dir is a tmpfs there; the program comes from the inbox
+        extra["CORO_TUTOR_INBOX"] = sandbox.INBOX
     env = sandbox.child_env(scratch, extra)
     argv = sandbox.command(
         tier,
@@ -60,6 +65,7 @@ def spawn_child(request, tier: str, limits, token: str, scratch: str, program: s
         python,
         tuple(request.read_only),
         keep_fds=tuple(keep),
+        disk=limits.disk,
     )
     if tier == "basic":
         basic_run_started()

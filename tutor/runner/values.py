@@ -11,6 +11,12 @@ import os
 
 MiB = 1024 * 1024
 
+THREAD_STACK = 1 * MiB
+"""The stack of each thread the program starts (glibc's default is 8 MiB)."""
+AS_ROOM = 256 * MiB
+"""Address space beyond the data limit: the interpreter and its libraries (~30 MiB), two
+malloc arenas (64 MiB each) and 64 thread stacks; measured with 60 threads + 450 MiB."""
+
 UNATTRIBUTED = "?"
 """The runner of output that bypassed sys.stdout/sys.stderr (os.write, a subprocess, C code)."""
 
@@ -41,10 +47,17 @@ class Limits(Value):
     """The limits of one run. A lesson may raise `wall` (RunRequest.timeout does).
 
     wall (s), cpu_soft/cpu_hard (s of CPU), data (bytes, RLIMIT_DATA), nproc, fsize (bytes),
-    nofile, output (bytes of program output before the run is stopped: 2 MB).
+    nofile, output (bytes of program output before the run is stopped: 2 MB), disk (bytes of
+    each private tmpfs of the namespace tiers: the scratch dir, /tmp, /var/tmp, /dev/shm).
+
+    RLIMIT_AS is data + AS_ROOM: it stops shared memory (mmap MAP_SHARED), which
+    RLIMIT_DATA does not count; threads get THREAD_STACK bytes of stack so that `nproc` of
+    them fit in AS_ROOM.
     """
 
-    __slots__ = ("wall", "cpu_soft", "cpu_hard", "data", "nproc", "fsize", "nofile", "output")
+    __slots__ = (
+        "wall", "cpu_soft", "cpu_hard", "data", "nproc", "fsize", "nofile", "output", "disk",
+    )  # fmt: skip
 
     def __init__(
         self,
@@ -56,6 +69,7 @@ class Limits(Value):
         fsize: int = 10 * MiB,
         nofile: int = 256,
         output: int = 2_000_000,
+        disk: int = 64 * MiB,
     ) -> None:
         self.wall = wall
         self.cpu_soft = cpu_soft
@@ -65,12 +79,15 @@ class Limits(Value):
         self.fsize = fsize
         self.nofile = nofile
         self.output = output
+        self.disk = disk
 
     def spec(self) -> str:
-        """The CORO_TUTOR_RLIMITS string that guard.apply_limits() reads in the child."""
+        """The CORO_TUTOR_RLIMITS string that guard.apply_limits() reads in the child
+        (`disk` is there too, for a spare's match: the guard ignores it)."""
         return (
             f"cpu={self.cpu_soft}:{self.cpu_hard},data={self.data},nproc={self.nproc},"
-            f"fsize={self.fsize},nofile={self.nofile},core=0"
+            f"fsize={self.fsize},nofile={self.nofile},core=0,"
+            f"as={self.data + AS_ROOM},stack={THREAD_STACK},disk={self.disk}"
         )
 
 
@@ -160,6 +177,7 @@ class Facts(Value):
         "data",
         "fsize",
         "output",
+        "disk",
         "swept",
         "tier",
         "ended",
@@ -178,6 +196,7 @@ class Facts(Value):
         data: int = 512 * MiB,
         fsize: int = 10 * MiB,
         output: int = 2_000_000,
+        disk: int = 64 * MiB,
         swept: int = 0,
         tier: str = "basic",
         ended: bool = True,
@@ -193,6 +212,7 @@ class Facts(Value):
         self.data = data
         self.fsize = fsize
         self.output = output
+        self.disk = disk
         self.swept = swept
         self.tier = tier
         self.ended = ended

@@ -9,7 +9,8 @@ with cwd = a scratch dir and CORO_TUTOR_EVENT_FD (wire events), CORO_TUTOR_CAP,
 CORO_TUTOR_RLIMITS, CORO_TUTOR_WALLS (walls.py: fds, Landlock, seccomp, read-only root, put
 up first of all) and CORO_TUTOR_GUARD in the environment (see tracer_wire.py for the
 wire format). With CORO_TUTOR_INBOX (the namespace tiers) the scratch dir is a fresh tmpfs
-and the program's files are copied into it from that read-only folder. A spare (pre-started) child is launched without PROGRAM and with
+and the program's files are copied into it from that read-only folder.
+A spare (pre-started) child is launched without PROGRAM and with
 CORO_TUTOR_GO_FD=<fd>: it does its whole start-up (limits, tracer import), then reads that
 fd to EOF. The bytes are the program's absolute path (one line: "GO"); nothing at all means
 "abort" and the child exits 0 without a word. Its clock (event `t`) starts at GO.
