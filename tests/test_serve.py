@@ -153,3 +153,28 @@ async def test_a_full_room_turns_a_new_learner_away(server) -> None:  # type: ig
         server.connected["someone-else"] = 1  # the room's one place is taken
         page = await client.get("/")
         assert page.status == 503 and "room for 1" in await page.text()
+
+
+async def test_a_run_waits_for_a_free_slot_and_says_so(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The app's side of --max-runs: with the room's one slot taken, F5 says it waits, and
+    the program runs as soon as the slot frees."""
+    from test_app import make_app, wait_for
+    from test_app_support import SIZE, open_first_run_step
+
+    from tutor.app.output_view import OutputView
+
+    monkeypatch.setenv(slots.ENV, f"{tmp_path}:1")
+    taken = slots.try_take(str(tmp_path), 1)
+    assert taken is not None
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_first_run_step(pilot, lesson_index=1)
+        await pilot.press("f5")
+        output = app.screen.query_one(OutputView)
+        waiting = "Waiting for a free slot"
+        await wait_for(pilot, lambda: any(waiting in line.text for line in output.lines))
+        assert not any("Consuming 1" in line.text for line in output.lines)
+        taken.release()
+        await wait_for(pilot, lambda: any("Consuming 1" in line.text for line in output.lines))
+        await wait_for(pilot, lambda: not app.screen.running)
+    assert slots.try_take(str(tmp_path), 1) is not None  # the run gave its slot back

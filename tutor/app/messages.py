@@ -21,6 +21,11 @@ class RunStarted(Message):
 
 
 @dataclass
+class RunWaiting(Message):
+    """The run waits for one of the room's run slots (`coro-tutor serve --max-runs`)."""
+
+
+@dataclass
 class RunEvent(Message):
     """Events of the running program, in `seq` order. One message carries every event that
     arrived before it was handled (a flood costs one message per batch, not per line)."""

@@ -14,7 +14,8 @@ from collections.abc import Callable
 
 from textual.dom import DOMNode
 
-from tutor.app.messages import RunEvent, RunFailed, RunFinished, RunStarted
+from tutor.app.messages import RunEvent, RunFailed, RunFinished, RunStarted, RunWaiting
+from tutor.runner import slots
 from tutor.runner.events import Exit
 
 
@@ -39,13 +40,20 @@ class RunController:
         self._batch: list = []
         self._closed = False
         self._gc_paused = False
+        self.slots = slots.configured()
+        """(folder, count) when runs are capped across processes (`coro-tutor serve`)."""
+        self._slot: slots.Slot | None = None
 
     # --- start and stop ------------------------------------------------------------
 
     def start(self, request) -> None:
         """Start `request`: on the spare child at once if one waits and fits (GO before any
-        painting), else in the run worker. Posts RunStarted, then the events."""
-        self._handed = self._take_spare(request)
+        painting), else in the run worker. Posts RunStarted, then the events. Where runs
+        are capped and no slot is free, posts RunWaiting and starts once one frees."""
+        if self.slots is not None and self._slot is None:
+            self._slot = slots.try_take(*self.slots)
+        if self.slots is None or self._slot is not None:
+            self._handed = self._take_spare(request)
         self.count += 1
         self._batch = []
         self.node.post_message(RunStarted(self.count))
@@ -82,10 +90,19 @@ class RunController:
             spare.close()
             return None
 
+    async def _wait_for_slot(self) -> None:
+        assert self.slots is not None
+        self.node.post_message(RunWaiting())
+        while self._slot is None:
+            await asyncio.sleep(0.2)
+            self._slot = slots.try_take(*self.slots)
+
     async def _stream(self, request) -> None:
         run, self._handed = self._handed, None
         finished = False
         try:
+            if self.slots is not None and self._slot is None:
+                await self._wait_for_slot()
             if run is None:
                 if self.start_run is not None:
                     run = await self.start_run(request)
@@ -115,6 +132,9 @@ class RunController:
             self.pause_gc(False)
             if run is not None and not finished:
                 await asyncio.shield(run.stop())
+            if self._slot is not None:
+                self._slot.release()
+                self._slot = None
             self.prepare_spare()
 
     def _post(self, event) -> None:

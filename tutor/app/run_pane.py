@@ -18,7 +18,7 @@ from textual.widgets import Static
 
 from tutor.app.colors import RunnerColors
 from tutor.app.i18n import tr
-from tutor.app.messages import RunEvent, RunFailed, RunStarted
+from tutor.app.messages import RunEvent, RunFailed, RunStarted, RunWaiting
 from tutor.app.outcome_text import outcome_text
 from tutor.app.output_view import STDERR, STDOUT, OutputView, TimelineView
 from tutor.app.run_controller import RunController
@@ -119,6 +119,10 @@ class RunPane(Vertical):
     def on_run_event(self, message: RunEvent) -> None:
         message.stop()
         self.show_events(self.controller.take_events(message))
+
+    def on_run_waiting(self, message: RunWaiting) -> None:
+        self.output.notice(tr("serve.waiting_slot", self.lang))
+        self.output.flush()
 
     def on_run_failed(self, message: RunFailed) -> None:
         self.output.notice(self.failure_sentence(message.error), error=True)
