@@ -222,7 +222,8 @@ def test_quizzes_test_a_rule(lesson: Lesson):
     for quiz in _quizzes(lesson):
         if quiz.options is not None:
             assert len(quiz.options) >= 3, f"{lesson.id}: a quiz with two options is a coin toss"
-        if quiz.answer is not None and quiz.quiz == "multiple_choice":
+        # a whole output line (not a short runner name) quoted in the hint gives it away
+        if quiz.quiz == "multiple_choice" and isinstance(quiz.answer, str) and len(quiz.answer) > 8:
             for lang in ("en", "zh"):
                 assert quiz.answer not in getattr(quiz.hint, lang), f"{lesson.id}: the hint says it"
 
