@@ -114,3 +114,14 @@ def test_run_piped_keeps_the_exact_bytes(tmp_path):
         timeout=60,
     )
     assert out.stdout == ATTACKS[0].encode() + b"x\n"
+
+
+def test_lesson_texts_and_app_lines_are_made_visible():
+    from tutor.app.output_view import clean
+    from tutor.lesson import Text as LessonText
+
+    title = LessonText(en="Title\x1b]0;pwned\x07", zh="标题\x1b[2J")
+    assert title("en") == "Title␛]0;pwned␇"
+    assert title("zh") == "标题␛[2J"
+    assert clean("\tout\x1b[31m\x9b") == "        out␛[31m\\x9b"
+    assert clean("name\nnext") == "name␤next"

@@ -19,6 +19,7 @@ import msgspec
 
 from tutor.lesson_checks import Check, Concurrency, Range
 from tutor.lesson_yaml import LoadError, Located, compose, plain, read_lesson_text
+from tutor.textsafe import visible
 
 NonEmpty = Annotated[str, msgspec.Meta(min_length=1)]
 LessonId = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9-]*$")]
@@ -41,11 +42,13 @@ class Text(msgspec.Struct, forbid_unknown_fields=True):
     zh: NonEmpty
 
     def __call__(self, lang: str) -> str:
+        """The text in `lang`, control characters shown as symbols (tutor.textsafe: a lesson
+        file from someone else must not reach the terminal with escape sequences)."""
         if lang == "zh":
             # Markdown turns a line break inside a paragraph into a space, which is wrong
             # between two Chinese characters: authors may wrap Chinese lines freely.
-            return _CJK_LINE_BREAK.sub("", self.zh)
-        return self.en
+            return visible(_CJK_LINE_BREAK.sub("", self.zh))
+        return visible(self.en)
 
 
 class Limits(msgspec.Struct, forbid_unknown_fields=True):

@@ -15,6 +15,7 @@ from textual.widgets.option_list import Option
 
 from tutor.app.i18n import tr, translate_bindings
 from tutor.lesson import Course, Lesson, LessonError
+from tutor.textsafe import visible
 
 
 class TitleBar(Static):
@@ -140,7 +141,8 @@ class CourseScreen(Screen):
             for number, error in enumerate(self.course.errors):
                 option_id = f"error:{number}"
                 self._items[option_id] = error
-                items.append(Option(Text.assemble((" ✗ ", "bold red"), error.path), id=option_id))
+                shown = visible(error.path, one_line=True)  # a file name is any bytes
+                items.append(Option(Text.assemble((" ✗ ", "bold red"), shown), id=option_id))
         if not items:
             path = getattr(self.app, "lessons_path", "")
             items.append(Option(Text(tr("course.empty", lang, path=path)), disabled=True))
@@ -186,7 +188,7 @@ class CourseScreen(Screen):
         elif isinstance(item, LessonError):
             text = Text()
             text.append(tr("course.error_hint", lang) + "\n\n")
-            text.append(str(item), style="bold")
+            text.append(visible(str(item)), style="bold")
         else:
             text = Text()
         summary.update(text)

@@ -26,6 +26,7 @@ from textual.strip import Strip
 
 from tutor.app.colors import RunnerColors
 from tutor.app.textual_private import sync_scrollbars
+from tutor.textsafe import visible
 
 FLUSH_INTERVAL = 1 / 30
 QUIET = 0.008
@@ -33,16 +34,13 @@ QUIET = 0.008
 
 STDOUT, STDERR, NOTICE, ERROR_NOTICE = 0, 1, 2, 3
 
-# Control characters would move the terminal's cursor: show them as visible symbols.
-_CONTROL = {c: 0x2400 + c for c in range(32)}
-_CONTROL[127] = 0x2421
-
 
 def clean(text: str) -> str:
-    """Program text made safe to paint: tabs expanded, control characters made visible."""
+    """Program text made safe to paint: tabs expanded, control characters made visible
+    (tutor.textsafe: they would move the terminal's cursor, or worse)."""
     if text.isprintable():
         return text
-    return text.expandtabs(8).translate(_CONTROL)
+    return visible(text.expandtabs(8), one_line=True)
 
 
 class Rows:

@@ -27,6 +27,7 @@ from textual.widgets import Static
 from tutor.app.colors import RunnerColors
 from tutor.lesson import Lesson, QuizStep
 from tutor.quiz import AnswerError, Grade, Quiz, QuizKeyError, prepare, trace_for_async
+from tutor.textsafe import visible
 
 STRINGS = {
     "en": {
@@ -248,7 +249,7 @@ class QuizPanel(Widget, can_focus=True):
         lines = self.step.code.rstrip("\n").split("\n")
         for number, line in enumerate(lines, 1):
             code.append(f"{number:3} ", style="dim")
-            code.append(line + ("\n" if number < len(lines) else ""))
+            code.append(visible(line) + ("\n" if number < len(lines) else ""))
         return code
 
     def _answer_area(self):
@@ -270,7 +271,7 @@ class QuizPanel(Widget, can_focus=True):
                 selected = i == self.cursor
                 body.append(" ▶ " if selected else "   ", style="bold")
                 body.append(f"{i + 1:2}. ", style="dim")
-                body.append(line, style="reverse" if selected else "")
+                body.append(visible(line, one_line=True), style="reverse" if selected else "")
                 body.append("\n")
             body.append(s(lang, "order_help"), style="dim italic")
             parts.append(body)
@@ -287,7 +288,8 @@ class QuizPanel(Widget, can_focus=True):
             body.append(" ▶ " if selected else "   ", style="bold")
             body.append(f"{i + 1}. ", style="bold")
             style = self.runner_colors.style(item) if colored else Style()
-            body.append(item, style=style + Style(reverse=True) if selected else style)
+            shown = visible(item, one_line=True)
+            body.append(shown, style=style + Style(reverse=True) if selected else style)
             body.append("\n")
         body.append(s(self.lang, "pick_help", n=min(9, len(items))), style="dim italic")
         return body
@@ -300,9 +302,11 @@ class QuizPanel(Widget, can_focus=True):
         context = quiz.context_lines(n)
         for i, (runner, line) in enumerate(context):
             last = i == len(context) - 1
-            body.append(f"{runner:>12} ", style=self.runner_colors.style(runner))
+            body.append(
+                f"{visible(runner, one_line=True):>12} ", style=self.runner_colors.style(runner)
+            )
             body.append("│ ", style="dim")
-            body.append(line + "\n", style="bold reverse" if last else "")
+            body.append(visible(line, one_line=True) + "\n", style="bold reverse" if last else "")
         body.append(s(self.lang, "paused", n=n + 1, total=len(quiz.key)) + "\n", style="bold")
         body.append_text(self._choices(quiz.items, colored=True))
         return body
@@ -372,7 +376,7 @@ class QuizPanel(Widget, can_focus=True):
         for n, (mine, key) in enumerate(zip(answers, keys, strict=False), 1):
             word = "pause_right" if mine == key else "pause_wrong"
             body.append(
-                s(self.lang, word, n=n, runner=key, answer=mine) + "\n",
+                visible(s(self.lang, word, n=n, runner=key, answer=mine)) + "\n",
                 style="green" if mine == key else "red",
             )
         return body

@@ -23,6 +23,7 @@ from tutor.app.outcome_text import outcome_text
 from tutor.app.output_view import STDERR, STDOUT, OutputView, TimelineView
 from tutor.app.run_controller import RunController
 from tutor.runner.events import Cap, Exit, Start, Stderr, Stdout, Switch
+from tutor.textsafe import visible
 
 TIER_STYLE = {"bwrap": "bold green", "unshare": "bold yellow", "basic": "bold red"}
 
@@ -228,7 +229,7 @@ class RunPane(Vertical):
         legend = Text(tr("lesson.legend", lang) + " ", style="bold")
         for runner in runners:
             legend.append("▌", self.runner_colors.style(runner))
-            legend.append(runner + "  ", self.runner_colors.style(runner))
+            legend.append(visible(runner, one_line=True) + "  ", self.runner_colors.style(runner))
         legend.append(tr("lesson.stderr", lang), "dim")
         if "?" in runners:
             legend.append("  " + tr("lesson.unattributed", lang), "dim")
