@@ -18,6 +18,10 @@ def tutor_home(tmp_path_factory, monkeypatch) -> Path:
     home = tmp_path_factory.mktemp("tutor-home")
     monkeypatch.setenv("CORO_TUTOR_HOME", str(home))
     monkeypatch.delenv("CORO_TUTOR_LESSONS", raising=False)
+    # the interface language follows the locale when none was chosen: tests speak English
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    for name in ("LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(name, raising=False)
     return home
 
 

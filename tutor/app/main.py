@@ -18,6 +18,7 @@ from textual.screen import Screen
 
 from tutor.app.i18n import tr, translate_bindings
 from tutor.lesson import Course, Lesson, lessons_dir
+from tutor.strings import locale_language
 
 DARK_THEME = "textual-dark"
 LIGHT_THEME = "textual-light"
@@ -71,9 +72,9 @@ class TutorApp(App):
         """Injectable for tests: an async callable like tutor.runner.start_run."""
         self.reopen = reopen
         saved_lang = self.progress.get_setting("lang")
-        self.set_reactive(
-            TutorApp.lang, lang or (saved_lang if saved_lang in ("en", "zh") else "en")
-        )
+        if saved_lang not in ("en", "zh"):  # never chosen: the locale's (zh_* is Chinese)
+            saved_lang = None
+        self.set_reactive(TutorApp.lang, lang or saved_lang or locale_language() or "en")
         self._lang_to_save = bool(lang and lang != saved_lang)
         translate_bindings(self, self.LANG_KEYS, self.lang)
         theme = self.progress.get_setting("theme")

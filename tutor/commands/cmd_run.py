@@ -159,6 +159,15 @@ def _json_writer(out):
     return write
 
 
+def use_colour(tty: bool) -> bool:
+    """Colour on a terminal; NO_COLOR turns it off and FORCE_COLOR on (piped too), as
+    https://no-color.org and https://force-color.org say (NO_COLOR wins when both are set)."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    force = os.environ.get("FORCE_COLOR", "")
+    return tty or (force != "" and force.lower() not in ("0", "false"))
+
+
 def _write(stream, text: str) -> None:
     """Write text that may hold surrogates (undecodable bytes of the program's output, or a
     forged lone surrogate): the original bytes where they can be had, never a lost line."""
@@ -179,8 +188,8 @@ class _Plain:
         self.err = sys.stderr
         self.tty = self.out.isatty()
         self.tty_err = self.err.isatty()
-        self.colour = self.tty and not os.environ.get("NO_COLOR")
-        self.colour_err = self.tty_err and not os.environ.get("NO_COLOR")
+        self.colour = use_colour(self.tty)
+        self.colour_err = use_colour(self.tty_err)
         self.visible = None
         if self.tty or self.tty_err:  # a terminal must not obey the program's escapes
             from tutor.textsafe import visible
@@ -256,7 +265,7 @@ def run(args: argparse.Namespace) -> int:
         return 1
     end = last[0]
     if not args.json:
-        colour = sys.stderr.isatty() and not os.environ.get("NO_COLOR")
+        colour = use_colour(sys.stderr.isatty())
         line = f"[{end['reason']}] {end['message']}"
         sys.stderr.write((f"\x1b[1m{line}\x1b[0m" if colour else line) + "\n")
     if end["reason"] == "timeout":

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from tutor.lesson import Course, lessons_dir, load_course
+from tutor.strings import LANGUAGES, locale_language
 
 
 def course_from(args: argparse.Namespace) -> Course:
@@ -13,8 +15,21 @@ def course_from(args: argparse.Namespace) -> Course:
     return load_course([lessons_dir(args.lessons)])
 
 
-def language(args: argparse.Namespace) -> str:
-    return args.lang or "en"
+def language(args: argparse.Namespace, progress=None) -> str:
+    """--lang, else the language the learner chose in the tutor (saved with the progress),
+    else the locale's (LC_ALL, LC_MESSAGES, LANG: zh_* is Chinese), else English."""
+    if getattr(args, "lang", None):
+        return args.lang
+    if progress is None:
+        from tutor.progress import load_progress
+
+        progress, warning = load_progress()
+        if warning:
+            print(warning, file=sys.stderr)
+    saved = progress.get_setting("lang")
+    if saved in LANGUAGES:
+        return saved
+    return locale_language() or "en"
 
 
 def paths_or_default(paths: list[str], args: argparse.Namespace) -> list[Path]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import os
 
 MAX_TIMEOUT = 3600.0
 """The longest wall-clock limit a command accepts, in seconds (an hour)."""
@@ -24,19 +23,9 @@ def timeout_type(text: str) -> float:
     if value is None:
         import argparse
 
-        from tutor.strings import tr
+        from tutor.strings import locale_language, tr
 
         raise argparse.ArgumentTypeError(
-            tr("cli.bad_timeout", env_language() or "en", value=text, most=int(MAX_TIMEOUT))
+            tr("cli.bad_timeout", locale_language() or "en", value=text, most=int(MAX_TIMEOUT))
         )
     return value
-
-
-def env_language() -> str | None:
-    """zh when the locale (LC_ALL, then LC_MESSAGES, then LANG) is Chinese; None when it says
-    nothing we speak (the caller falls back to English)."""
-    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
-        value = os.environ.get(name)
-        if value:
-            return "zh" if value.lower().startswith("zh") else "en"
-    return None

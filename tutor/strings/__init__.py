@@ -29,3 +29,15 @@ def tr(key: str, lang: str, **fields: object) -> str:
     """The sentence `key` in `lang`, with `fields` filled in."""
     text = catalog(lang).get(key) or catalog("en").get(key, key)
     return text.format(**fields) if fields else text
+
+
+def locale_language() -> str | None:
+    """zh when the locale (LC_ALL, then LC_MESSAGES, then LANG) is Chinese (zh_*), en for
+    any other locale; None when none is set."""
+    import os
+
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name)
+        if value:
+            return "zh" if value.lower().startswith("zh") else "en"
+    return None

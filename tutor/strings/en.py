@@ -1,6 +1,7 @@
 """Interface strings in English: the reference catalog; every other language has the same keys."""
 
 STRINGS: dict[str, str] = {
+    "cli.no_terminal": "coro-tutor opens its interface only in a terminal, and this is not one: use `coro-tutor list` to see the lessons, `coro-tutor quiz LESSON` to answer quizzes or `coro-tutor run FILE` to run a program.",
     "doctor.tutor_clash": "Another package that installs a `tutor` module shares this environment ({packages}, Open edX's tutor): the two overwrite each other's files. Install coro-tutor on its own with `pipx install coro-tutor` or `uv tool install coro-tutor`.",
     "cli.bad_timeout": "{value!r} is not a number of seconds above 0 and at most {most}: give one such as 15",
     "course.title": "Lessons",

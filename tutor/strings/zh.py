@@ -1,6 +1,7 @@
 """Interface strings in Chinese: one entry per key of tutor/strings/en.py."""
 
 STRINGS: dict[str, str] = {
+    "cli.no_terminal": "coro-tutor 的界面只能在终端里打开，而这里不是终端：用 `coro-tutor list` 查看课程，用 `coro-tutor quiz 课程` 做测验，或用 `coro-tutor run 文件` 运行程序。",
     "doctor.tutor_clash": "这个环境里还有另一个安装 `tutor` 模块的包（{packages}，即 Open edX 的 tutor）：两者会互相覆盖文件。请用 `pipx install coro-tutor` 或 `uv tool install coro-tutor` 单独安装 coro-tutor。",
     "cli.bad_timeout": "{value!r} 不是大于 0、不超过 {most} 的秒数：请给出像 15 这样的数",
     "course.title": "课程",
