@@ -279,6 +279,24 @@ def test_filling_the_disk_stops_at_the_cap(tutor, tier):
     tutor.assert_clean()
 
 
+@pytest.mark.parametrize("tier", [t for t in TIERS if t.values[0] == "basic"])
+def test_filling_the_basic_tiers_folder_is_stopped(tutor, tier):
+    code = """
+        i = 0
+        while True:  # files of 8 MiB, each under the 10 MiB file limit, without end
+            with open(f"fill{i}.bin", "wb") as f:
+                f.write(b"x" * (8 << 20))
+            i += 1
+    """
+    events = tutor.run(code, tier)
+    end = exit_of(events)
+    assert (end["reason"], end["message"]) == (
+        "disk",
+        "The program filled the 64 MiB of disk space it has here and was stopped.",
+    )
+    tutor.assert_clean()
+
+
 # --------------------------------------------------------------------------------------
 # Processes that try to outlive the run
 

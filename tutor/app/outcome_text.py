@@ -37,6 +37,19 @@ _ZH: list[tuple[re.Pattern[str], str]] = [
             "这里不允许在程序所在文件夹之外写文件。",
         ),
         (
+            r"The program filled the (.+?) of disk space it has here and was stopped\.",
+            r"程序写满了它在这里的 \1 磁盘空间，已被停止。",
+        ),
+        (
+            r"Reading or writing files outside the program's folder is blocked here\.",
+            "这里不允许读写程序所在文件夹之外的文件。",
+        ),
+        (
+            r"That is blocked here: a program can use files in its own folder and sockets "
+            r"on 127\.0\.0\.1\.",
+            "这里不允许这样做：程序只能使用它自己文件夹里的文件和 127.0.0.1 上的套接字。",
+        ),
+        (
             r"Stopping processes that are not the program's own is blocked here\.",
             "这里不允许停止不属于这个程序的进程。",
         ),

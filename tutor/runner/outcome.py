@@ -6,50 +6,12 @@ Pure functions, no I/O: the process layer gathers the facts, this decides what t
 from __future__ import annotations
 
 from tutor.runner.child.guard import KILL_DENIED, NET_DENIED, WRITE_DENIED
+from tutor.runner.values import Facts
 
 # Linux signal numbers (the `signal` module pulls in enum; `coro-tutor run` starts fast)
 SIGINT, SIGKILL, SIGSEGV, SIGTERM, SIGXCPU, SIGXFSZ = 2, 9, 11, 15, 24, 25
 
 MiB = 1024 * 1024
-
-
-class Facts:
-    """What the process layer saw. returncode is normalised: the exit status, or -N when
-    signal N ended the program. stop: why we stopped it (None, "killed" by the user,
-    "timeout", "output"). exception: class name of the uncaught exception (end event)."""
-
-    def __init__(
-        self,
-        returncode: int,
-        stop: str | None = None,
-        we_killed: bool = False,
-        exception: str | None = None,
-        last_stderr: list[str] | None = None,
-        cpu: float = 0.0,
-        wall: float = 15.0,
-        cpu_soft: int = 10,
-        data: int = 512 * MiB,
-        fsize: int = 10 * MiB,
-        output: int = 2_000_000,
-        swept: int = 0,
-        tier: str = "basic",
-        ended: bool = True,
-    ) -> None:
-        self.returncode = returncode
-        self.stop = stop
-        self.we_killed = we_killed
-        self.exception = exception
-        self.last_stderr = last_stderr or []
-        self.cpu = cpu
-        self.wall = wall
-        self.cpu_soft = cpu_soft
-        self.data = data
-        self.fsize = fsize
-        self.output = output
-        self.swept = swept
-        self.tier = tier
-        self.ended = ended
-        """False when the child never sent its end event (it did not start, or was killed)."""
 
 
 def _amount(n: int) -> str:
@@ -92,6 +54,10 @@ def _too_large(f: Facts) -> str:
     return f"The program wrote a file bigger than {_amount(f.fsize)}, the limit here."
 
 
+def _disk_full(f: Facts) -> str:
+    return f"The program filled the {_amount(f.disk)} of disk space it has here and was stopped."
+
+
 def decide(f: Facts) -> tuple[str, str]:
     """(reason, message) for the exit event."""
     reason, message = _decide(f)
@@ -112,6 +78,8 @@ def _decide(f: Facts) -> tuple[str, str]:
         )
     if f.stop == "output":
         return "output", f"The program printed more than {_amount(f.output)} and was stopped."
+    if f.stop == "disk":  # the basic tier's measure of its scratch dir
+        return "disk", _disk_full(f)
     if f.stop == "killed":
         return "killed", "You stopped the program."
     rc = f.returncode
@@ -149,9 +117,7 @@ def _decide(f: Facts) -> tuple[str, str]:
     if exc == "MemoryError" or "[Errno 12]" in text:  # 12: mmap past RLIMIT_AS
         return "memory", f"The program used more than {_amount(f.data)} of memory and was stopped."
     if "[Errno 28]" in text or "[Errno 122]" in text:  # a private tmpfs is full
-        return "disk", (
-            f"The program filled the {_amount(f.disk)} of disk space it has here and was stopped."
-        )
+        return "disk", _disk_full(f)
     if exc == "PermissionError" and WRITE_DENIED in text:
         return "denied", "Writing files outside the program's folder is blocked here."
     if exc == "PermissionError" and KILL_DENIED in text:

@@ -95,6 +95,27 @@ def remove_stale_scratch(base: str | None = None) -> int:
     return len(stale)
 
 
+def scratch_size(path: str, limit: int) -> int:
+    """Bytes used below `path` (each entry at least one 4 KiB block, so a flood of empty
+    files counts too), counted until it passes `limit`."""
+    total = 0
+    stack = [path]
+    while stack and total <= limit:
+        try:
+            with os.scandir(stack.pop()) as entries:
+                for entry in entries:
+                    try:
+                        st = entry.stat(follow_symlinks=False)
+                    except OSError:
+                        continue
+                    total += max(st.st_blocks * 512, 4096)
+                    if entry.is_dir(follow_symlinks=False):
+                        stack.append(entry.path)
+        except OSError:
+            continue
+    return total
+
+
 def copy_siblings(folder: str, program: str, scratch: str) -> None:
     """Copy the .py files beside a program file, so `import helper` works as it would with
     `python prog.py`. Only when they are few and small (at most SIBLINGS_MAX files,

@@ -16,7 +16,7 @@ import sys
 import time
 
 from tutor.runner.procs import SIGINT, Procs, basic_run_ended
-from tutor.runner.scratch import make_scratch, rmtree, write_program
+from tutor.runner.scratch import make_scratch, rmtree, scratch_size, write_program
 from tutor.runner.spawn import python_version, spawn_child
 from tutor.runner.values import UNATTRIBUTED, Facts, Limits
 from tutor.runner.wire import line_decoder
@@ -31,6 +31,10 @@ GRACE = 1.0
 DRAIN = 1.0
 """Seconds to wait for the pipes to close after the program ended."""
 READ_SIZE = 65536
+
+
+DISK_CHECK = 0.2
+"""Seconds between two measures of a basic-tier run's scratch dir (`Limits.disk`)."""
 
 
 class Session:
@@ -71,6 +75,8 @@ class Session:
         self._we_killed = False
         """We SIGKILLed the run (the outcome does not blame the program for the signal)."""
         self._grace_at: float | None = None
+        self._disk_at: float | None = None
+        """Basic tier: when the scratch dir's size is checked next."""
         self._drain_at: float | None = None
         self._status = 0
         self._cpu = 0.0
@@ -127,6 +133,8 @@ class Session:
         """The run's clock starts: watch the pipes and the pidfd, send the start event."""
         self.t0 = time.monotonic()
         self.deadline_wall = self.t0 + self.limits.wall
+        if self.tier == "basic":  # no tmpfs to cap the scratch dir: we measure it
+            self._disk_at = self.t0 + DISK_CHECK
         for fd in self._fds:
             self._add_reader(fd)
         self._add_reader(self.pidfd)
@@ -318,6 +326,8 @@ class Session:
             return self._drain_at
         if self._grace_at is not None:
             return self._grace_at
+        if self._disk_at is not None:
+            return min(self.deadline_wall, self._disk_at)
         return self.deadline_wall
 
     def on_tick(self) -> None:
@@ -333,6 +343,11 @@ class Session:
                 self._grace_at = now + 5.0  # SIGKILL again if it somehow still runs
         elif now >= self.deadline_wall:
             self.begin_stop("timeout")
+        elif self._disk_at is not None and now >= self._disk_at:
+            self._disk_at = now + DISK_CHECK
+            if self.scratch and scratch_size(self.scratch, self.limits.disk) > self.limits.disk:
+                self._disk_at = None
+                self.kill_now("disk")
 
     # -- stopping -----------------------------------------------------------------------
 

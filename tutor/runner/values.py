@@ -160,7 +160,7 @@ class Facts(Value):
     """What the process layer saw when a run ended (tutor.runner.outcome reads it).
 
     returncode is normalised: the exit status, or -N when signal N ended the program.
-    stop: why we stopped it (None, "killed" by the user, "timeout", "output").
+    stop: why we stopped it (None, "killed" by the user, "timeout", "output", "disk").
     exception: class name of the uncaught exception (from the child's end event).
     ended: False when the child never sent its end event (it did not start, or was killed).
     """
