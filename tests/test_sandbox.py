@@ -322,3 +322,15 @@ def test_doctor_shows_the_sandbox():
     )
     line = next(row for row in out.stdout.splitlines() if row.startswith("sandbox"))
     assert any(word in line for word in ("full (bubblewrap)", "partial (unshare)", "basic"))
+
+
+def test_a_tier_whose_walls_fail_is_not_available(monkeypatch):
+    if not sandbox.probe()["full"].available:
+        pytest.skip("the full tier is not available here")
+    real = sandbox.walls_spec
+    monkeypatch.setattr(
+        sandbox, "walls_spec", lambda *a, **k: real(*a, **k) + "\nrofs\nw /no-such-folder-here"
+    )
+    status = sandbox._probe_with("full", sandbox._fingerprint())
+    assert not status.available
+    assert status.reason.startswith("the kernel refused the sandbox's walls (")

@@ -200,7 +200,7 @@ _USERNS_HINT = (
 )
 
 
-def _try(argv: list[str], cwd: str) -> tuple[bool, str]:
+def _try(argv: list[str], cwd: str, extra: dict[str, str] | None = None) -> tuple[bool, str]:
     import subprocess
 
     try:
@@ -211,7 +211,7 @@ def _try(argv: list[str], cwd: str) -> tuple[bool, str]:
             capture_output=True,
             text=True,
             timeout=10,
-            env=_base_env(cwd, cwd),
+            env={**_base_env(cwd, cwd), **(extra or {})},
         )
     except (OSError, subprocess.SubprocessError) as e:
         return False, str(e)
@@ -226,18 +226,29 @@ _PROBE_CODE = (
     "import socket;s=socket.socket();s.bind(('127.0.0.1',0));s.listen();"
     "c=socket.create_connection(s.getsockname(),timeout=2);print('lo-up')"
 )
+# ... behind the same kernel walls as a run (a tier whose walls fail is not available)
+_WALLS_CODE = (
+    "import os,sys,importlib.util as u;s=u.spec_from_file_location('w',sys.argv[1]);"
+    "w=u.module_from_spec(s);s.loader.exec_module(w)\n"
+    "try:w.apply(os.environ['CORO_TUTOR_WALLS'])\n"
+    "except OSError as e:print('walls:',e);sys.exit(1)\n"
+)
 
 
 def _probe_with(tier: str, fingerprint: dict) -> TierStatus:
     import tempfile
 
     with tempfile.TemporaryDirectory(prefix="coro-tutor-probe-") as scratch:
-        argv = command(tier, [sys.executable, "-I", "-c", _PROBE_CODE], scratch, sys.executable)
+        code = [sys.executable, "-I", "-c", _WALLS_CODE + _PROBE_CODE, WALLS]
+        argv = command(tier, code, scratch, sys.executable)
         if argv[0] == tool("setpriv"):  # the probe needs no parent-death signal
             argv = argv[argv.index("--") + 1 :]
-        ok, why = _try(argv, scratch)
+        walls = walls_spec(tier, scratch, sys.executable, abi=_abi or 0)
+        ok, why = _try(argv, scratch, {"CORO_TUTOR_WALLS": walls})
     if ok:
         return TierStatus(tier, True)
+    if why.startswith("walls:"):
+        return TierStatus(tier, False, f"the kernel refused the sandbox's walls ({why[7:]})", "")
     if "uid map" in why or "Permission denied" in why or "Operation not permitted" in why:
         why = f"user namespaces are not allowed here ({why})"
         return TierStatus(tier, False, why, _USERNS_HINT)
