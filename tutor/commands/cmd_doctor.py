@@ -53,9 +53,6 @@ def run(args: argparse.Namespace) -> int:
     print(f"sandbox      {doctor_line()}")
     clashes = clashing_packages()
     if clashes:
-        from tutor.strings import tr
-
-        lang = getattr(args, "lang", None) or "en"
         print("\n" + tr("doctor.tutor_clash", lang, packages=", ".join(clashes)))
     if missing:
         command = f"{sys.executable} -m pip install {' '.join(missing)}"
