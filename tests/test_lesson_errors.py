@@ -152,7 +152,32 @@ def test_each_mistake_is_reported_at_its_line(tmp_path, old, new, line, message)
     path.write_text(GOOD.replace(old, new, 1), encoding="utf-8")
     lesson, errors = load_lesson(path, "lessons/broken.yaml")
     assert lesson is None
-    assert [str(e) for e in errors] == [f"lessons/broken.yaml:{line}: {message}"]
+    assert str(errors[0]) == f"lessons/broken.yaml:{line}: {message}"
+    assert len(errors) == 1 or "old_steps" in new  # that case leaves a second unknown key
+
+
+def test_every_error_of_a_file_is_reported_in_line_order(tmp_path):
+    broken = (
+        GOOD.replace("id: sample", "id: Bad Id\ncolour: blue")
+        .replace("  - kind: read", "  - kind: reed")
+        .replace("    code: |\n      print('hi')", "    code: 42")
+        .replace("    quiz: predict_order", "    quiz: guess")
+        .replace("topic: {en: Tests, zh: 测试}\n", "")
+    )
+    (tmp_path / "broken.yaml").write_text(broken, encoding="utf-8")
+    result = run_cli("check", "--no-run", "broken.yaml", cwd=tmp_path)
+    assert result.returncode == 1
+    lines = [line for line in result.stderr.splitlines() if line.startswith("broken.yaml:")]
+    assert [line.split(":", 2)[2].strip().split(" ")[0] for line in lines] == [
+        "missing",
+        "`id`",
+        "unknown",
+        "unknown",
+        "`code`",
+        "unknown",
+    ]
+    numbers = [int(line.split(":")[1]) for line in lines]
+    assert numbers == sorted(numbers) and numbers[0] == 1
 
 
 def test_the_good_lesson_loads(tmp_path):

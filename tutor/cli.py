@@ -25,6 +25,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "exercise": ("cmd_exercise", "grade an exercise you solved in your own editor"),
     "progress": ("cmd_progress", "show your progress, or clear it with --reset"),
     "run": ("cmd_run", "run a Python file in the sandbox and stream its output"),
+    "new": ("cmd_new", "write the skeleton of a new lesson for you to fill in"),
+    "completion": ("cmd_completion", "print a shell completion script (bash, zsh or fish)"),
     "serve": ("cmd_serve", "serve the tutor to a room of browsers (needs coro-tutor[serve])"),
 }
 

@@ -17,7 +17,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from tutor.lesson_checks import Check, Concurrency, Range
+from tutor.lesson_checks import Check
 from tutor.lesson_yaml import LoadError, Located, compose, plain, read_lesson_text
 from tutor.textsafe import visible
 
@@ -258,122 +258,6 @@ def lesson_schema() -> dict:
     return schema
 
 
-# --- errors in plain words -------------------------------------------------------
-
-
-_MSGSPEC_AT = re.compile(r"^(?P<what>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.S)
-_PATH_PART = re.compile(r"\.([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]")
-_TYPE_WORDS = {
-    "str": "text",
-    "int": "a whole number",
-    "float": "a number",
-    "bool": "true or false",
-    "array": "a list",
-    "object": "a mapping of keys to values",
-    "null": "empty",
-}
-
-
-def _parse_loc(path: str) -> tuple:
-    return tuple(name if name else int(index) for name, index in _PATH_PART.findall(path or ""))
-
-
-def _plain_words(what: str, loc: tuple, data: object) -> tuple[str, str | None]:
-    """Rephrase a msgspec validation message; also return the key it is about, if any."""
-    field_name = loc[-1] if loc and isinstance(loc[-1], str) else None
-    if m := re.match(r"Object contains unknown field `(.+)`", what):
-        return f"unknown key `{m[1]}`{_allowed_keys(loc, data)}", m[1]
-    if m := re.match(r"Object missing required field `(.+)`", what):
-        if m[1] in LANGUAGES:
-            return f"missing the `{m[1]}` text (every text needs both en and zh)", None
-        if m[1] == "code" and loc and loc[-1] is not None:
-            return "missing `code`: every run step and quiz needs a program", None
-        return f"missing required key `{m[1]}`", None
-    if m := re.match(r"Expected `(.+?)`, got `(.+?)`", what):
-        want = " or ".join(_TYPE_WORDS.get(t.strip(), t.strip()) for t in m[1].split("|"))
-        got = _TYPE_WORDS.get(m[2], m[2])
-        subject = f"`{field_name}`" if field_name else "this value"
-        return f"{subject} should be {want}, not {got}", None
-    if "of length >= 1" in what:
-        if field_name == "steps":
-            return "`steps` is empty: a lesson needs at least one step", None
-        return f"`{field_name or 'this value'}` is empty", None
-    if m := re.search(r"of length >= (\d+)", what):
-        return f"`{field_name or 'this list'}` needs at least {m[1]} items", None
-    if m := re.match(r"Invalid (?:enum )?value (.+)", what):
-        if field_name == "kind":
-            return f"unknown step kind {m[1]} (expected read, run, quiz or exercise)", None
-        if field_name == "quiz":
-            return (
-                f"unknown quiz kind {m[1]} "
-                "(expected predict_order, next_switch or multiple_choice)",
-                None,
-            )
-        return f"`{field_name}` cannot be {m[1]}", None
-    if "matching regex" in what and loc and loc[0] == "requires":
-        value = data["requires"][loc[1]] if len(loc) > 1 else None
-        return (
-            f"unknown requirement {value!r} (expected greenlet, gevent or python>=3.N)",
-            None,
-        )
-    if "matching regex" in what and field_name == "id":
-        return "`id` must be lowercase letters, digits and dashes (like `yield-from`)", None
-    return what[0].lower() + what[1:] if what else "invalid value", None
-
-
-def _allowed_keys(loc: tuple, data: object) -> str:
-    struct = _struct_at(loc, data)
-    if struct is None:
-        return ""
-    names = [f for f in struct.__struct_fields__ if f not in LOADER_FIELDS]
-    return " (allowed here: " + ", ".join(names) + ")"
-
-
-_STEP_KINDS = {"read": ReadStep, "run": RunStep, "quiz": QuizStep, "exercise": ExerciseStep}
-_FIELD_STRUCTS: dict[tuple[type, str], type] = {
-    (Lesson, "title"): Text,
-    (Lesson, "summary"): Text,
-    (Lesson, "topic"): Text,
-    (Lesson, "limits"): Limits,
-    (ReadStep, "text"): Text,
-    (RunStep, "title"): Text,
-    (RunStep, "text"): Text,
-    (RunStep, "watch"): Text,
-    (QuizStep, "question"): Text,
-    (QuizStep, "hint"): Text,
-    (QuizStep, "explanation"): Text,
-    (ExerciseStep, "title"): Text,
-    (ExerciseStep, "text"): Text,
-    (ExerciseStep, "hint"): Text,
-    (Check, "switches"): Range,
-    (Check, "concurrency"): Concurrency,
-}
-_LIST_STRUCTS: dict[tuple[type, str], type] = {
-    (QuizStep, "checkpoints"): Checkpoint,
-    (ExerciseStep, "checks"): Check,
-}
-
-
-def _struct_at(loc: tuple, data: object) -> type | None:
-    """The struct that the mapping at `loc` is read as, when it can be known."""
-    current: object = Lesson
-    for index, part in enumerate(loc):
-        data = data[part] if isinstance(data, (dict, list)) else None
-        if isinstance(part, int):
-            continue  # the list's item type was chosen at the list's key
-        if current is Lesson and part == "steps":
-            kind = None
-            if len(loc) > index + 1 and isinstance(data, list):
-                step = data[loc[index + 1]]
-                kind = step.get("kind") if isinstance(step, dict) else None
-            current = _STEP_KINDS.get(kind)
-        elif isinstance(current, type):
-            current = _FIELD_STRUCTS.get((current, part)) or _LIST_STRUCTS.get((current, part))
-        else:
-            return None
-    return current if isinstance(current, type) else None
-
-
 def load_lesson(path: Path, shown_as: str | None = None) -> tuple[Lesson | None, list[LessonError]]:
     """Read one lesson file. Returns the lesson, or None and the errors found."""
     import yaml  # ~20 ms, paid only when a file is parsed (the app reads a cache)
@@ -406,20 +290,16 @@ def load_lesson(path: Path, shown_as: str | None = None) -> tuple[Lesson | None,
         return None, [
             LessonError(name, 1, "a lesson file must be a mapping (id:, title:, steps: ...)")
         ]
-    for reserved in LOADER_FIELDS & data.keys():
-        return None, [
-            LessonError(
-                name, where.line((), reserved), f"unknown key `{reserved}`{_allowed_keys((), data)}"
-            )
-        ]
     try:
+        if LOADER_FIELDS & data.keys():
+            raise msgspec.ValidationError("reserved")
         lesson = msgspec.convert(data, Lesson)
-    except msgspec.ValidationError as exc:
-        m = _MSGSPEC_AT.match(str(exc))
-        assert m is not None
-        loc = _parse_loc(m["path"])
-        message, key = _plain_words(m["what"], loc, data)
-        return None, [LessonError(name, where.line(loc, key), message)]
+    except msgspec.ValidationError:
+        from tutor.lesson_words import every_error  # only for broken files
+
+        return None, [
+            LessonError(name, line, message) for line, message in every_error(data, where)
+        ]
     lesson.path = name
     lesson.step_lines = [where.line(("steps", i)) for i in range(len(lesson.steps))]
     return lesson, []

@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from pathlib import Path
 
 from tutor.commands.common import language, paths_or_default
-from tutor.lesson import load_course
+from tutor.lesson import LessonError, load_course
 from tutor.strings import tr
 
 
@@ -25,6 +26,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     course = load_course(paths_or_default(args.paths, args))
     lang = language(args)
+    unfinished = placeholder_errors(course.lessons, lang)
+    if unfinished:
+        course.errors = sorted(course.errors + unfinished, key=lambda e: (e.path, e.line))
+        names = {error.path for error in unfinished}
+        course.lessons = [lesson for lesson in course.lessons if lesson.path not in names]
     for error in course.errors:
         print(error, file=sys.stderr)
     checked = len(course.lessons)
@@ -41,6 +47,22 @@ def run(args: argparse.Namespace) -> int:
     if args.no_run or not checked:
         return 1 if course.errors else 0
     return run_programs(course.lessons, args) or (1 if course.errors else 0)
+
+
+def placeholder_errors(lessons, lang: str) -> list[LessonError]:
+    """A line still holding a `coro-tutor new` placeholder is an error, at that line."""
+    from tutor.commands.cmd_new import placeholders
+    from tutor.lesson_yaml import LoadError, read_lesson_text
+
+    errors = []
+    for lesson in lessons:
+        try:
+            text = read_lesson_text(Path(lesson.path))
+        except LoadError:
+            continue
+        message = tr("check.placeholder", lang)
+        errors += [LessonError(lesson.path, line, message) for line in placeholders(text)]
+    return errors
 
 
 def run_programs(lessons, args: argparse.Namespace) -> int:

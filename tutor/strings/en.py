@@ -1,6 +1,11 @@
 """Interface strings in English: the reference catalog; every other language has the same keys."""
 
 STRINGS: dict[str, str] = {
+    "new.bad_id": "{id!r} cannot be a lesson id: use lowercase letters, digits and dashes, like `yield-from`.",
+    "new.exists": "{file} already exists: choose another id, or remove the file first.",
+    "new.failed": "Could not write {file}: {error}.",
+    "new.written": "Wrote {file} (and {schema} for your editor): replace every FILL IN, then run `coro-tutor check {file}` until it passes.",
+    "check.placeholder": "still holds a placeholder from `coro-tutor new`: write the text in its place",
     "cli.no_terminal": "coro-tutor opens its interface only in a terminal, and this is not one: use `coro-tutor list` to see the lessons, `coro-tutor quiz LESSON` to answer quizzes or `coro-tutor run FILE` to run a program.",
     "doctor.tutor_clash": "Another package that installs a `tutor` module shares this environment ({packages}, Open edX's tutor): the two overwrite each other's files. Install coro-tutor on its own with `pipx install coro-tutor` or `uv tool install coro-tutor`.",
     "cli.bad_timeout": "{value!r} is not a number of seconds above 0 and at most {most}: give one such as 15",

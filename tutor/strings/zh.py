@@ -1,6 +1,11 @@
 """Interface strings in Chinese: one entry per key of tutor/strings/en.py."""
 
 STRINGS: dict[str, str] = {
+    "new.bad_id": "{id!r} 不能用作课程 id：请只用小写字母、数字和短横线，例如 `yield-from`。",
+    "new.exists": "{file} 已经存在：换一个 id，或先删除这个文件。",
+    "new.failed": "无法写入 {file}：{error}。",
+    "new.written": "已写入 {file}（以及供编辑器使用的 {schema}）：把每个 FILL IN 换成内容，然后运行 `coro-tutor check {file}` 直到通过。",
+    "check.placeholder": "还留着 `coro-tutor new` 的占位文字：请写上真正的内容",
     "cli.no_terminal": "coro-tutor 的界面只能在终端里打开，而这里不是终端：用 `coro-tutor list` 查看课程，用 `coro-tutor quiz 课程` 做测验，或用 `coro-tutor run 文件` 运行程序。",
     "doctor.tutor_clash": "这个环境里还有另一个安装 `tutor` 模块的包（{packages}，即 Open edX 的 tutor）：两者会互相覆盖文件。请用 `pipx install coro-tutor` 或 `uv tool install coro-tutor` 单独安装 coro-tutor。",
     "cli.bad_timeout": "{value!r} 不是大于 0、不超过 {most} 的秒数：请给出像 15 这样的数",
