@@ -186,7 +186,9 @@ def test_failure_sentences_in_chinese(tmp_path):
     lesson = lesson_with(tmp_path, "- overlap: [fetch, fetch#2]\n- returncode: 0")
     grading = grade(lesson, "print('hi')", "zh")
     assert [r.ok for r in grading.results] == [False, True]
-    assert grading.results[0].message == "fetch 从来没有运行：它既没有输出，也没有发生过切换。"
+    assert grading.results[0].message == (
+        "fetch 从没作为独立的运行者运行过：没有任何输出或切换来自这个名字的运行者。"
+    )
     assert grading.results[1].message == "程序以退出码 0 结束。"
 
 

@@ -78,7 +78,7 @@ STRINGS: dict[str, str] = {
     "check.lines.missing": "{line} is never printed.",
     "check.lines.order": "{line} is printed, but not after {before}: the order is wrong.",
     "check.overlap.ok": "{names} ran at the same time.",
-    "check.overlap.missing": "{name} never ran: no output and no switch came from it.",
+    "check.overlap.missing": "{name} never ran as a runner of its own: no output and no switch came from a runner of that name.",
     "check.overlap.apart": "{a} and {b} never ran at the same time: {b} started after {a} had finished.",
     "check.concurrency.ok": "At the busiest moment {n} runner(s) named {of} were running at once.",
     "check.concurrency.many": "{n} runners named {of} were running at once; at most {max} should be.",

@@ -78,7 +78,7 @@ STRINGS: dict[str, str] = {
     "check.lines.missing": "{line} 从来没有被打印。",
     "check.lines.order": "{line} 打印了，但不在 {before} 之后：顺序不对。",
     "check.overlap.ok": "{names} 同时在运行。",
-    "check.overlap.missing": "{name} 从来没有运行：它既没有输出，也没有发生过切换。",
+    "check.overlap.missing": "{name} 从没作为独立的运行者运行过：没有任何输出或切换来自这个名字的运行者。",
     "check.overlap.apart": "{a} 和 {b} 从来没有同时运行：{b} 是在 {a} 结束之后才开始的。",
     "check.concurrency.ok": "最忙的时候，同时有 {n} 个名为 {of} 的运行者在运行。",
     "check.concurrency.many": "同时有 {n} 个名为 {of} 的运行者在运行；最多只应有 {max} 个。",
