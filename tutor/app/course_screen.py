@@ -40,6 +40,14 @@ class TitleBar(Static):
 
 
 MARKS = {"new": "·", "in_progress": "◐", "done": "✓"}
+
+
+def lesson_state(progress, lesson: Lesson) -> str:
+    """The lesson's mark: done once its quizzes are answered and its exercises solved."""
+    exercises = [index for index, _ in lesson.exercises]
+    return progress.lesson_state(lesson.id, lesson.quiz_count, exercises)
+
+
 INSTALL = {"gevent": "gevent>=26.9,<26.10", "greenlet": "greenlet>=3.5.6,<3.6"}
 
 
@@ -124,7 +132,7 @@ class CourseScreen(Screen):
                 items.append(None)
             items.append(Option(Text(topic, style="bold"), disabled=True))
             for lesson in lessons:
-                state = progress.lesson_state(lesson.id, lesson.quiz_count)
+                state = lesson_state(progress, lesson)
                 prompt = Text.assemble(
                     (f" {MARKS[state]} ", "bold"),
                     lesson.title(lang),
@@ -168,7 +176,7 @@ class CourseScreen(Screen):
         if options.highlighted is not None:
             item = self._items.get(options.get_option_at_index(options.highlighted).id or "")
         if isinstance(item, Lesson):
-            state = self.app.progress.lesson_state(item.id, item.quiz_count)
+            state = lesson_state(self.app.progress, item)
             text = Text()
             text.append(item.title(lang) + "\n", style="bold")
             text.append(item.topic(lang) + "  ·  ", style="dim")
@@ -177,6 +185,12 @@ class CourseScreen(Screen):
             text.append(
                 tr("course.steps", lang, n=len(item.steps), q=item.quiz_count) + "\n", style="dim"
             )
+            if item.exercises:
+                solved = len(self.app.progress.solved_exercises(item.id))
+                text.append(
+                    tr("course.exercises", lang, e=len(item.exercises), s=solved) + "\n",
+                    style="dim",
+                )
             if item.requires:
                 text.append(
                     tr("course.requires", lang, pkgs=", ".join(item.requires)) + "\n", style="dim"

@@ -2,11 +2,11 @@
 
 ``ExercisePanel(lesson, step_index, lang, progress)`` shows the exercise's checks: before
 any Check, the list of goals still open; after one, each check as ✓/✗ with its sentence
-(from tutor.exercise, the same grader as `coro-tutor exercise`). The screen runs the
-check (``run_check``: a real run of the editor's code in a thread worker) and hands the
-result over with ``show_grading``; the panel records it in `progress` and posts
-``ExercisePanel.Checked``. ``SolutionScreen`` shows the reference answer read-only, over
-the lesson: the learner's code in the editor is never touched.
+(from tutor.exercise, the same grader as `coro-tutor exercise`). ``check(code)`` makes a
+real run of the code in a thread worker and shows the result (``show_grading``); the
+panel records it in `progress` and posts ``ExercisePanel.Checked`` (the host saves).
+``SolutionScreen`` shows the reference answer read-only, over the lesson: the learner's
+code in the editor is never touched.
 
 Every piece of lesson and program text is rendered as a rich `Text`, never as markup.
 """
@@ -14,6 +14,7 @@ Every piece of lesson and program text is rendered as a rich `Text`, never as ma
 from __future__ import annotations
 
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -23,7 +24,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static, TextArea
 
 from tutor.app.i18n import tr
-from tutor.exercise import Grading
+from tutor.exercise import Grading, grade_events
 from tutor.lesson import ExerciseStep, Lesson
 
 
@@ -58,6 +59,8 @@ class ExercisePanel(Vertical):
         self.progress = progress
         self.grading: Grading | None = None
         self.error: str | None = None
+        self.events: list = []
+        """The last checked run's events: the results are re-worded when the language changes."""
         self.checking = False
         self.show_hint = False
         self.set_reactive(ExercisePanel.lang, lang)
@@ -71,6 +74,8 @@ class ExercisePanel(Vertical):
         self.render_all()
 
     def watch_lang(self, lang: str) -> None:
+        if self.grading is not None and self.events:
+            self.grading = grade_events(self.step, self.events, lang)
         self.render_all()
 
     @property
@@ -78,9 +83,25 @@ class ExercisePanel(Vertical):
         record = self.progress.exercise_result(self.lesson.id, self.step_index)
         return bool(record and record.solved)
 
-    def start_check(self) -> None:
+    def check(self, code: str) -> None:
+        """Run `code` as this exercise and show how each check went (ignored while one runs)."""
+        if self.checking:
+            return
         self.checking = True
         self.render_all()
+        self._grade(code, self.lang)
+
+    @work(thread=True, exclusive=True, group="exercise-check")
+    def _grade(self, code: str, lang: str) -> None:
+        from tutor.exercise import run_code
+
+        try:
+            events = run_code(self.lesson, self.step_index, code)
+        except Exception as exc:  # no runner, no sandbox: say so, never crash the app
+            self.app.call_from_thread(self.show_grading, None, f"{type(exc).__name__}: {exc}")
+            return
+        self.events = events
+        self.app.call_from_thread(self.show_grading, grade_events(self.step, events, lang))
 
     def show_grading(self, grading: Grading | None, error: str | None = None) -> None:
         """The result of a Check (None and `error` when the run could not be made)."""

@@ -21,14 +21,18 @@ from tutor.app.course_screen import TitleBar, missing_sentence
 from tutor.app.i18n import tr, translate_bindings
 from tutor.app.messages import RunFailed, RunFinished
 from tutor.app.run_pane import RunPane
-from tutor.app.step_pane import StepPane
+from tutor.app.step_pane import PROGRAM_STEPS, StepPane
 from tutor.app.textual_private import is_dirty, update_now
-from tutor.lesson import Lesson, ReadStep, RunStep
+from tutor.lesson import ExerciseStep, Lesson, QuizStep, ReadStep, RunStep
 from tutor.programs import program_request
 
 FIRST_WAIT = 1 / 30
 """After Run, the buttons and the status line wait for the frame with the run's first line,
 at most this long (a program that says nothing at first)."""
+
+
+CODE_SAVE_DELAY = 1.0
+"""Seconds after the last keystroke before an exercise's code is written to the progress."""
 
 
 class LessonScreen(Screen):
@@ -41,6 +45,9 @@ class LessonScreen(Screen):
         Binding("f7", "prev", "Prev step", id="lesson.prev", priority=True),
         Binding("f8", "next", "Next step", id="lesson.next", priority=True),
         Binding("f9", "app.review", "Review", show=False, priority=True),
+        Binding("f4", "check", "Check", id="lesson.check", priority=True),
+        Binding("ctrl+g", "hint", "Hint", show=False, priority=True),
+        Binding("ctrl+o", "solution", "Solution", show=False, priority=True),
     ]
     LANG_KEYS = {
         "run": "key.run",
@@ -50,6 +57,9 @@ class LessonScreen(Screen):
         "prev": "key.prev",
         "next": "key.next",
         "app.review": "key.review",
+        "check": "key.check",
+        "hint": "key.hint",
+        "solution": "key.solution",
     }
 
     running: var[bool] = var(False, init=False)
@@ -63,6 +73,7 @@ class LessonScreen(Screen):
         self._ui_waits = False
         """Buttons and status wait until the run's first line is painted (see action_run)."""
         self._bindings_timer = None
+        self._code_timer = None
 
     # --- layout --------------------------------------------------------------------
 
@@ -90,7 +101,9 @@ class LessonScreen(Screen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Footer shows Run/Reset only on program steps, Stop only while running."""
         if action in ("run", "reset"):
-            return isinstance(self.step, RunStep) and not (action == "run" and self.running)
+            return isinstance(self.step, PROGRAM_STEPS) and not (action == "run" and self.running)
+        if action in ("check", "hint", "solution"):
+            return isinstance(self.step, ExerciseStep)
         if action == "stop":
             return self.running
         if action == "prev":
@@ -124,15 +137,21 @@ class LessonScreen(Screen):
         """Show the current step: its text, its program or quiz; remember the position."""
         step = self.step
         self.set_class(isinstance(step, ReadStep), "-read")
-        self.set_class(isinstance(step, RunStep), "-run")
-        self.set_class(not isinstance(step, (ReadStep, RunStep)), "-quiz")
-        code = self.codes.get(self.step_index, step.code) if isinstance(step, RunStep) else None
+        self.set_class(isinstance(step, PROGRAM_STEPS), "-run")
+        self.set_class(isinstance(step, ExerciseStep), "-exercise")
+        self.set_class(isinstance(step, QuizStep), "-quiz")
+        code = self.codes.get(self.step_index) if isinstance(step, PROGRAM_STEPS) else None
+        if code is None and isinstance(step, ExerciseStep):  # kept across launches
+            code = self.app.progress.get_code(self.lesson.id, self.step_index)
+        if code is None and isinstance(step, PROGRAM_STEPS):
+            code = step.code
         self.step_pane.show(self.step_index, code)
         self._show_title()
-        self.run_pane.controller.want_spare(isinstance(step, RunStep))
+        self.run_pane.controller.want_spare(isinstance(step, PROGRAM_STEPS))
         progress = self.app.progress
         progress.set_position(self.lesson.id, self.step_index)
-        if self.step_index == len(self.lesson.steps) - 1 and not self.lesson.quiz_count:
+        last = self.step_index == len(self.lesson.steps) - 1
+        if last and not self.lesson.quiz_count and not self.lesson.exercises:
             progress.mark_complete(self.lesson.id)
         self.app.save_progress()
 
@@ -142,16 +161,24 @@ class LessonScreen(Screen):
         kind = (
             "lesson.read"
             if isinstance(step, ReadStep)
-            else ("lesson.program" if isinstance(step, RunStep) else "lesson.quiz")
+            else "lesson.program"
+            if isinstance(step, RunStep)
+            else "lesson.exercise"
+            if isinstance(step, ExerciseStep)
+            else "lesson.quiz"
         )
         title = Text()
         title.append(
             tr("lesson.step", lang, i=self.step_index + 1, n=len(self.lesson.steps)), "bold"
         )
         title.append("  ·  " + tr(kind, lang))
-        if isinstance(step, RunStep) and step.title is not None:
+        if isinstance(step, PROGRAM_STEPS) and step.title is not None:
             title.append("  ·  " + step.title(lang))
-        if isinstance(step, RunStep) and self.step_index in self.codes and self._edited():
+        if isinstance(step, ExerciseStep) and self.step_index in self.app.progress.solved_exercises(
+            self.lesson.id
+        ):
+            title.append("  ·  ✓ " + tr("lesson.solved", lang), "bold")
+        if isinstance(step, PROGRAM_STEPS) and self.step_index in self.codes and self._edited():
             title.append("  ·  " + tr("lesson.edited", lang), "italic")
         self.query_one("#step-title", Static).update(title)
         self.title = self.lesson.title(lang)
@@ -159,12 +186,16 @@ class LessonScreen(Screen):
 
     def _edited(self) -> bool:
         step = self.step
-        return isinstance(step, RunStep) and self.editor.text != step.code
+        return isinstance(step, PROGRAM_STEPS) and self.editor.text != step.code
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
-        if isinstance(self.step, RunStep):
+        if isinstance(self.step, PROGRAM_STEPS):
             self.codes[self.step_index] = self.editor.text
             self._show_title()
+        if isinstance(self.step, ExerciseStep):  # written a second after the last keystroke
+            if self._code_timer is not None:
+                self._code_timer.stop()
+            self._code_timer = self.set_timer(CODE_SAVE_DELAY, self._save_code)
 
     def on_quiz_panel_answered(self, message) -> None:
         self.app.save_progress()
@@ -175,8 +206,9 @@ class LessonScreen(Screen):
             key = "lesson.last_step" if delta > 0 else "lesson.first_step"
             self.notify(tr(key, self.app.lang), timeout=2)
             return
-        if isinstance(self.step, RunStep):
+        if isinstance(self.step, PROGRAM_STEPS):
             self.codes[self.step_index] = self.editor.text
+            self._keep_code()
         if self.running:  # the program belongs to the step being left
             self.action_stop()
         self.step_index = target
@@ -192,7 +224,7 @@ class LessonScreen(Screen):
 
     def action_run(self) -> None:
         lang = self.app.lang
-        if not isinstance(self.step, RunStep):
+        if not isinstance(self.step, PROGRAM_STEPS):
             self.notify(tr("lesson.no_program", lang), timeout=2)
             return
         if self.running:
@@ -269,7 +301,7 @@ class LessonScreen(Screen):
         self.app.pop_screen()
 
     def action_reset(self) -> None:
-        if not isinstance(self.step, RunStep):
+        if not isinstance(self.step, PROGRAM_STEPS):
             raise SkipAction()
         if not self._edited():
             self.notify(tr("lesson.reset_done", self.app.lang), timeout=2)
@@ -284,11 +316,58 @@ class LessonScreen(Screen):
 
     def reset_code(self) -> None:
         step = self.step
-        if isinstance(step, RunStep):
+        if isinstance(step, PROGRAM_STEPS):
             self.editor.load_text(step.code)
             self.codes.pop(self.step_index, None)
+            if isinstance(step, ExerciseStep):
+                self.app.progress.clear_code(self.lesson.id, self.step_index)
+                self.app.save_progress()
             self._show_title()
             self.notify(tr("lesson.reset_done", self.app.lang), timeout=2)
+
+    # --- exercises -----------------------------------------------------------------
+
+    def _keep_code(self) -> None:
+        """An exercise's code is kept in the progress store (edited or not: never lost)."""
+        if not isinstance(self.step, ExerciseStep):
+            return
+        progress, lesson_id = self.app.progress, self.lesson.id
+        if self._edited():
+            progress.save_code(lesson_id, self.step_index, self.editor.text)
+        elif progress.get_code(lesson_id, self.step_index) is not None:
+            progress.clear_code(lesson_id, self.step_index)
+
+    def _save_code(self) -> None:
+        self._code_timer = None
+        if self.is_mounted:
+            self._keep_code()
+            self.app.save_progress()
+
+    def action_check(self) -> None:
+        panel = self.step_pane.exercise_panel
+        if panel is None:
+            raise SkipAction()
+        self.codes[self.step_index] = self.editor.text
+        self._keep_code()
+        panel.check(self.editor.text)
+
+    def on_exercise_panel_checked(self, message) -> None:
+        self.app.save_progress()
+        self._show_title()
+
+    def action_hint(self) -> None:
+        panel = self.step_pane.exercise_panel
+        if panel is None:
+            raise SkipAction()
+        panel.toggle_hint()
+
+    def action_solution(self) -> None:
+        step = self.step
+        if not isinstance(step, ExerciseStep):
+            raise SkipAction()
+        from tutor.app.exercise_panel import SolutionScreen
+
+        self.app.push_screen(SolutionScreen(step, self.app.lang, self.app.current_theme.dark))
 
     # --- command palette -----------------------------------------------------------
 
@@ -304,6 +383,12 @@ class LessonScreen(Screen):
             ("key.next", "cmd.next", self.action_next),
             ("key.back", "cmd.back", self.app.pop_screen),
         ]
+        if isinstance(self.step, ExerciseStep):
+            commands[1:1] = [
+                ("key.check", "cmd.check", self.action_check),
+                ("key.hint", "cmd.hint", self.action_hint),
+                ("key.solution", "cmd.solution", self.action_solution),
+            ]
         return [
             SystemCommand(tr(title, lang), tr(help_text, lang), callback)
             for title, help_text, callback in commands

@@ -1,4 +1,5 @@
-""" "Review mistakes": every quiz across the course whose latest answer was wrong.
+""" "Review mistakes": every quiz across the course whose latest answer was wrong, and
+every exercise checked but not solved yet (choosing one opens it in its lesson).
 
 ``ReviewScreen(course, progress, lang)`` lists them (with the score of each lesson);
 choosing one mounts its QuizPanel to try again. A right answer takes it off the list.
@@ -18,7 +19,7 @@ from textual.widgets.option_list import Option
 
 from tutor.app.i18n import tr, translate_bindings
 from tutor.app.quiz_panel import QuizPanel
-from tutor.lesson import Course, QuizStep
+from tutor.lesson import Course, ExerciseStep, QuizStep
 
 
 def s(lang: str, key: str, **fields) -> str:
@@ -76,6 +77,11 @@ class ReviewScreen(Screen):
                 continue
             if isinstance(lesson.steps[mistake.step_index], QuizStep):
                 found.append((mistake.lesson_id, mistake.step_index))
+        for lesson_id, index, _attempts in self.progress.unsolved_exercises():
+            lesson = self.course.get(lesson_id)
+            if lesson is not None and index < len(lesson.steps):
+                if isinstance(lesson.steps[index], ExerciseStep):
+                    found.append((lesson_id, index))
         order = {lesson.id: n for n, lesson in enumerate(self.course.lessons)}
         found.sort(key=lambda e: (order.get(e[0], 0), e[1]))
         return found
@@ -89,9 +95,19 @@ class ReviewScreen(Screen):
         option_list.clear_options()
         for lesson_id, index in self.entries:
             lesson = self.course.get(lesson_id)
-            record = self.progress.quiz_result(lesson_id, index)
             label = Text(lesson.title(lang), style="bold")
             label.append(f"  {s(lang, 'step', n=index + 1)}\n", style="dim")
+            step = lesson.steps[index]
+            if isinstance(step, ExerciseStep):
+                exercise = self.progress.exercise_result(lesson_id, index)
+                label.append(step.title(lang))
+                attempts = exercise.attempts if exercise else 0
+                tries = "tries_one" if attempts == 1 else "tries"
+                detail = [s(lang, tries, n=attempts), s(lang, "unsolved")]
+                label.append("\n" + " · ".join(detail), style="dim italic")
+                option_list.add_option(Option(label, id=f"{lesson_id}:{index}"))
+                continue
+            record = self.progress.quiz_result(lesson_id, index)
             label.append(lesson.steps[index].question(lang).strip().split("\n")[0][:80])
             detail = []
             if record and record.attempts:
@@ -116,6 +132,9 @@ class ReviewScreen(Screen):
             return
         lesson_id, index = self.entries[event.option_index]
         lesson = self.course.get(lesson_id)
+        if isinstance(lesson.steps[index], ExerciseStep):
+            self.app.open_lesson(lesson, index)
+            return
         host = self.query_one("#review-host", VerticalScroll)
         host.remove_children()
         panel = QuizPanel(lesson, index, self.lang, self.progress)

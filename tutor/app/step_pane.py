@@ -14,10 +14,13 @@ from textual.reactive import var
 from textual.widgets import Button, Markdown, Static, TextArea
 
 from tutor.app.course_screen import missing_sentence
+from tutor.app.exercise_panel import ExercisePanel
 from tutor.app.i18n import tr
 from tutor.app.quiz_panel import QuizPanel
-from tutor.lesson import Lesson, QuizStep, ReadStep, RunStep
+from tutor.lesson import ExerciseStep, Lesson, QuizStep, ReadStep, RunStep
 
+PROGRAM_STEPS = (RunStep, ExerciseStep)
+"""Steps with a program in the editor that Run runs."""
 EDITOR_THEMES = {True: "vscode_dark", False: "github_light"}
 BUTTONS = [  # (id, action on the screen, variant)
     ("run", "run", "success"),
@@ -86,7 +89,7 @@ class StepPane(Vertical):
         self.index = index
         step = self.step
         self._show_text()
-        if isinstance(step, RunStep) and code is not None and self.editor.text != code:
+        if isinstance(step, PROGRAM_STEPS) and code is not None and self.editor.text != code:
             self.editor.load_text(code)
         self._show_banner()
         self._show_quiz()
@@ -101,6 +104,8 @@ class StepPane(Vertical):
             markdown = step.text(self.lang)
         elif isinstance(step, RunStep) and step.text is not None:
             markdown = step.text(self.lang)
+        elif isinstance(step, ExerciseStep):
+            markdown = step.text(self.lang)
         self.query_one("#text-box").display = bool(markdown)
         self.query_one("#text", Markdown).update(markdown)
 
@@ -108,11 +113,11 @@ class StepPane(Vertical):
         """A missing package (with the command that installs it), or a note on endless runs."""
         step = self.step
         notes = Text()
-        if isinstance(step, RunStep):
+        if isinstance(step, PROGRAM_STEPS):
             missing = missing_sentence(self.lesson, self.lang)
             if missing:
                 notes.append(missing, style="bold")
-            elif step.runs_forever:
+            elif isinstance(step, RunStep) and step.runs_forever:
                 notes.append(tr("lesson.runs_forever", self.lang), style="italic")
         banner = self.query_one("#banner", Static)
         banner.update(notes)
@@ -123,6 +128,14 @@ class StepPane(Vertical):
         host.remove_children()
         if isinstance(self.step, QuizStep):
             host.mount(QuizPanel(self.lesson, self.index, self.lang, self.progress))
+        elif isinstance(self.step, ExerciseStep):
+            host.mount(ExercisePanel(self.lesson, self.index, self.lang, self.progress))
+
+    @property
+    def exercise_panel(self) -> ExercisePanel | None:
+        """The exercise step's panel (None on other steps)."""
+        found = self.query(ExercisePanel)
+        return found.first() if found else None
 
     def watch_lang(self, lang: str) -> None:
         for button_id, _action, _variant in BUTTONS:
@@ -131,12 +144,14 @@ class StepPane(Vertical):
             button.refresh(layout=True)
         self._show_text()
         self._show_banner()  # a QuizPanel follows the language itself, keeping its state
+        for panel in self.query(ExercisePanel):
+            panel.lang = lang
 
     def watch_running(self, running: bool) -> None:
         self._update_buttons()
 
     def _update_buttons(self) -> None:
-        runnable = isinstance(self.step, RunStep)
+        runnable = isinstance(self.step, PROGRAM_STEPS)
         self.query_one("#run", Button).disabled = self.running or not runnable
         self.query_one("#stop", Button).disabled = not self.running
         self.query_one("#reset", Button).disabled = not runnable
