@@ -62,7 +62,6 @@ class Exit(_Event, tag="exit"):
 
 
 Event = Start | Stdout | Stderr | Switch | Cap | Exit
-Output = (Stdout, Stderr)
 
 _encoder = msgspec.json.Encoder()
 _decoder = msgspec.json.Decoder(Event)
