@@ -19,10 +19,10 @@ from textual.widgets import Static
 from tutor.app.colors import RunnerColors
 from tutor.app.i18n import tr
 from tutor.app.messages import RunEvent, RunFailed, RunStarted, RunWaiting
-from tutor.app.outcome_text import outcome_text
 from tutor.app.output_view import STDERR, STDOUT, OutputView, TimelineView
 from tutor.app.run_controller import RunController
 from tutor.runner.events import Cap, Exit, Start, Stderr, Stdout, Switch
+from tutor.runner.outcome import sentence as outcome_sentence
 from tutor.textsafe import visible
 
 TIER_STYLE = {"bwrap": "bold green", "unshare": "bold yellow", "basic": "bold red"}
@@ -162,7 +162,7 @@ class RunPane(Vertical):
         self.outcome = event
         self.switch_total = max(self.switch_total, event.switches)
         lang = self.lang
-        message = outcome_text(event.message, lang) or tr(
+        message = outcome_sentence(event, lang) or tr(
             "lesson.exit_code", lang, code=event.returncode
         )
         self.output.notice(message, error=event.reason != "ok", seq=event.seq)

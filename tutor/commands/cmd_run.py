@@ -129,7 +129,7 @@ def _main(argv: list[str]) -> int:
 
 
 def _json_writer(out):
-    """Events (flat dicts) as JSON lines, without the json package (it pulls in `re`)."""
+    """Events (dicts) as JSON lines, without the json package (it pulls in `re`)."""
     try:
         from _json import encode_basestring as enc
     except ImportError:
@@ -148,6 +148,8 @@ def _json_writer(out):
             return "false"
         if isinstance(v, float):  # JSON has no inf or nan (a forged event may carry them)
             return repr(v) if v - v == 0 else "null"
+        if isinstance(v, dict):  # the exit event's params
+            return "{" + ",".join(enc(k) + ":" + value(x) for k, x in v.items()) + "}"
         return str(int(v))
 
     def write(event: dict) -> None:

@@ -57,8 +57,13 @@ class Exit(_Event, tag="exit"):
     returncode: int
     reason: ExitReason
     message: str
+    """The outcome sentence in English (`tutor.runner.outcome.sentence` renders any language)."""
     switches: int
     dropped: int
+    sentence: str = ""
+    """The sentence's catalog key without its `outcome.` prefix ("timeout", "open_files")."""
+    params: dict[str, str | int | float] = {}
+    """The values the sentence shows, raw: {"seconds": 15.0}, {"bytes": 536870912}, ..."""
 
 
 Event = Start | Stdout | Stderr | Switch | Cap | Exit

@@ -166,3 +166,14 @@ def write_program(request, scratch: str) -> str:
     with open(program, "w", encoding="utf-8") as f:
         f.write(code)
     return program
+
+
+def mentions(program: str | None, text: bytes) -> bool:
+    """Whether the program file contains `text` (evidence for an outcome, read at the end)."""
+    if program is None:
+        return False
+    try:
+        with open(program, "rb") as f:
+            return text in f.read()
+    except OSError:
+        return False

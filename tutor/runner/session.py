@@ -16,7 +16,7 @@ import sys
 import time
 
 from tutor.runner.procs import SIGINT, Procs, basic_run_ended
-from tutor.runner.scratch import make_scratch, rmtree, scratch_size, write_program
+from tutor.runner.scratch import make_scratch, mentions, rmtree, scratch_size, write_program
 from tutor.runner.spawn import python_version, spawn_child
 from tutor.runner.values import UNATTRIBUTED, Facts, Limits
 from tutor.runner.wire import line_decoder
@@ -67,6 +67,8 @@ class Session:
         self.done = False
         self.returncode: int | None = None
         self.scratch: str | None = None
+        self.program: str | None = None
+        """The program file in the scratch dir (None: a spare before GO)."""
         self.pidfd: int | None = None
         self._fds: dict[int, str] = {}
         self._buf: dict[int, bytes] = {}
@@ -106,7 +108,7 @@ class Session:
         no reader is registered, no event is sent and the wall clock does not run)."""
         path = self.scratch = make_scratch()
         try:
-            program = None if spare else write_program(self.request, path)
+            program = self.program = None if spare else write_program(self.request, path)
             child = spawn_child(self.request, self.tier, self.limits, self.token, path, program)
         except BaseException:
             rmtree(path)
@@ -170,7 +172,7 @@ class Session:
             return False
         self.request = request
         self.limits = (request.limits or Limits()).replace(wall=float(request.timeout))
-        program = write_program(request, self.scratch)
+        program = self.program = write_program(request, self.scratch)
         go, self._go = self._go, None
         self.t0 = time.monotonic()
         try:
@@ -434,8 +436,11 @@ class Session:
             swept=self._swept,
             tier=self.tier,
             ended=self._end is not None,
+            nofile=self.limits.nofile,
+            raised_recursion_limit=rc == -outcome.SIGSEGV
+            and mentions(self.program, b"setrecursionlimit"),
         )
-        reason, message = outcome.decide(facts)
+        reason, sentence, params = outcome.classify(facts)
         switches = dropped = 0
         if self._end:
             try:
@@ -450,9 +455,11 @@ class Session:
             t=self._now(),
             returncode=rc,
             reason=reason,
-            message=message,
+            message=outcome.render(sentence, params, "en"),
             switches=switches,
             dropped=dropped,
+            sentence=sentence,
+            params=params,
         )
 
     def cleanup(self) -> None:

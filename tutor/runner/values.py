@@ -163,6 +163,8 @@ class Facts(Value):
     stop: why we stopped it (None, "killed" by the user, "timeout", "output", "disk").
     exception: class name of the uncaught exception (from the child's end event).
     ended: False when the child never sent its end event (it did not start, or was killed).
+    nofile: the open-files limit. raised_recursion_limit: the program calls
+    sys.setrecursionlimit() (with SIGSEGV: evidence of a C stack overflow).
     """
 
     __slots__ = (
@@ -181,6 +183,8 @@ class Facts(Value):
         "swept",
         "tier",
         "ended",
+        "nofile",
+        "raised_recursion_limit",
     )
 
     def __init__(
@@ -200,6 +204,8 @@ class Facts(Value):
         swept: int = 0,
         tier: str = "basic",
         ended: bool = True,
+        nofile: int = 256,
+        raised_recursion_limit: bool = False,
     ) -> None:
         self.returncode = returncode
         self.stop = stop
@@ -216,3 +222,5 @@ class Facts(Value):
         self.swept = swept
         self.tier = tier
         self.ended = ended
+        self.nofile = nofile
+        self.raised_recursion_limit = raised_recursion_limit
