@@ -140,7 +140,7 @@ def test_eof_stops_quietly_and_progress_reset(tmp_path, tutor_home):
     run_cli("quiz", str(path), "--answers", str(answers))
     shown = run_cli("progress", "--lessons", str(tmp_path))
     assert "sample" in shown.stdout and "To review: sample step 3." in shown.stdout
-    assert run_cli("progress", "--reset").returncode == 0
+    assert run_cli("progress", "--reset", "--yes").returncode == 0
     after = json.loads(run_cli("progress", "--json", "--lessons", str(tmp_path)).stdout)
     assert after["lessons"][0]["state"] == "new" and after["mistakes"] == []
 

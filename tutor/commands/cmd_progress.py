@@ -6,12 +6,24 @@ import argparse
 import json
 import sys
 
-from tutor.commands.common import course_from
+from tutor.commands.common import course_from, language
 from tutor.strings import tr
+
+EVERYTHING = "\0every lesson"
+"""--reset without a LESSON (a value no lesson id can be)."""
+
+YES = ("y", "yes", "是", "好")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--reset", action="store_true", help="forget every lesson and quiz result")
+    parser.add_argument(
+        "--reset",
+        nargs="?",
+        const=EVERYTHING,
+        metavar="LESSON",
+        help="forget your progress: every lesson, or only LESSON (asks first)",
+    )
+    parser.add_argument("--yes", "-y", action="store_true", help="do not ask before --reset")
     parser.add_argument("--json", action="store_true", help="print the progress as JSON")
 
 
@@ -21,15 +33,10 @@ def run(args: argparse.Namespace) -> int:
     progress, warning = load_progress()
     if warning:
         print(warning, file=sys.stderr)
-    if args.reset:
-        progress.reset()
-        if not progress.save():
-            print(progress.problem, file=sys.stderr)
-            return 1
-        print(tr("progress.cleared", args.lang or "en", path=progress.path))
-        return 0
+    lang = language(args, progress)
+    if args.reset is not None:
+        return reset(args, progress, lang)
     course = course_from(args)
-    lang = args.lang or progress.get_setting("lang") or "en"
     rows = []
     for lesson in course.lessons:
         quizzes = lesson.quiz_count
@@ -100,4 +107,33 @@ def run(args: argparse.Namespace) -> int:
         more = tr("progress.more", lang, n=len(mistakes) - 10) if len(mistakes) > 10 else ""
         print(tr("progress.review", lang, listed=listed, more=more))
     print(tr("progress.kept", lang, path=progress.path))
+    return 0
+
+
+def reset(args: argparse.Namespace, progress, lang: str) -> int:
+    """Forget every lesson's progress, or one lesson's, after asking (unless --yes)."""
+    one = None if args.reset == EVERYTHING else args.reset
+    if one is not None and one not in progress.data.lessons:
+        known = course_from(args).get(one) is not None
+        print(tr("progress.reset_nothing" if known else "progress.reset_unknown", lang, id=one))
+        return 0 if known else 1
+    what = (
+        tr("progress.reset_what_one", lang, id=one) if one else tr("progress.reset_what_all", lang)
+    )
+    if not args.yes:
+        if not sys.stdin.isatty():
+            print(tr("progress.reset_needs_yes", lang, what=what), file=sys.stderr)
+            return 1
+        try:
+            answer = input(tr("progress.reset_ask", lang, what=what) + " ")
+        except EOFError:
+            answer = ""
+        if answer.strip().lower() not in YES:
+            print(tr("progress.reset_kept", lang))
+            return 1
+    progress.reset(one)
+    if not progress.save():
+        print(progress.problem, file=sys.stderr)
+        return 1
+    print(tr("progress.reset_done", lang, what=what, path=progress.path))
     return 0

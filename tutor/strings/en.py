@@ -1,6 +1,14 @@
 """Interface strings in English: the reference catalog; every other language has the same keys."""
 
 STRINGS: dict[str, str] = {
+    "progress.reset_what_all": "your progress in every lesson (quizzes, exercises, edited code, places)",
+    "progress.reset_what_one": "your progress in {id}",
+    "progress.reset_ask": "Erase {what}? Settings are kept. [y/N]",
+    "progress.reset_needs_yes": "Not erasing {what} without asking: run it in a terminal to be asked, or add --yes.",
+    "progress.reset_kept": "Nothing was erased.",
+    "progress.reset_done": "Erased {what} ({path}).",
+    "progress.reset_unknown": "No lesson {id!r} in the course or in your progress: `coro-tutor progress` lists them.",
+    "progress.reset_nothing": "There is no progress in {id} to erase.",
     "new.bad_id": "{id!r} cannot be a lesson id: use lowercase letters, digits and dashes, like `yield-from`.",
     "new.exists": "{file} already exists: choose another id, or remove the file first.",
     "new.failed": "Could not write {file}: {error}.",
@@ -260,7 +268,6 @@ STRINGS: dict[str, str] = {
     "progress.state.new": "new",
     "progress.state.in_progress": "started",
     "progress.state.done": "done",
-    "progress.cleared": "Progress cleared ({path}).",
     "progress.line": "{number:2}. {id:<28} {state:<8} step {step}/{steps}  quizzes {score}{solved}",
     "progress.exercises": "  exercises {solved}/{total}",
     "progress.last": "Last lesson: {id}",

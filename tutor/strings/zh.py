@@ -1,6 +1,14 @@
 """Interface strings in Chinese: one entry per key of tutor/strings/en.py."""
 
 STRINGS: dict[str, str] = {
+    "progress.reset_what_all": "所有课程的进度（测验、练习、修改过的代码、所在位置）",
+    "progress.reset_what_one": "{id} 的进度",
+    "progress.reset_ask": "要清除{what}吗？设置会保留。[y/N]",
+    "progress.reset_needs_yes": "不经确认不会清除{what}：请在终端里运行以便确认，或加上 --yes。",
+    "progress.reset_kept": "什么都没有清除。",
+    "progress.reset_done": "已清除{what}（{path}）。",
+    "progress.reset_unknown": "课程和进度里都没有 {id!r} 这一课：`coro-tutor progress` 会列出所有课程。",
+    "progress.reset_nothing": "{id} 没有可清除的进度。",
     "new.bad_id": "{id!r} 不能用作课程 id：请只用小写字母、数字和短横线，例如 `yield-from`。",
     "new.exists": "{file} 已经存在：换一个 id，或先删除这个文件。",
     "new.failed": "无法写入 {file}：{error}。",
@@ -260,7 +268,6 @@ STRINGS: dict[str, str] = {
     "progress.state.new": "未开始",
     "progress.state.in_progress": "进行中",
     "progress.state.done": "已完成",
-    "progress.cleared": "进度已清除（{path}）。",
     "progress.line": "{number:2}. {id:<28} {state:<8} 第 {step}/{steps} 步  测验 {score}{solved}",
     "progress.exercises": "  练习 {solved}/{total}",
     "progress.last": "上次的课程：{id}",
