@@ -367,6 +367,22 @@ async def test_missing_gevent_is_explained(monkeypatch):
 
 
 @pytest.mark.slow
+async def test_a_lesson_for_a_newer_python_is_explained_and_not_run():
+    course = fixed_course()
+    course.lessons[0].requires = ["python>=3.99"]
+    app = make_app(course=course)
+    async with app.run_test(size=SIZE) as pilot:
+        summary = str(app.screen.query_one("#summary").render())
+        assert "python>=3.99" in summary
+        await open_first_run_step(pilot)
+        banner = str(app.screen.query_one("#banner").render())
+        assert "needs python>=3.99" in banner and "newer Python" in banner
+        await pilot.press("f5")
+        await pilot.pause()
+        assert app.screen.run_pane.run_count == 0
+
+
+@pytest.mark.slow
 async def test_quiz_step_shows_question():
     from tutor.lesson import QuizStep
 
