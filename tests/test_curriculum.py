@@ -220,6 +220,9 @@ def test_quizzes_test_a_rule(lesson: Lesson):
     if int(number) > 18 or number in NEXT_SWITCH_REQUIRED:
         assert "next_switch" in kinds, f"{lesson.id} has no next_switch quiz"
     for quiz in _quizzes(lesson):
+        # the explanation names the lesson's rule, in both languages
+        assert "the rule" in quiz.explanation.en.lower(), f"{lesson.id}: {quiz.explanation.en}"
+        assert "规则" in quiz.explanation.zh, f"{lesson.id}: {quiz.explanation.zh}"
         if quiz.options is not None:
             assert len(quiz.options) >= 3, f"{lesson.id}: a quiz with two options is a coin toss"
         # a whole output line (not a short runner name) quoted in the hint gives it away
