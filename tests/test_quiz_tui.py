@@ -17,6 +17,7 @@ from tests.test_quiz import CHOICE, NEXT, ORDER, Events, make_lesson, order_even
 from tutor.lesson import Course
 from tutor.progress import load_progress
 from tutor.quiz import remember_trace
+from tutor.strings import tr
 
 
 class Host(App):
@@ -30,9 +31,13 @@ class Host(App):
     def compose(self) -> ComposeResult:
         from tutor.app.quiz_panel import QuizPanel
 
-        yield QuizPanel(self.lesson, self.step_index, self.lang, self.progress)
+        yield QuizPanel(self.lesson, self.step_index, self.lang)
 
     def on_quiz_panel_answered(self, message) -> None:
+        """What a host does: record the grade, save, hand the lesson score down."""
+        message.grade.record_in(self.progress)
+        self.save_progress()
+        message.panel.score = self.progress.score(message.lesson_id)
         self.answers.append(
             (message.lesson_id, message.step_index, message.correct, message.revealed)
         )
@@ -43,10 +48,16 @@ class Host(App):
 
 
 def text_of(app, selector: str) -> str:
-    """What a Static shows, as plain text."""
+    """What the Statics matching `selector` show, as plain text."""
     console = Console(width=200, file=io.StringIO(), record=True)
-    console.print(app.query_one(selector, Static).content)
+    for static in app.query(selector).results(Static):
+        console.print(static.content)
     return console.export_text()
+
+
+def choices_of(app) -> str:
+    """The pause's question, the options and the keys' help."""
+    return text_of(app, "#quiz-choices Static")
 
 
 async def settle(pilot, app):
@@ -65,7 +76,7 @@ async def test_predict_order_by_keyboard(tmp_path):
     async with app.run_test() as pilot:
         panel = await settle(pilot, app)
         assert panel.quiz is not None and panel.order == panel.quiz.items
-        assert "[A] one" in text_of(app, "#quiz-answer")  # brackets survive: no markup
+        assert "[A] one" in choices_of(app)  # brackets survive: no markup
         # sort the lines with the keyboard: selection sort using [ and ] and arrows
         target = ["[A] one", "[B] two", "[A] three"]
         for position, line in enumerate(target):
@@ -116,7 +127,7 @@ async def test_next_switch_step_predict_with_number_keys(tmp_path):
         panel = await settle(pilot, app)
         assert panel.quiz.items == ["main", "consumer"]
         answer = text_of(app, "#quiz-answer")
-        assert "[PRODUCER] ready" in answer and "pause 1 of 2" in answer
+        assert "[PRODUCER] ready" in answer and "pause 1 of 2" in choices_of(app)
         await pilot.press("h")
         await pilot.pause()
         assert "Hint" in text_of(app, "#quiz-answer")
@@ -127,7 +138,7 @@ async def test_next_switch_step_predict_with_number_keys(tmp_path):
         await pilot.pause()
         assert panel.grade is not None and panel.grade.right == [True, False]
         result = text_of(app, "#quiz-result")
-        assert "it was main" in result and "pause 2" in result
+        assert tr("quiz.pause_wrong", "en", n=2, runner="main", answer="consumer") in result
         assert app.answers == [("sample", 0, False, False)]
 
 
@@ -208,3 +219,153 @@ async def test_the_key_comes_from_a_real_run(tmp_path):
         await pilot.press("r")
         await pilot.pause()
         assert "line 3" in text_of(app, "#quiz-result")
+
+
+PARENTS = """\
+- kind: quiz
+  quiz: next_switch
+  code: |
+    from greenlet import greenlet
+
+    def inner():
+        print('inner: done, returning')
+
+    def outer():
+        gi = greenlet(inner)
+        gi.switch()
+        print('outer: inner has returned to me')
+
+    go = greenlet(outer)
+    print('main: start')
+    go.switch()
+    print('main: end')
+  checkpoints:
+    - after: "main: start"
+    - after: "inner: done, returning"
+"""
+
+
+def parents_events():
+    """Lesson 14 step 7, as the tracer reports it: outer only passes control on to inner."""
+    return (
+        Events()
+        .out("main", "main: start")
+        .sw("main", "outer", "greenlet")
+        .sw("outer", "inner", "greenlet")
+        .out("inner", "inner: done, returning")
+        .sw("inner", "outer", "greenlet")
+        .out("outer", "outer: inner has returned to me")
+        .sw("outer", "main", "greenlet")
+        .out("main", "main: end")
+        .end()
+    )
+
+
+def code_line(app, number: int) -> str:
+    return text_of(app, "#quiz-code").splitlines()[number - 1]
+
+
+async def test_who_gets_control_next_grades_what_the_trace_shows(tmp_path):
+    lesson = make_lesson(tmp_path, PARENTS)
+    remember_trace(lesson, 0, parents_events())
+    app = Host(lesson, 0)
+    async with app.run_test(size=(120, 60)) as pilot:
+        panel = await settle(pilot, app)
+        assert tr("quiz.rule", "en") in choices_of(app)  # the rule is stated with the question
+        await pilot.press(str(panel.quiz.items.index("outer") + 1))
+        await pilot.press(str(panel.quiz.items.index("outer") + 1))
+        await pilot.pause()
+        assert panel.grade.correct, panel.grade.key  # `outer` gets control first
+        trace = text_of(app, "#quiz-result").splitlines()
+
+        def answering(n: int) -> list[str]:
+            return [line for line in trace if tr("quiz.answer_mark", "en", n=n) in line]
+
+        assert len(answering(1)) == 1 and "main -> outer" in answering(1)[0]
+        assert len(answering(2)) == 1 and "inner -> outer" in answering(2)[0]
+        assert app.answers == [("sample", 0, True, False)]
+        assert app.progress.quiz_result("sample", 0).correct
+
+
+async def test_the_paused_line_is_marked_in_the_code(tmp_path):
+    from tutor.app.code_marks import PAUSED
+    from tutor.app.quiz_panel import QuizPanel
+
+    lesson = make_lesson(tmp_path, PARENTS)
+    remember_trace(lesson, 0, parents_events())
+    app = Host(lesson, 0)
+    async with app.run_test(size=(120, 60)) as pilot:
+        panel = await settle(pilot, app)
+        code = lesson.steps[0].code.split("\n")
+        first = code.index("print('main: start')") + 1
+        marked = [n for n in range(1, len(code)) if code_line(app, n).startswith(PAUSED)]
+        assert marked == [first]
+        # the line has a background too (found without reading the gutter)
+        content = app.query_one("#quiz-code", Static).content
+        line_start = sum(len(line) + 1 for line in content.plain.split("\n")[: first - 1])
+        styles = [span.style for span in content.spans if span.start >= line_start + 4]
+        paused = panel.get_component_rich_style("quiz--paused", partial=True)
+        assert paused.bgcolor is not None and paused in styles[:1]
+        await pilot.press("2")  # pause 2 is after `inner`'s print, inside inner()
+        await pilot.pause()
+        second = code.index("    print('inner: done, returning')") + 1
+        assert [n for n in range(1, len(code)) if code_line(app, n).startswith(PAUSED)] == [second]
+        assert isinstance(panel, QuizPanel)
+
+
+async def test_wrong_choice_is_labelled_and_a_reveal_shows_no_ticks(tmp_path):
+    lesson = make_lesson(tmp_path, CHOICE, ORDER)
+    remember_trace(lesson, 0, Events().out("main", "made the generator").out("g", "hi").end())
+    remember_trace(lesson, 1, order_events("x1", "x2", "x3"))
+    app = Host(lesson, 0)
+    async with app.run_test(size=(120, 50)) as pilot:
+        panel = await settle(pilot, app)
+        await pilot.press("2")  # "hello from greet": wrong
+        await pilot.pause()
+        result = text_of(app, "#quiz-result")
+        mine = tr("quiz.your_answer", "en") + "✗ hello from greet"
+        right = tr("quiz.right_answer", "en") + "✓ made the generator"
+        assert f"{mine} · {right}" in result
+        assert not panel.grade.correct
+    app = Host(lesson, 1)
+    async with app.run_test(size=(120, 50)) as pilot:
+        panel = await settle(pilot, app)
+        await pilot.press("r")
+        await pilot.pause()
+        result = text_of(app, "#quiz-result")
+        assert panel.grade.revealed and "x1" in result
+        assert tr("quiz.yours", "en") not in result and "✓" not in result
+
+
+class ScrollHost(Host):
+    """The panel in a scrolling pane, as the lesson screen hosts it."""
+
+    def compose(self) -> ComposeResult:
+        from textual.containers import VerticalScroll
+
+        from tutor.app.quiz_panel import QuizPanel
+
+        with VerticalScroll(id="pane"):
+            yield QuizPanel(self.lesson, self.step_index, self.lang)
+
+
+async def test_options_stay_in_view_at_80x24(tmp_path):
+    long_code = "\n".join(f"    x{i} = {i}" for i in range(30))
+    step = PARENTS.replace("    def inner():\n", "    def inner():\n" + long_code + "\n")
+    lesson = make_lesson(tmp_path, step)
+    remember_trace(lesson, 0, parents_events())
+    app = ScrollHost(lesson, 0)
+    async with app.run_test(size=(80, 24)) as pilot:
+        panel = await settle(pilot, app)
+        await pilot.pause()
+        pane = app.query_one("#pane")
+        rows = list(app.query(".quiz-option"))
+        assert len(rows) == len(panel.quiz.items) == 3
+        for row in rows:  # all options in view once the key is known
+            assert pane.content_region.contains_region(row.region), (row.region, pane.region)
+        for step_ in range(2 * len(rows)):  # ↓ never moves the selection off-screen
+            await pilot.press("down")
+            await pilot.pause()
+            await pilot.pause()
+            selected = rows[panel.cursor]
+            assert pane.content_region.contains_region(selected.region), step_

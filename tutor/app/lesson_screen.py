@@ -20,6 +20,7 @@ from textual.widgets import Footer, Static, TextArea
 from tutor.app.course_screen import TitleBar, missing_sentence
 from tutor.app.i18n import tr, translate_bindings
 from tutor.app.messages import RunFailed, RunFinished
+from tutor.app.quiz_panel import QuizPanel
 from tutor.app.run_pane import RunPane
 from tutor.app.step_pane import PROGRAM_STEPS, StepPane
 from tutor.app.textual_private import is_dirty, update_now
@@ -82,7 +83,8 @@ class LessonScreen(Screen):
         yield TitleBar()
         yield Static(id="step-title")
         with Horizontal(id="lesson-body"):
-            yield StepPane(self.lesson, app.progress, app.lang, app.current_theme.dark, id="left")
+            dark = app.current_theme.dark
+            yield StepPane(self.lesson, app.progress, app.lang, dark, app.start_run, id="left")
             yield RunPane(app.start_run, id="right")
         yield Footer()
 
@@ -197,8 +199,12 @@ class LessonScreen(Screen):
                 self._code_timer.stop()
             self._code_timer = self.set_timer(CODE_SAVE_DELAY, self._save_code)
 
-    def on_quiz_panel_answered(self, message) -> None:
+    def on_quiz_panel_answered(self, message: QuizPanel.Answered) -> None:
+        """Record the answer, save, hand the lesson score down to the panel."""
+        progress = self.app.progress
+        message.grade.record_in(progress)
         self.app.save_progress()
+        message.panel.score = progress.score(self.lesson.id)
 
     def go(self, delta: int) -> None:
         target = self.step_index + delta

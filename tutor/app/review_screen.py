@@ -137,15 +137,17 @@ class ReviewScreen(Screen):
             return
         host = self.query_one("#review-host", VerticalScroll)
         host.remove_children()
-        panel = QuizPanel(lesson, index, self.lang, self.progress)
+        panel = QuizPanel(lesson, index, self.lang, getattr(self.app, "start_run", None))
         host.mount(panel)
 
     def on_quiz_panel_answered(self, message: QuizPanel.Answered) -> None:
+        message.grade.record_in(self.progress)
         save = getattr(self.app, "save_progress", None)
         if callable(save):
             save()
         else:
             self.progress.save()
+        message.panel.score = self.progress.score(message.lesson_id)
         if message.correct:
             self.refresh_list(keep=True)
 

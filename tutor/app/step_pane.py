@@ -37,10 +37,14 @@ class StepPane(Vertical):
     lang: var[str] = var("en", init=False)
     running: var[bool] = var(False, init=False)
 
-    def __init__(self, lesson: Lesson, progress, lang: str, dark: bool, **kwargs) -> None:
+    def __init__(
+        self, lesson: Lesson, progress, lang: str, dark: bool, start_run=None, **kwargs
+    ) -> None:
         super().__init__(**kwargs)
         self.lesson = lesson
         self.progress = progress
+        self.start_run = start_run
+        """Replaces tutor.runner.start_run for the quiz panels' key runs (tests)."""
         self.index = 0
         self.set_reactive(StepPane.lang, lang)
         self._dark = dark
@@ -127,7 +131,7 @@ class StepPane(Vertical):
         host = self.query_one("#quiz-host", VerticalScroll)
         host.remove_children()
         if isinstance(self.step, QuizStep):
-            host.mount(QuizPanel(self.lesson, self.index, self.lang, self.progress))
+            host.mount(QuizPanel(self.lesson, self.index, self.lang, self.start_run))
         elif isinstance(self.step, ExerciseStep):
             host.mount(ExercisePanel(self.lesson, self.index, self.lang, self.progress))
 

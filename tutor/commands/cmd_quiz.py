@@ -353,10 +353,8 @@ def interactive(lesson: Lesson, lang: str, progress) -> int:
             if outcome == "skip":
                 print(t["skipped"])
                 break
-            if outcome.revealed:
-                progress.record_reveal(lesson.id, index)
-            else:
-                progress.record_answer(lesson.id, index, outcome.correct, outcome.answer)
+            outcome.record_in(progress)
+            if not outcome.revealed:
                 right += outcome.correct and attempt == 1
             if not progress.save() and progress.problem:
                 print(progress.problem, file=sys.stderr)

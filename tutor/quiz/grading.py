@@ -181,6 +181,13 @@ class Grade(msgspec.Struct, kw_only=True):
     trace: list[TraceRow] = []
     revealed: bool = False
 
+    def record_in(self, progress) -> None:
+        """Put this answer (or reveal) in a tutor.progress.Progress."""
+        if self.revealed:
+            progress.record_reveal(self.lesson_id, self.step_index)
+        else:
+            progress.record_answer(self.lesson_id, self.step_index, self.correct, self.answer)
+
     def to_dict(self) -> dict:
         out = msgspec.to_builtins(self)
         out["trace"] = [row.as_dict() for row in self.trace]

@@ -1,0 +1,136 @@
+"""The result of a quiz answer (or reveal), as rich renderables: right or wrong with both
+answers labelled (so it reads without colour), the explanation, the real trace with the
+pauses and the rows that answered them marked, the lesson score."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+
+from tutor.app.colors import RunnerColors
+from tutor.quiz import Grade
+from tutor.textsafe import visible
+
+
+class ResultView:
+    """Renders grades in one language (`t` looks up a `quiz.*` catalog key)."""
+
+    def __init__(
+        self, t: Callable[..., str], colors: RunnerColors, lesson_text: Callable[[str], Text]
+    ) -> None:
+        self.t = t
+        self.colors = colors
+        self.lesson_text = lesson_text
+
+    def render(self, grade: Grade, score: tuple[int, int] | None, quizzes: int) -> Group:
+        """The whole result; `score` is (right at the first try, answered) or None."""
+        kind = grade.kind
+        parts = []
+        if grade.revealed:
+            head = Text(self.t("revealed"), style="bold yellow")
+        elif grade.correct:
+            head = Text(self.t("right"), style="bold green")
+        else:
+            head = Text(self.t("wrong"), style="bold red")
+            if kind == "predict_order" and grade.first_difference is not None:
+                head.append(" " + self.t("first_diff", pos=grade.first_difference + 1))
+        parts.append(head)
+        if kind == "predict_order":
+            parts.append(self.order_table(grade))
+        elif kind == "next_switch":
+            parts.append(self.pause_marks(grade.answer, grade.key, grade.revealed))
+        else:
+            parts.append(self.choice_result(grade))
+        why = Text()
+        why.append(self.t("why"), style="bold")
+        why.append_text(self.lesson_text(grade.explanation))
+        parts.append(why)
+        if kind != "multiple_choice":
+            parts.append(self.trace_view(grade))
+        footer = Text()
+        if score is not None:
+            right, answered = score
+            total = max(answered, quizzes)
+            footer.append(self.t("score", right=right, total=total) + "\n", style="dim")
+        footer.append(self.t("after_right" if grade.correct else "after"), style="dim italic")
+        parts.append(footer)
+        return Group(*parts)
+
+    def choice_result(self, grade: Grade) -> Text:
+        """Labelled, so it reads without colour: the key, and a wrong answer beside it."""
+        body = Text("  ")
+        if not grade.correct and not grade.revealed:
+            body.append(self.t("your_answer"), style="bold")
+            body.append(f"✗ {visible(str(grade.answer), one_line=True)}", style="red")
+            body.append(" · ")
+        body.append(self.t("right_answer"), style="bold")
+        key = visible(str(grade.key), one_line=True)
+        body.append(f"✓ {key}" if not grade.revealed else key, style="green")
+        return body
+
+    def order_table(self, grade: Grade) -> Table:
+        """Your order beside the real one; after a reveal only the real one (no ✓ marks
+        on an answer the learner never gave)."""
+        table = Table(show_edge=False, box=None, padding=(0, 1))
+        table.add_column(Text("#"), justify="right", style="dim")
+        if not grade.revealed:
+            table.add_column(Text(self.t("yours")))
+            table.add_column(Text(""))
+        table.add_column(Text(self.t("real")))
+        runners = {row.text: row.runner for row in grade.trace if row.kind == "stdout"}
+        for i, (mine, real) in enumerate(zip(grade.answer, grade.key, strict=False)):
+            real_style = self.colors.style(runners.get(real, "?"))
+            real_text = Text(visible(real, one_line=True), style=real_style)
+            if grade.revealed:
+                table.add_row(Text(str(i + 1)), real_text)
+                continue
+            ok = grade.right[i]
+            table.add_row(
+                Text(str(i + 1)),
+                Text(visible(mine, one_line=True), style="green" if ok else "red"),
+                Text("✓" if ok else "✗", style="green" if ok else "bold red"),
+                real_text,
+            )
+        return table
+
+    def pause_marks(self, answers, keys, revealed: bool = False) -> Text:
+        """One line per pause answered so far: right, or wrong with both answers labelled."""
+        body = Text()
+        for n, (mine, key) in enumerate(zip(answers, keys, strict=False), 1):
+            if revealed:
+                shown = visible(self.t("pause_key", n=n, runner=key), one_line=True)
+                body.append(shown + "\n", style="yellow")
+                continue
+            word = "pause_right" if mine == key else "pause_wrong"
+            body.append(
+                visible(self.t(word, n=n, runner=key, answer=mine), one_line=True) + "\n",
+                style="green" if mine == key else "red",
+            )
+        return body
+
+    def trace_view(self, grade: Grade) -> Text:
+        """The real run; the rows a pause stopped at, and the rows that answered it, marked."""
+        body = Text()
+        body.append(self.t("trace") + "\n", style="bold underline")
+        for row in grade.trace:
+            if row.kind == "switch":
+                shown = visible(f"{row.runner} ({row.text})", one_line=True)
+                body.append(f"{'':>12}   ⇄ {shown}", style="dim")
+            elif row.kind == "exit":
+                body.append(f"{'':>12}   {visible(row.text, one_line=True)}", style="dim italic")
+            else:
+                runner = visible(row.runner, one_line=True)
+                body.append(f"{runner:>12} ", style=self.colors.style(row.runner))
+                body.append("│ ", style="red" if row.kind == "stderr" else "dim")
+                body.append(visible(row.text, one_line=True), style="bold" if row.mark else "")
+            if row.mark:
+                label = self.t("mark", n=row.mark.rsplit(" ", 1)[-1])
+                body.append(f"   ◀ {label}", style="yellow")
+            if row.answer:
+                label = self.t("answer_mark", n=row.answer.rsplit(" ", 1)[-1])
+                body.append(f"   ◀ {label}", style="bold green")
+            body.append("\n")
+        return body
