@@ -29,9 +29,12 @@ def test_every_command_has_help(command):
 def test_list_json_describes_every_shipped_lesson():
     result = run_cli("list", "--json")
     assert result.returncode == 0, result.stderr
-    listed = json.loads(result.stdout)
+    out = json.loads(result.stdout)
+    assert out["version"] == __version__
+    listed = out["lessons"]
     files = sorted(LESSONS.glob("*.yaml"))
     assert len(listed) == len(files) >= 2
+    assert [entry["path"] for entry in listed] == [str(f.resolve()) for f in files]
     for entry in listed:
         assert set(entry) >= {"id", "title", "summary", "topic", "steps", "requires"}
         assert set(entry["title"]) == {"en", "zh"}
@@ -50,8 +53,10 @@ def test_lessons_dir_option_and_environment(tmp_path):
     (tmp_path / "mine.yaml").write_text(
         source.replace("id: producer-consumer", "id: my-own"), encoding="utf-8"
     )
-    by_option = json.loads(run_cli("list", "--json", "--lessons", str(tmp_path)).stdout)
-    by_env = json.loads(run_cli("list", "--json", env={"CORO_TUTOR_LESSONS": str(tmp_path)}).stdout)
+    by_option = json.loads(run_cli("list", "--json", "--lessons", str(tmp_path)).stdout)["lessons"]
+    by_env = json.loads(
+        run_cli("list", "--json", env={"CORO_TUTOR_LESSONS": str(tmp_path)}).stdout
+    )["lessons"]
     assert [e["id"] for e in by_option] == [e["id"] for e in by_env] == ["my-own"]
 
 
@@ -60,7 +65,7 @@ def test_list_reports_a_broken_file_and_still_lists_the_rest(tmp_path):
     (tmp_path / "a.yaml").write_text(source, encoding="utf-8")
     (tmp_path / "b.yaml").write_text("id: broken\n", encoding="utf-8")
     result = run_cli("list", "--json", "--lessons", str(tmp_path), cwd=tmp_path)
-    assert [e["id"] for e in json.loads(result.stdout)] == ["producer-consumer"]
+    assert [e["id"] for e in json.loads(result.stdout)["lessons"]] == ["producer-consumer"]
     assert "b.yaml:1: missing required key `title`  (skipped)" in result.stderr
 
 

@@ -66,3 +66,32 @@ def test_force_color_is_honoured_like_no_color(tmp_path, env, coloured):
     assert ("\x1b[" in result.stdout) is coloured
     assert ("\x1b[" in result.stderr) is coloured
     assert result.stdout.endswith("hi\n")
+
+
+def test_list_json_paths_are_absolute_wherever_it_runs(tmp_path):
+    import json
+
+    from tests.conftest import LESSONS
+
+    result = run_cli("list", "--json", "--lessons", str(LESSONS), cwd=tmp_path)
+    paths = [entry["path"] for entry in json.loads(result.stdout)["lessons"]]
+    assert paths and all(path.startswith("/") for path in paths)
+    assert paths == [str(p.resolve()) for p in sorted(LESSONS.glob("*.yaml"))]
+
+
+def test_every_json_output_carries_the_version(tmp_path):
+    import json
+
+    from tutor import __version__
+
+    program = tmp_path / "hi.py"
+    program.write_text("print('hi')\n")
+    outputs = {
+        "list": json.loads(run_cli("list", "--json").stdout),
+        "progress": json.loads(run_cli("progress", "--json").stdout),
+        "schema": json.loads(run_cli("schema").stdout),
+        "run": json.loads(run_cli("run", "--json", str(program)).stdout.splitlines()[0]),
+    }
+    assert {name: out.get("version") for name, out in outputs.items()} == dict.fromkeys(
+        outputs, __version__
+    )

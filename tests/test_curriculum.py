@@ -71,7 +71,7 @@ def _texts(lesson: Lesson) -> list[tuple[str, Text]]:
 def test_list_json_has_at_least_18_lessons_in_course_order():
     result = run_cli("list", "--json")
     assert result.returncode == 0, result.stderr
-    listed = json.loads(result.stdout)
+    listed = json.loads(result.stdout)["lessons"]
     assert len(listed) >= 18
     names = [Path(item["path"]).name for item in listed]
     assert names == sorted(names)

@@ -77,7 +77,7 @@ def test_list_skips_the_file_with_one_sentence(folder, kind):
     name = hostile(folder, kind)
     result = run_cli("list", "--json", "--lessons", str(folder), cwd=folder, timeout=20)
     assert result.returncode == 0, result.stderr
-    assert [e["id"] for e in json.loads(result.stdout)] == ["producer-consumer"]
+    assert [e["id"] for e in json.loads(result.stdout)["lessons"]] == ["producer-consumer"]
     assert "Traceback" not in result.stderr and "Error" not in result.stderr
     problems = [line for line in result.stderr.splitlines() if line.startswith(name + ":")]
     assert problems, result.stderr

@@ -65,7 +65,7 @@ def test_the_wheel_ships_every_lesson(tmp_path):
         text=True,
     )
     assert result.returncode == 0, result.stderr
-    listed = json.loads(result.stdout)
+    listed = json.loads(result.stdout)["lessons"]
     assert len(listed) == len(list(LESSONS.glob("*.yaml")))
     assert all(entry["path"].startswith(str(target)) for entry in listed)
     probe = subprocess.run(

@@ -13,12 +13,11 @@ LESSON-stepN.py picks its own step.
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import sys
 from pathlib import Path
 
-from tutor.commands.common import language
+from tutor.commands.common import language, print_json
 from tutor.lesson import Lesson
 from tutor.strings import tr
 
@@ -93,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
     remember(lesson, index, grading.solved)
     if args.json:
         out = {"lesson": lesson.id, "step": index + 1, "file": str(path), **grading.as_dict()}
-        print(json.dumps(out, ensure_ascii=False, indent=2))
+        print_json(out, indent=2)
     else:
         for result in grading.results:
             print(f"{'✓' if result.ok else '✗'} {result.message}")

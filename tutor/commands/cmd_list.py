@@ -3,29 +3,27 @@
 from __future__ import annotations
 
 import argparse
-import json
+import os
 import sys
 
-from tutor.commands.common import course_from, language
+from tutor.commands.common import course_from, language, print_json
 from tutor.strings import tr
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--json", action="store_true", help="print a JSON list, one object per lesson"
+        "--json", action="store_true", help="print JSON: the version and the lessons"
     )
 
 
 def run(args: argparse.Namespace) -> int:
     course = course_from(args)
     if args.json:
-        json.dump(
-            [lesson.summary_dict() for lesson in course.lessons],
-            sys.stdout,
-            ensure_ascii=False,
-            indent=1,
-        )
-        print()
+        lessons = [
+            {**lesson.summary_dict(), "path": os.path.abspath(lesson.path)}
+            for lesson in course.lessons
+        ]
+        print_json({"lessons": lessons})
     else:
         lang = language(args)
         for number, lesson in enumerate(course.lessons, 1):

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
-from tutor.commands.common import course_from, language
+from tutor.commands.common import course_from, language, print_json
 from tutor.strings import tr
 
 EVERYTHING = "\0every lesson"
@@ -76,8 +75,7 @@ def run(args: argparse.Namespace) -> int:
             ],
             "settings": progress.data.settings,
         }
-        json.dump(out, sys.stdout, ensure_ascii=False, indent=1)
-        print()
+        print_json(out)
         return 0
     for number, row in enumerate(rows, 1):
         score = f"{row['right_first_try']}/{row['quizzes']}" if row["quizzes"] else "-"

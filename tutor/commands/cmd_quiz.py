@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tutor.commands.common import course_from
+from tutor.commands.common import course_from, print_json
 from tutor.glyphs import PAUSED
 from tutor.lesson import Lesson, load_lesson
 from tutor.strings import LANGUAGES, tr
@@ -160,8 +160,7 @@ def answer_from_file(lesson: Lesson, path: Path, lang: str, progress) -> int:
         "quizzes": len(steps),
         "results": results,
     }
-    json.dump(out, sys.stdout, ensure_ascii=False, indent=1)
-    print()
+    print_json(out)
     return 1 if failed else 0
 
 

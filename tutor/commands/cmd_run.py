@@ -153,6 +153,10 @@ def _json_writer(out):
         return str(int(v))
 
     def write(event: dict) -> None:
+        if event.get("type") == "start":  # every JSON output names the tutor's version
+            from tutor import __version__
+
+            event = {**event, "version": __version__}
         body = ",".join(enc(k) + ":" + value(v) for k, v in event.items())
         # a lone surrogate becomes its JSON escape (\ud800): valid UTF-8, valid JSON
         out.write(("{" + body + "}\n").encode("utf-8", "backslashreplace"))

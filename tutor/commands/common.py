@@ -32,5 +32,16 @@ def language(args: argparse.Namespace, progress=None) -> str:
     return locale_language() or "en"
 
 
+def print_json(payload: dict, indent: int = 1) -> None:
+    """A command's JSON output: one object, led by the `version` of the tutor that wrote it
+    (readers can tell which format they got)."""
+    import json
+
+    from tutor import __version__
+
+    json.dump({"version": __version__, **payload}, sys.stdout, ensure_ascii=False, indent=indent)
+    print()
+
+
 def paths_or_default(paths: list[str], args: argparse.Namespace) -> list[Path]:
     return [Path(p) for p in paths] if paths else [lessons_dir(args.lessons)]
