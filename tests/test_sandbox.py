@@ -84,7 +84,7 @@ def test_auto_picks_the_best_available(monkeypatch):
     assert "basic" in sandbox.doctor_line()
     assert "not available" in sandbox.doctor_line()
     if sandbox.landlock_abi():
-        assert "kernel walls (basic): landlock-" in sandbox.doctor_line()
+        assert "kernel walls, basic:   landlock-" in sandbox.doctor_line()
 
 
 def test_full_command_line(monkeypatch, tmp_path):
