@@ -15,8 +15,9 @@ from pathlib import Path
 
 MAX_BYTES = 1 << 20
 """A lesson file larger than this (1 MiB) is refused; the largest shipped one is ~20 KB."""
-MAX_VALUES = 200_000
-"""Values produced once aliases are expanded; an alias bomb reaches billions."""
+MAX_VALUES = 20_000
+"""Values produced once aliases are expanded: the largest shipped lesson has about 450, an
+alias bomb billions."""
 MAX_DEPTH = 64
 """Nesting of mappings and lists; a lesson needs about six."""
 
@@ -126,37 +127,39 @@ def plain(node, where: Located, loader) -> object:
     Aliases are expanded here, so this is where an alias bomb or a recursive alias is
     stopped: at most MAX_VALUES values and MAX_DEPTH levels.
     """
-    budget = [MAX_VALUES]
-    return _plain(node, (), where, loader, budget)
-
-
-def _plain(node, loc: tuple, where: Located, loader, budget: list[int]) -> object:
     import yaml
 
+    budget = [MAX_VALUES]
+    return _plain(node, (), where, loader, budget, yaml.MappingNode, yaml.SequenceNode)
+
+
+def _plain(node, loc: tuple, where: Located, loader, budget: list[int], mapping, sequence):
     line = node.start_mark.line + 1
     budget[0] -= 1
     if budget[0] < 0:
         raise LoadError(
-            line, f"more than {MAX_VALUES} values once aliases are expanded: use fewer aliases"
+            line,
+            f"more than {MAX_VALUES} values once aliases are expanded: a lesson needs far fewer",
         )
     if len(loc) > MAX_DEPTH:
         raise LoadError(
             line, f"nested more than {MAX_DEPTH} levels deep (or an alias that contains itself)"
         )
     where.value[loc] = line
-    if isinstance(node, yaml.MappingNode):
+    if isinstance(node, mapping):
         out: dict = {}
         for key_node, value_node in node.value:
-            if not isinstance(key_node, yaml.ScalarNode):
+            if isinstance(key_node, (mapping, sequence)):
                 raise LoadError(key_node.start_mark.line + 1, "a key must be a plain word")
             key = key_node.value
             if key in out:
                 raise LoadError(key_node.start_mark.line + 1, f"duplicate key `{key}`")
             where.key[loc + (key,)] = key_node.start_mark.line + 1
-            out[key] = _plain(value_node, loc + (key,), where, loader, budget)
+            out[key] = _plain(value_node, loc + (key,), where, loader, budget, mapping, sequence)
         return out
-    if isinstance(node, yaml.SequenceNode):
+    if isinstance(node, sequence):
         return [
-            _plain(item, loc + (i,), where, loader, budget) for i, item in enumerate(node.value)
+            _plain(item, loc + (i,), where, loader, budget, mapping, sequence)
+            for i, item in enumerate(node.value)
         ]
     return loader.construct_object(node, deep=True)
