@@ -103,3 +103,22 @@ def test_zsh_and_fish_scripts_name_every_command(shell):
         check = [shell, "-n"] if shell == "zsh" else [shell, "--no-execute"]
         assert subprocess.run([*check], input=result.stdout, text=True).returncode == 0
 
+
+
+@pytest.mark.skipif(shutil.which("fish") is None, reason="no fish here")
+def test_fish_completion_completes_commands_and_choices(tmp_path):
+    script = tmp_path / "coro-tutor.fish"
+    script.write_text(run_cli("completion", "fish").stdout)
+
+    def complete(line: str) -> list[str]:
+        out = subprocess.run(
+            ["fish", "--no-config", "-c", f"source {script}; complete -C '{line}'"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return [row.split("\t")[0] for row in out.stdout.splitlines()]
+
+    assert complete("coro-tutor pro") == ["progress"]
+    assert complete("coro-tutor list --lang ") == ["en", "zh"]
+    assert "--reset" in complete("coro-tutor progress --re")
