@@ -470,6 +470,8 @@ def load_progress(path: Path | None = None) -> tuple[Progress, str | None]:
     one is read as far as possible and protected from being overwritten.
     """
     path = path or progress_path()
+    if not os.path.lexists(path):  # nothing saved yet: make no folder, take no lock
+        return Progress(path=path), None
     sweep_temp_files(path)
     with locked(path):
         disk = _read(path)
