@@ -97,6 +97,27 @@ def test_reading_the_learners_files_is_refused(tutor, tier):
 
 
 @pytest.mark.parametrize("tier", TIERS)
+def test_only_the_harmless_devices_open(tutor, tier):
+    """A terminal (/dev/pts/N, /dev/tty, a new pty) could leak the learner's keystrokes."""
+    code = """
+        import os
+        for path, flags in (("/dev/urandom", os.O_RDONLY), ("/dev/null", os.O_WRONLY),
+                            ("/dev/ptmx", os.O_RDONLY), ("/dev/tty", os.O_RDONLY),
+                            ("/dev/console", os.O_RDONLY)):
+            try:
+                os.close(os.open(path, flags | os.O_NONBLOCK | os.O_NOCTTY))
+                print(path, "opened", flush=True)
+            except OSError as e:
+                print(path, "refused", e.errno, flush=True)
+    """
+    events = tutor.run(code, tier)
+    out = texts(events)
+    assert out[:2] == ["/dev/urandom opened", "/dev/null opened"]
+    assert [line.split()[1] for line in out[2:]] == ["refused"] * 3, out
+    tutor.assert_clean()
+
+
+@pytest.mark.parametrize("tier", TIERS)
 def test_host_unix_sockets_are_out_of_reach(tutor, tier):
     got: list[bytes] = []
     servers = []

@@ -378,7 +378,10 @@ ETC = (
 )  # fmt: skip
 """What of /etc a Python program may read (plus /etc/python3*): no other host file."""
 DEVICES = ("/dev/null", "/dev/zero", "/dev/full")
-"""Device files the program may write (reads: all of /dev)."""
+"""Device files the program may write (and read)."""
+RANDOM = ("/dev/urandom", "/dev/random")
+"""Device files the program may only read: not /dev as a whole (a terminal in /dev/pts
+would let a basic-tier program read the learner's keystrokes)."""
 
 
 def hidden_paths() -> list[str]:
@@ -477,7 +480,7 @@ def walls_spec(
         lines.append("seccomp")
     if tier == "partial":
         lines.append("rofs")
-    reads = system_paths() + needed_paths(python, extra_ro) + ["/proc", "/dev"]
+    reads = system_paths() + needed_paths(python, extra_ro) + ["/proc", *RANDOM]
     reads.append("/sys/devices/system/cpu")
     if tier != "basic":
         reads.append(INBOX)
