@@ -41,6 +41,7 @@ def producer_consumer_events(rounds: int = 3, with_stderr: bool = True) -> list:
         returncode=0,
         reason="ok",
         message="The program finished.",
+        sentence="finished",
         switches=2 + 2 * rounds,
         dropped=0,
     )
