@@ -21,6 +21,7 @@ from tutor.app.i18n import tr
 from tutor.app.messages import RunEvent, RunFailed, RunStarted, RunWaiting
 from tutor.app.output_view import STDERR, STDOUT, OutputView, TimelineView
 from tutor.app.run_controller import RunController
+from tutor.runner import UNATTRIBUTED
 from tutor.runner.events import Cap, Exit, Start, Stderr, Stdout, Switch
 from tutor.runner.outcome import sentence as outcome_sentence
 from tutor.textsafe import visible
@@ -231,7 +232,7 @@ class RunPane(Vertical):
             legend.append("▌", self.runner_colors.style(runner))
             legend.append(visible(runner, one_line=True) + "  ", self.runner_colors.style(runner))
         legend.append(tr("lesson.stderr", lang), "dim")
-        if "?" in runners:
+        if UNATTRIBUTED in runners:
             legend.append("  " + tr("lesson.unattributed", lang), "dim")
         # The legend is 1-3 rows high (height: auto): only a change of rows needs a layout
         # pass (~1-5 ms, and the screen's whole frame on Run), not a legend that stays on
