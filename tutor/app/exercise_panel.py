@@ -26,6 +26,7 @@ from textual.widgets import Static, TextArea
 from tutor.app.i18n import tr
 from tutor.exercise import Grading, grade_events
 from tutor.lesson import ExerciseStep, Lesson
+from tutor.textsafe import visible
 
 
 class ExercisePanel(Vertical):
@@ -140,7 +141,7 @@ class ExercisePanel(Vertical):
             for result in grading.results:
                 mark, style = ("✓ ", "green") if result.ok else ("✗ ", "red")
                 results.append(mark, style=f"bold {style}")
-                results.append(result.message + "\n")
+                results.append(visible(result.message) + "\n")  # may quote the program
         self.query_one("#ex-status", Static).update(status)
         results_box = self.query_one("#ex-results", Static)
         results_box.update(results)
