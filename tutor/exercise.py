@@ -26,8 +26,6 @@ from tutor.lesson_checks import Check
 from tutor.runner.events import UNATTRIBUTED, Event, Exit, Stderr, Stdout, Switch
 from tutor.strings import tr
 
-GRADING_VERSION = 1
-"""The version of `Grading.as_dict()` (`coro-tutor exercise --json`)."""
 UNFINISHED = ("timeout", "cpu", "memory", "output", "disk", "killed", "denied")
 """Exit reasons that mean the program did not end by itself: never solved."""
 
@@ -63,7 +61,6 @@ class Grading:
     def as_dict(self) -> dict:
         end = self.exit
         return {
-            "version": GRADING_VERSION,
             "solved": self.solved,
             "checks": [r.as_dict() for r in self.results],
             "exit": None
