@@ -81,6 +81,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from tutor.commands.cmd_schema import SCHEMA_FILE, schema_text
     from tutor.commands.common import language
+    from tutor.files import atomic_write
     from tutor.strings import tr
 
     lang = language(args)
@@ -96,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
         folder.mkdir(parents=True, exist_ok=True)
         with open(target, "x", encoding="utf-8") as out:
             out.write(SKELETON.format(id=args.id, schema=SCHEMA_FILE, file=target))
-        (folder / SCHEMA_FILE).write_text(schema_text(), encoding="utf-8")
+        atomic_write(folder / SCHEMA_FILE, schema_text().encode("utf-8"), mode=0o644)
     except OSError as exc:
         print(tr("new.failed", lang, file=target, error=exc.strerror or exc), file=sys.stderr)
         return 1
