@@ -125,3 +125,20 @@ def test_lesson_texts_and_app_lines_are_made_visible():
     assert title("zh") == "标题␛[2J"
     assert clean("\tout\x1b[31m\x9b") == "        out␛[31m\\x9b"
     assert clean("name\nnext") == "name␤next"
+
+
+def test_text_commands_on_a_terminal_write_visible_text(tmp_path):
+    import io
+
+    from tutor.textsafe import for_terminal
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    tty, pipe = Tty(), io.StringIO()
+    assert for_terminal(pipe) is pipe
+    out = for_terminal(tty)
+    print("runner \x1b]0;x\x07 | line", file=out)
+    out.flush()
+    assert tty.getvalue() == "runner ␛]0;x␇ | line\n"

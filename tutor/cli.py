@@ -91,6 +91,10 @@ def main(argv: list[str] | None = None) -> int:
             from tutor.commands import cmd_tui
 
             return cmd_tui.run(args)
+        if args.command != "serve":  # text commands: no escape sequence reaches a terminal
+            from tutor.textsafe import for_terminal
+
+            sys.stdout, sys.stderr = for_terminal(sys.stdout), for_terminal(sys.stderr)
         return handler(args)
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)

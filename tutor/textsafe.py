@@ -27,3 +27,27 @@ def visible(text: str, one_line: bool = False) -> str:
     if text.isprintable():
         return text
     return text.translate(_ONE_LINE if one_line else _LINES)
+
+
+class _Visible:
+    """A text stream that writes `visible(text)` (everything else is the stream's own)."""
+
+    def __init__(self, stream) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        return self._stream.write(visible(text))
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
+
+
+def for_terminal(stream):
+    """`stream` itself, or, when it is a terminal, a wrapper writing through `visible`: the
+    text commands (quiz, exercise, check, list, ...) print runner names, program output and
+    lesson files, none of which may drive the learner's terminal."""
+    try:
+        tty = stream.isatty()
+    except (AttributeError, ValueError):
+        return stream
+    return _Visible(stream) if tty else stream
