@@ -42,3 +42,38 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)
+
+
+class LessonCompleteScreen(ModalScreen[str | None]):
+    """The end of a lesson: its score and the way on. Dismisses with "next" (open the next
+    lesson), "list" (back to the lessons) or None (stay)."""
+
+    BINDINGS = [Binding("escape", "stay", "Stay", show=False)]
+
+    def __init__(self, summary: str, has_next: bool) -> None:
+        super().__init__()
+        self.summary = summary
+        self.has_next = has_next
+
+    def compose(self) -> ComposeResult:
+        lang = self.app.lang
+        with Vertical(id="complete"):
+            yield Static(Text(tr("complete.title", lang)), id="complete-title")
+            yield Static(Text(self.summary), id="complete-summary")
+            with Horizontal(id="complete-buttons"):
+                if self.has_next:
+                    yield Button(
+                        tr("btn.open_next", lang), id="next", variant="success", compact=True
+                    )
+                yield Button(tr("btn.to_list", lang), id="list", compact=True)
+                yield Button(tr("btn.stay", lang), id="stay", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#next" if self.has_next else "#list", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(None if event.button.id == "stay" else event.button.id)
+
+    def action_stay(self) -> None:
+        self.dismiss(None)

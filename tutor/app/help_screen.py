@@ -28,14 +28,22 @@ KEYS: list[tuple[str, str, str]] = [
     ("help.lesson", "ctrl+c, Esc", "cmd.stop"),
     ("help.lesson", "F6", "cmd.reset"),
     ("help.lesson", "F7", "cmd.prev"),
-    ("help.lesson", "F8", "cmd.next"),
+    ("help.lesson", "F8", "help.next_end"),
     ("help.lesson", "F9", "cmd.review"),
     ("help.lesson", "F4", "cmd.check"),
     ("help.lesson", "ctrl+g", "cmd.hint"),
     ("help.lesson", "ctrl+o", "cmd.solution"),
     ("help.lesson", "Esc", "help.esc"),
     ("help.lesson", "Tab, shift+Tab", "help.tab"),
+    ("help.lesson", "ctrl+t", "help.indent"),
     ("help.output", "↑ ↓", "help.select_line"),
+    ("help.quiz", "1-9", "help.quiz_pick"),
+    ("help.quiz", "↑ ↓", "help.quiz_select"),
+    ("help.quiz", "[ ], shift+↑ ↓", "help.quiz_move"),
+    ("help.quiz", "Enter", "help.quiz_submit"),
+    ("help.quiz", "h", "help.quiz_hint"),
+    ("help.quiz", "r", "help.quiz_reveal"),
+    ("help.quiz", "t", "help.quiz_retry"),
 ]
 
 

@@ -30,10 +30,8 @@ from tutor.programs import program_request
 FIRST_WAIT = 1 / 30
 """After Run, the buttons and the status line wait for the frame with the run's first line,
 at most this long (a program that says nothing at first)."""
-
-
 CODE_SAVE_DELAY = 1.0
-"""Seconds after the last keystroke before an exercise's code is written to the progress."""
+"""Seconds after the last keystroke before edited code is written to the progress file."""
 
 
 class LessonScreen(Screen):
@@ -69,12 +67,10 @@ class LessonScreen(Screen):
         super().__init__()
         self.lesson = lesson
         self.step_index = max(0, min(step, len(lesson.steps) - 1))
-        self.codes: dict[int, str] = {}
-        """The learner's edits, by step index (kept while the screen lives)."""
+        self._save_timer = None
         self._ui_waits = False
         """Buttons and status wait until the run's first line is painted (see action_run)."""
         self._bindings_timer = None
-        self._code_timer = None
 
     # --- layout --------------------------------------------------------------------
 
@@ -99,6 +95,7 @@ class LessonScreen(Screen):
 
     def on_unmount(self) -> None:
         self.run_pane.controller.close()
+        self._save_now()  # edits typed just before leaving (or ctrl+q) are kept
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Footer shows Run/Reset only on program steps, Stop only while running."""
@@ -110,16 +107,19 @@ class LessonScreen(Screen):
             return self.running
         if action == "prev":
             return self.step_index > 0 or None
-        if action == "next":
-            return self.step_index < len(self.lesson.steps) - 1 or None
         return True
+
+    def _translate_keys(self) -> None:
+        """The footer in the learner's language; while a program runs, Esc says it stops it."""
+        keys = dict(self.LANG_KEYS, escape="key.stop") if self.running else self.LANG_KEYS
+        translate_bindings(self, keys, self.app.lang)
 
     def _theme_changed(self, theme) -> None:
         self.step_pane.set_dark(theme.dark)
         self.run_pane.set_dark(theme.dark)
 
     def apply_lang(self, lang: str) -> None:
-        translate_bindings(self, self.LANG_KEYS, lang)
+        self._translate_keys()
         self.step_pane.lang = lang
         self.run_pane.lang = lang
         self._show_title()
@@ -142,13 +142,12 @@ class LessonScreen(Screen):
         self.set_class(isinstance(step, PROGRAM_STEPS), "-run")
         self.set_class(isinstance(step, ExerciseStep), "-exercise")
         self.set_class(isinstance(step, QuizStep), "-quiz")
-        code = self.codes.get(self.step_index) if isinstance(step, PROGRAM_STEPS) else None
-        if code is None and isinstance(step, ExerciseStep):  # kept across launches
-            code = self.app.progress.get_code(self.lesson.id, self.step_index)
-        if code is None and isinstance(step, PROGRAM_STEPS):
-            code = step.code
+        code = None
+        if isinstance(step, PROGRAM_STEPS):  # the learner's edits, kept across launches
+            code = self.app.progress.get_code(self.lesson.id, self.step_index) or step.code
         self.step_pane.show(self.step_index, code)
         self._show_title()
+        self.run_pane.show_step(isinstance(step, PROGRAM_STEPS))
         self.run_pane.controller.want_spare(isinstance(step, PROGRAM_STEPS))
         progress = self.app.progress
         progress.set_position(self.lesson.id, self.step_index)
@@ -180,7 +179,7 @@ class LessonScreen(Screen):
             self.lesson.id
         ):
             title.append("  ·  ✓ " + tr("lesson.solved", lang), "bold")
-        if isinstance(step, PROGRAM_STEPS) and self.step_index in self.codes and self._edited():
+        if self._edited():
             title.append("  ·  " + tr("lesson.edited", lang), "italic")
         self.query_one("#step-title", Static).update(title)
         self.title = self.lesson.title(lang)
@@ -191,13 +190,31 @@ class LessonScreen(Screen):
         return isinstance(step, PROGRAM_STEPS) and self.editor.text != step.code
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
-        if isinstance(self.step, PROGRAM_STEPS):
-            self.codes[self.step_index] = self.editor.text
-            self._show_title()
-        if isinstance(self.step, ExerciseStep):  # written a second after the last keystroke
-            if self._code_timer is not None:
-                self._code_timer.stop()
-            self._code_timer = self.set_timer(CODE_SAVE_DELAY, self._save_code)
+        """Edits go to the progress store at once, to its file a second after the last key
+        (and when the step or the screen is left)."""
+        step = self.step
+        if not isinstance(step, PROGRAM_STEPS):
+            return
+        progress, text = self.app.progress, self.editor.text
+        if text == step.code:
+            if progress.get_code(self.lesson.id, self.step_index) is not None:
+                progress.clear_code(self.lesson.id, self.step_index)
+                self._save_soon()
+        elif text != progress.get_code(self.lesson.id, self.step_index):
+            progress.save_code(self.lesson.id, self.step_index, text)
+            self._save_soon()
+        self._show_title()
+
+    def _save_soon(self) -> None:
+        if self._save_timer is not None:
+            self._save_timer.stop()
+        self._save_timer = self.set_timer(CODE_SAVE_DELAY, self._save_now)
+
+    def _save_now(self) -> None:
+        if self._save_timer is not None:
+            self._save_timer.stop()
+            self._save_timer = None
+            self.app.save_progress()
 
     def on_quiz_panel_answered(self, message: QuizPanel.Answered) -> None:
         """Record the answer, save, hand the lesson score down to the panel."""
@@ -208,17 +225,43 @@ class LessonScreen(Screen):
 
     def go(self, delta: int) -> None:
         target = self.step_index + delta
-        if not 0 <= target < len(self.lesson.steps):
-            key = "lesson.last_step" if delta > 0 else "lesson.first_step"
-            self.notify(tr(key, self.app.lang), timeout=2)
+        if target < 0:
+            self.notify(tr("lesson.first_step", self.app.lang), timeout=2)
             return
-        if isinstance(self.step, PROGRAM_STEPS):
-            self.codes[self.step_index] = self.editor.text
-            self._keep_code()
         if self.running:  # the program belongs to the step being left
             self.action_stop()
+        if target >= len(self.lesson.steps):
+            self.show_complete()
+            return
         self.step_index = target
         self.show_step()
+
+    def show_complete(self) -> None:
+        """The end of the lesson: its score, and the next lesson offered."""
+        from tutor.app.dialogs import LessonCompleteScreen
+
+        lang, lesson = self.app.lang, self.lesson
+        lessons = self.app.course.lessons
+        position = next((i for i, x in enumerate(lessons) if x.id == lesson.id), len(lessons))
+        following = lessons[position + 1] if position + 1 < len(lessons) else None
+        right, _answered = self.app.progress.score(lesson.id)
+        total = lesson.quiz_count
+        lines = [
+            tr("complete.score", lang, right=right, total=total)
+            if total
+            else tr("complete.no_quiz", lang),
+            tr("complete.next", lang, title=following.title(lang))
+            if following
+            else tr("complete.last", lang),
+        ]
+
+        def chosen(choice: str | None) -> None:
+            if choice == "next" and following is not None:
+                self.app.open_lesson(following, 0)
+            elif choice == "list":
+                self.app.pop_screen()
+
+        self.app.push_screen(LessonCompleteScreen("\n".join(lines), following is not None), chosen)
 
     def action_next(self) -> None:
         self.go(1)
@@ -254,6 +297,7 @@ class LessonScreen(Screen):
             self.set_timer(FIRST_WAIT, self._release_ui)
         elif not self._ui_waits:
             self._show_running()
+        self._translate_keys()
         # Rebuilding the footer costs ~50 ms: not while the first output is on its way.
         # A quick run changes the footer once, after it ended, or not at all.
         if self._bindings_timer is not None:
@@ -302,8 +346,9 @@ class LessonScreen(Screen):
         if self.running:
             self.action_stop()
             return
-        if isinstance(self.focused, TextArea) or isinstance(self.app.focused, TextArea):
-            raise SkipAction()
+        if isinstance(self.focused, TextArea):
+            self.focus_next()  # Esc leaves the editor (Tab moves on too)
+            return
         self.app.pop_screen()
 
     def action_reset(self) -> None:
@@ -323,38 +368,16 @@ class LessonScreen(Screen):
     def reset_code(self) -> None:
         step = self.step
         if isinstance(step, PROGRAM_STEPS):
-            self.editor.load_text(step.code)
-            self.codes.pop(self.step_index, None)
-            if isinstance(step, ExerciseStep):
-                self.app.progress.clear_code(self.lesson.id, self.step_index)
-                self.app.save_progress()
+            self.editor.load_text(step.code)  # on_text_area_changed forgets the saved edits
             self._show_title()
             self.notify(tr("lesson.reset_done", self.app.lang), timeout=2)
 
     # --- exercises -----------------------------------------------------------------
 
-    def _keep_code(self) -> None:
-        """An exercise's code is kept in the progress store (edited or not: never lost)."""
-        if not isinstance(self.step, ExerciseStep):
-            return
-        progress, lesson_id = self.app.progress, self.lesson.id
-        if self._edited():
-            progress.save_code(lesson_id, self.step_index, self.editor.text)
-        elif progress.get_code(lesson_id, self.step_index) is not None:
-            progress.clear_code(lesson_id, self.step_index)
-
-    def _save_code(self) -> None:
-        self._code_timer = None
-        if self.is_mounted:
-            self._keep_code()
-            self.app.save_progress()
-
     def action_check(self) -> None:
         panel = self.step_pane.exercise_panel
         if panel is None:
             raise SkipAction()
-        self.codes[self.step_index] = self.editor.text
-        self._keep_code()
         panel.check(self.editor.text)
 
     def on_exercise_panel_checked(self, message) -> None:

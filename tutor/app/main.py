@@ -113,7 +113,10 @@ class TutorApp(App):
 
         if step is None:
             step = self.progress.position(lesson.id)
-        self.push_screen(LessonScreen(lesson, step))
+        if isinstance(self.screen, LessonScreen):  # one lesson at a time: Esc goes to the list
+            self.switch_screen(LessonScreen(lesson, step))
+        else:
+            self.push_screen(LessonScreen(lesson, step))
 
     def save_progress(self) -> None:
         if not self.progress.save() and self.progress.problem:

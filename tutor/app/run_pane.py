@@ -23,6 +23,7 @@ from tutor.app.output_view import STDERR, STDOUT, OutputView, TimelineView
 from tutor.app.run_controller import RunController
 from tutor.runner import UNATTRIBUTED
 from tutor.runner.events import Cap, Exit, Start, Stderr, Stdout, Switch
+from tutor.runner.outcome import render as render_outcome
 from tutor.runner.outcome import sentence as outcome_sentence
 from tutor.textsafe import visible
 
@@ -44,6 +45,15 @@ class RunPane(Vertical):
         self.switch_total = 0
         self.cap_after: int | None = None
         self.switch_seqs: list[int] = []
+        self.runs_here = 0
+        """Runs started since the step was shown (its output is this step's own)."""
+        self.timeout = 0.0
+        """The wall limit of the run shown (for the stop sentence)."""
+        self.saw_traceback = False
+        self.last_stderr = ""
+        self._showing = False
+        """The pane shows the current run's events (False after a step change, until a run
+        of the new step starts: a stopped program's last words belong to the step left)."""
         self.paint_requested = False
         """The output holds a run's first line: the screen paints it at once (on_idle)."""
         self._first_output = False
@@ -65,8 +75,6 @@ class RunPane(Vertical):
     def on_mount(self) -> None:
         self.output = self.query_one(OutputView)
         self.timeline = self.query_one(TimelineView)
-        self.update_status()
-        self.update_legend(force=True)
 
     def watch_lang(self, lang: str) -> None:
         self.update_status()
@@ -87,7 +95,23 @@ class RunPane(Vertical):
         """Run `request`. The status line waits for the frame with the run's first line
         (show_running): restyling it would be work in that frame."""
         self._status_held = True
+        self.timeout = request.timeout
         self.controller.start(request)
+
+    def show_step(self, runnable: bool) -> None:
+        """A step is shown: its panes start empty, and say what F5 will do."""
+        self._showing = False
+        self.runs_here = 0
+        self._clear()
+        self.update_status()
+        self.update_legend(force=True)
+        if runnable:
+            self.call_after_refresh(self._before_run)
+
+    def _before_run(self) -> None:
+        """What F5 will do, in the output pane (after layout, so it wraps to the pane)."""
+        if not self._showing and not self.runs_here:
+            self.output.notice(tr("lesson.before_run", self.lang))
 
     def stop(self) -> bool:
         return self.controller.stop()
@@ -103,31 +127,40 @@ class RunPane(Vertical):
             self._status_timer.stop()
             self._status_timer = None
 
-    def on_run_started(self, message: RunStarted) -> None:
-        output, timeline = self.output, self.timeline
-        output.clear()
-        timeline.clear()
+    def _clear(self) -> None:
+        self.output.clear()
+        self.timeline.clear()
         self.runner_colors.clear()
-        self.runner_colors.index("main")
         self.switch_seqs = []
         self.switch_total = 0
         self.cap_after = None
         self.outcome = None
         self.tier = None
-        output.notice(tr("lesson.run_header", self.lang, n=message.number))
+        self.saw_traceback = False
+        self.last_stderr = ""
+
+    def on_run_started(self, message: RunStarted) -> None:
+        self._showing = True
+        self.runs_here += 1
+        self._clear()
+        self.runner_colors.index("main")  # lane 1 of the timeline, whoever prints first
+        self.output.notice(tr("lesson.run_header", self.lang, n=message.number))
         self.update_legend(force=True)
         self._first_output = True
 
     def on_run_event(self, message: RunEvent) -> None:
         message.stop()
-        self.show_events(self.controller.take_events(message))
+        events = self.controller.take_events(message)
+        if self._showing:
+            self.show_events(events)
 
     def on_run_waiting(self, message: RunWaiting) -> None:
         self.output.notice(tr("serve.waiting_slot", self.lang))
         self.output.flush()
 
     def on_run_failed(self, message: RunFailed) -> None:
-        self.output.notice(self.failure_sentence(message.error), error=True)
+        if self._showing:
+            self.output.notice(self.failure_sentence(message.error), error=True)
 
     def failure_sentence(self, error: BaseException) -> str:
         """A run that broke down, in one sentence (never a traceback)."""
@@ -142,6 +175,8 @@ class RunPane(Vertical):
             cls = type(event)
             if cls is Stdout or cls is Stderr:
                 output.add(event.seq, event.runner, STDOUT if cls is Stdout else STDERR, event.text)
+                if cls is Stderr:
+                    self._note_stderr(event.text)
                 colors.index(event.runner)
                 if self._first_output:
                     self._show_first()
@@ -159,14 +194,38 @@ class RunPane(Vertical):
         if len(colors.order) != self._legend_size:
             self.update_legend()
 
+    def _note_stderr(self, text: str) -> None:
+        """What the stop sentences need to stay true: was there a traceback, and how did
+        stderr end (a line per event, so a flood costs a comparison each)."""
+        if text.startswith("Traceback (most recent call last)"):
+            self.saw_traceback = True
+        self.last_stderr = text
+
+    def outcome_sentences(self, event: Exit) -> list[str]:
+        """The outcome in the learner's language, true to what the run showed: a stop on
+        the time limit claims a traceback only when one came, and a program that tried to
+        read the keyboard (input() raised EOFError) is told why that cannot work here."""
+        lang = self.lang
+        if event.reason == "timeout" and not self.saw_traceback:
+            params = {"seconds": self.timeout, **(event.params or {})}
+            first = render_outcome("timeout_no_traceback", params, lang)
+        else:
+            first = outcome_sentence(event, lang) or tr(
+                "lesson.exit_code", lang, code=event.returncode
+            )
+        sentences = [first]
+        if self.last_stderr.startswith("EOFError"):
+            sentences.append(tr("lesson.no_keyboard", lang))
+        return sentences
+
     def _show_exit(self, event: Exit) -> None:
         self.outcome = event
         self.switch_total = max(self.switch_total, event.switches)
         lang = self.lang
-        message = outcome_sentence(event, lang) or tr(
-            "lesson.exit_code", lang, code=event.returncode
-        )
-        self.output.notice(message, error=event.reason != "ok", seq=event.seq)
+        first, *notes = self.outcome_sentences(event)
+        self.output.notice(first, error=event.reason != "ok", seq=event.seq)
+        for note in notes:
+            self.output.notice(note, seq=event.seq)
         if event.dropped:
             self.output.notice(tr("lesson.dropped", lang, n=event.dropped), seq=event.seq)
         self.timeline.flush()
@@ -196,7 +255,7 @@ class RunPane(Vertical):
             status.append("  ")
         if self.running:
             status.append(tr("lesson.running", lang), "italic")
-        elif self.run_count == 0:
+        elif self.runs_here == 0:
             status.append(tr("lesson.no_output", lang), "dim")
         self._update_static("#status", status)
         timeline_title = Text(tr("lesson.timeline", lang) + ": ", style="bold")

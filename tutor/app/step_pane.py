@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.reactive import var
 from textual.widgets import Button, Markdown, Static, TextArea
@@ -29,6 +30,22 @@ BUTTONS = [  # (id, action on the screen, variant)
     ("prev", "prev", "default"),
     ("next", "next", "default"),
 ]
+
+
+class CodeEditor(TextArea):
+    """The step's program. Tab moves on to the next pane (as everywhere else in the app);
+    ctrl+t indents the line, or every selected line, to the next multiple of four."""
+
+    BINDINGS = [Binding("ctrl+t", "indent", "Indent", show=False)]
+
+    def action_indent(self) -> None:
+        start, end = sorted(self.selection)
+        if start[0] == end[0]:
+            self.insert(" " * (4 - start[1] % 4))
+            return
+        last = end[0] if end[1] > 0 else end[0] - 1
+        for row in range(start[0], last + 1):
+            self.insert("    ", (row, 0))
 
 
 class StepPane(Vertical):
@@ -54,8 +71,13 @@ class StepPane(Vertical):
             yield Markdown(id="text")
         yield Static(id="banner")
         yield VerticalScroll(id="quiz-host")
-        yield TextArea.code_editor(
-            "", language="python", id="code", theme=EDITOR_THEMES[self._dark]
+        yield Static(id="watch")
+        yield CodeEditor.code_editor(
+            "",
+            language="python",
+            id="code",
+            theme=EDITOR_THEMES[self._dark],
+            tab_behavior="focus",
         )
         with Horizontal(id="buttons"):
             for button_id, action, variant in BUTTONS:
@@ -96,9 +118,9 @@ class StepPane(Vertical):
         if isinstance(step, PROGRAM_STEPS) and code is not None and self.editor.text != code:
             self.editor.load_text(code)
         self._show_banner()
+        self._show_watch()
         self._show_quiz()
         self.query_one("#prev", Button).disabled = index == 0
-        self.query_one("#next", Button).disabled = index == len(self.lesson.steps) - 1
         self._update_buttons()
 
     def _show_text(self) -> None:
@@ -127,6 +149,17 @@ class StepPane(Vertical):
         banner.update(notes)
         banner.display = bool(notes)
 
+    def _show_watch(self) -> None:
+        """A program step's "what to watch" line, right above its code."""
+        step = self.step
+        watch = self.query_one("#watch", Static)
+        text = Text()
+        if isinstance(step, RunStep) and step.watch is not None:
+            text.append(tr("lesson.watch", self.lang), "bold")
+            text.append(step.watch(self.lang))
+        watch.update(text)
+        watch.display = bool(text)
+
     def _show_quiz(self) -> None:
         host = self.query_one("#quiz-host", VerticalScroll)
         host.remove_children()
@@ -147,6 +180,7 @@ class StepPane(Vertical):
             button.label = tr(f"btn.{button_id}", lang)
             button.refresh(layout=True)
         self._show_text()
+        self._show_watch()
         self._show_banner()  # a QuizPanel follows the language itself, keeping its state
         for panel in self.query(ExercisePanel):
             panel.lang = lang
