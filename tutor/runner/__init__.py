@@ -31,9 +31,13 @@ sandbox (tiers, command lines), outcome (what the end means), child/ (the child 
 
 from __future__ import annotations
 
-from tutor.runner.run import Run, Spare, prepare_run, resolve_tier, run_to_end, start_run
 from tutor.runner.sandbox import SandboxUnavailable
 from tutor.runner.values import UNATTRIBUTED, Limits, RunRequest
+
+TYPE_CHECKING = False  # no `typing` import: `coro-tutor run` starts fast
+if TYPE_CHECKING:
+    from tutor.runner import events
+    from tutor.runner.run import Run, Spare, prepare_run, resolve_tier, run_to_end, start_run
 
 __all__ = [
     "RunRequest",
@@ -50,9 +54,17 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str):
-    if name == "events":  # imported on first use: msgspec is costly for `coro-tutor run`
-        import importlib
+_LAZY = {"events": "tutor.runner.events"}
+_LAZY.update(dict.fromkeys(("Run", "Spare", "start_run", "prepare_run", "run_to_end",
+                            "resolve_tier"), "tutor.runner.run"))  # fmt: skip
+"""Imported on first use: `coro-tutor run` needs neither msgspec (events) nor run.py."""
 
-        return importlib.import_module("tutor.runner.events")
-    raise AttributeError(name)
+
+def __getattr__(name: str):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(name)
+    import importlib
+
+    found = importlib.import_module(module)
+    return found if name == "events" else getattr(found, name)
