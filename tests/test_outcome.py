@@ -20,7 +20,9 @@ EAGAIN = "BlockingIOError: [Errno 11] Resource temporarily unavailable"
 # facts, reason, sentence, params: every sentence the outcome can say
 CASES = [
     (Facts(0), "ok", "finished", {}),
-    (Facts(130, stop="timeout", wall=15.0), "timeout", "timeout", {"seconds": 15.0}),
+    (Facts(130, stop="timeout", wall=15.0, traceback=True), "timeout", "timeout",
+     {"seconds": 15.0}),
+    (Facts(-9, stop="timeout", wall=1.0), "timeout", "timeout_no_traceback", {"seconds": 1.0}),
     (Facts(-9, stop="output"), "output", "output", {"bytes": 2_000_000}),
     (Facts(-9, stop="killed"), "killed", "stopped", {}),
     (Facts(-9, stop="disk", disk=32 * 1024**2), "disk", "disk", {"bytes": 32 * 1024**2}),

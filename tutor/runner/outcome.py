@@ -77,8 +77,12 @@ def classify(f: Facts) -> tuple[str, str, dict[str, Any]]:
 
 
 def _classify(f: Facts) -> tuple[str, str, dict[str, Any]]:
-    if f.stop == "timeout":
-        return "timeout", "timeout", {"seconds": f.wall}
+    if f.stop == "timeout":  # SIGINT showed where it was, unless the program ignored it
+        return (
+            "timeout",
+            ("timeout" if f.traceback else "timeout_no_traceback"),
+            {"seconds": f.wall},
+        )
     if f.stop == "output":
         return "output", "output", {"bytes": f.output}
     if f.stop == "disk":  # the basic tier's measure of its scratch dir

@@ -301,11 +301,10 @@ class Procs:
                 except OSError:
                     pass
 
-    def kill_all(self) -> bool:
-        """SIGKILL the sandbox (and so its namespace) and every process of the run.
-        False when there was nothing to kill (not spawned, or already exited)."""
+    def kill_all(self) -> None:
+        """SIGKILL the sandbox (and so its namespace) and every process of the run."""
         if self.pid is None or self.exited:
-            return False
+            return
         procs = self.members()  # before the first kill: the tree is still whole
         self.capture_inits(procs)
         try:
@@ -322,7 +321,6 @@ class Procs:
                 os.kill(pid, SIGKILL)
             except OSError:
                 pass
-        return True
 
     def sweep(self) -> int:
         """After the program ended (basic tier): kill and reap what it left behind; count it.

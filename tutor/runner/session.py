@@ -74,8 +74,6 @@ class Session:
         self._buf: dict[int, bytes] = {}
         self._output_bytes = 0
         self._stop: str | None = None
-        self._we_killed = False
-        """We SIGKILLed the run (the outcome does not blame the program for the signal)."""
         self._grace_at: float | None = None
         self._disk_at: float | None = None
         """Basic tier: when the scratch dir's size is checked next."""
@@ -85,6 +83,8 @@ class Session:
         self._swept = 0
         self._end: dict | None = None
         self._last_stderr: list[str] = []
+        self._traceback = False
+        """The program printed a traceback (a timeout's sentence points at it)."""
         self._offset: float | None = None
         self._counted = False
         self._decode, self._decode_errors = line_decoder()
@@ -213,6 +213,8 @@ class Session:
         self._output_bytes += size
         if kind == "stderr" and pid is None:  # the outcome is the program's, not a fork's
             self._last_stderr.append(text)
+            if text.startswith("Traceback (most recent call last)"):
+                self._traceback = True
             if len(self._last_stderr) > 40:
                 del self._last_stderr[:20]
         if pid is None:
@@ -372,8 +374,7 @@ class Session:
 
     def kill_all(self) -> None:
         """SIGKILL the sandbox (and so its namespace) and every process of the run."""
-        if self.procs.kill_all():
-            self._we_killed = True
+        self.procs.kill_all()
 
     # -- the end ------------------------------------------------------------------------
 
@@ -423,9 +424,9 @@ class Session:
         facts = Facts(
             returncode=rc,
             stop=self._stop,
-            we_killed=self._we_killed,
             exception=exc if isinstance(exc, str) else None,
             last_stderr=self._last_stderr,
+            traceback=self._traceback,
             cpu=self._cpu,
             wall=self.limits.wall,
             cpu_soft=self.limits.cpu_soft,

@@ -163,6 +163,7 @@ class Facts(Value):
     stop: why we stopped it (None, "killed" by the user, "timeout", "output", "disk").
     exception: class name of the uncaught exception (from the child's end event).
     ended: False when the child never sent its end event (it did not start, or was killed).
+    traceback: the program printed one (a timeout's sentence says where it was only then).
     nofile: the open-files limit. raised_recursion_limit: the program calls
     sys.setrecursionlimit() (with SIGSEGV: evidence of a C stack overflow).
     """
@@ -170,9 +171,9 @@ class Facts(Value):
     __slots__ = (
         "returncode",
         "stop",
-        "we_killed",
         "exception",
         "last_stderr",
+        "traceback",
         "cpu",
         "wall",
         "cpu_soft",
@@ -191,9 +192,9 @@ class Facts(Value):
         self,
         returncode: int,
         stop: str | None = None,
-        we_killed: bool = False,
         exception: str | None = None,
         last_stderr: list[str] | None = None,
+        traceback: bool = False,
         cpu: float = 0.0,
         wall: float = 15.0,
         cpu_soft: int = 10,
@@ -209,9 +210,9 @@ class Facts(Value):
     ) -> None:
         self.returncode = returncode
         self.stop = stop
-        self.we_killed = we_killed
         self.exception = exception
         self.last_stderr = last_stderr or []
+        self.traceback = traceback
         self.cpu = cpu
         self.wall = wall
         self.cpu_soft = cpu_soft
