@@ -33,6 +33,7 @@ KEYS: list[tuple[str, str, str]] = [
     ("help.lesson", "F4", "cmd.check"),
     ("help.lesson", "ctrl+g", "cmd.hint"),
     ("help.lesson", "ctrl+o", "cmd.solution"),
+    ("help.lesson", "ctrl+l, e", "cmd.outside_editor"),
     ("help.lesson", "Esc", "help.esc"),
     ("help.lesson", "Tab, shift+Tab", "help.tab"),
     ("help.lesson", "ctrl+t", "help.indent"),

@@ -47,6 +47,8 @@ class LessonScreen(Screen):
         Binding("f4", "check", "Check", id="lesson.check", priority=True),
         Binding("ctrl+g", "hint", "Hint", show=False, priority=True),
         Binding("ctrl+o", "solution", "Solution", show=False, priority=True),
+        Binding("ctrl+l", "outside_editor", "Your editor", show=False, priority=True),
+        Binding("e", "outside_editor", "Your editor", show=False),
     ]
     LANG_KEYS = {
         "run": "key.run",
@@ -59,6 +61,7 @@ class LessonScreen(Screen):
         "check": "key.check",
         "hint": "key.hint",
         "solution": "key.solution",
+        "outside_editor": "key.outside_editor",
     }
 
     running: var[bool] = var(False, init=False)
@@ -99,7 +102,7 @@ class LessonScreen(Screen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Footer shows Run/Reset only on program steps, Stop only while running."""
-        if action in ("run", "reset"):
+        if action in ("run", "reset", "outside_editor"):
             return isinstance(self.step, PROGRAM_STEPS) and not (action == "run" and self.running)
         if action in ("check", "hint", "solution"):
             return isinstance(self.step, ExerciseStep)
@@ -372,6 +375,23 @@ class LessonScreen(Screen):
             self._show_title()
             self.notify(tr("lesson.reset_done", self.app.lang), timeout=2)
 
+    def action_outside_editor(self) -> None:
+        """The step's code in the learner's own editor; what it saves comes back as an edit
+        (undoable, kept like typed edits)."""
+        if not isinstance(self.step, PROGRAM_STEPS):
+            raise SkipAction()
+        from tutor.app.outside_editor import edit_code
+
+        lang = self.app.lang
+        name = f"{self.lesson.id}-step{self.step_index + 1}.py"
+        code, problem = edit_code(self.app, self.editor.text, name, lang)
+        if code is None:
+            self.notify(problem or "", severity="warning", markup=False, timeout=8)
+            return
+        if code != self.editor.text:  # kept like typed edits (on_text_area_changed)
+            self.editor.replace(code, (0, 0), self.editor.document.end)
+            self.notify(tr("editor.back", lang), timeout=3)
+
     # --- exercises -----------------------------------------------------------------
 
     def action_check(self) -> None:
@@ -412,6 +432,10 @@ class LessonScreen(Screen):
             ("key.next", "cmd.next", self.action_next),
             ("key.back", "cmd.back", self.app.pop_screen),
         ]
+        if isinstance(self.step, PROGRAM_STEPS):
+            commands.insert(
+                3, ("key.outside_editor", "cmd.outside_editor", self.action_outside_editor)
+            )
         if isinstance(self.step, ExerciseStep):
             commands[1:1] = [
                 ("key.check", "cmd.check", self.action_check),

@@ -1,0 +1,120 @@
+"""Pilot tests of the app meeting the learner's world: their own editor ($VISUAL/$EDITOR)."""
+
+from __future__ import annotations
+
+import contextlib
+import stat
+
+import pytest
+from test_app import make_app, wait_for
+from test_app_exercise import LESSON
+from test_app_support import SIZE, open_first_run_step
+
+from tutor.app.lesson_screen import LessonScreen
+from tutor.lesson import load_course
+from tutor.progress import load_progress
+
+APPENDED = "print('from my editor')\n"
+
+
+def editor_script(folder, body: str) -> str:
+    """A tiny 'editor': a shell script that does `body` to the file it is given ($1)."""
+    script = folder / "fake-editor"
+    script.write_text("#!/bin/sh\n" + body + "\n")
+    script.chmod(script.stat().st_mode | stat.S_IXUSR)
+    return str(script)
+
+
+def told(app) -> list[str]:
+    """What the app notifies from now on."""
+    said: list[str] = []
+    notify = app.notify
+
+    def record(message, *args, **kwargs):
+        said.append(str(message))
+        return notify(message, *args, **kwargs)
+
+    app.notify = record
+    return said
+
+
+def no_suspend_needed(app) -> None:
+    """The headless test driver cannot suspend; a real terminal's driver can."""
+    app.suspend = contextlib.nullcontext
+
+
+async def test_own_editor_changes_come_back_into_the_step(tmp_path, monkeypatch):
+    monkeypatch.delenv("VISUAL", raising=False)
+    monkeypatch.setenv("EDITOR", editor_script(tmp_path, f'printf "%s" "{APPENDED}" >> "$1"'))
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        no_suspend_needed(app)
+        await open_first_run_step(pilot)
+        screen = app.screen
+        before = screen.editor.text
+        screen.editor.blur()
+        await pilot.press("e")  # a letter while the editor has no focus
+        await wait_for(pilot, lambda: screen.editor.text != before)
+        assert screen.editor.text == before + APPENDED
+        assert "edited" in str(screen.query_one("#step-title").render())
+        screen.editor.focus()
+        await pilot.press("ctrl+z")  # an edit like any other: undoable
+        await pilot.pause()
+        assert screen.editor.text == before
+
+
+async def test_own_editor_on_an_exercise_is_kept_in_the_progress(tmp_path, monkeypatch):
+    (tmp_path / "lessons").mkdir()
+    (tmp_path / "lessons" / "01-solve-me.yaml").write_text(LESSON)
+    course = load_course([tmp_path / "lessons"])
+    monkeypatch.setenv("VISUAL", editor_script(tmp_path, f'printf "%s" "{APPENDED}" >> "$1"'))
+    monkeypatch.setenv("EDITOR", "/nonexistent/editor")  # VISUAL comes first
+    app = make_app(course=course)
+    async with app.run_test(size=SIZE) as pilot:
+        no_suspend_needed(app)
+        app.open_lesson(course.lessons[0], 1)
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, LessonScreen)
+        await pilot.press("ctrl+l")  # works with the editor focused too
+        await wait_for(pilot, lambda: screen.editor.text.endswith(APPENDED))
+    saved = load_progress()[0].get_code("solve-me", 1)
+    assert saved == course.lessons[0].steps[1].code + APPENDED
+
+
+@pytest.mark.parametrize(
+    "editor, words",
+    [
+        (None, "set VISUAL or EDITOR"),
+        ("/nonexistent/editor --wait", "Could not start the editor"),
+        ("false", "ended with code 1"),
+    ],
+)
+async def test_without_a_usable_editor_one_sentence_says_how(monkeypatch, editor, words):
+    monkeypatch.delenv("VISUAL", raising=False)
+    if editor is None:
+        monkeypatch.delenv("EDITOR", raising=False)
+    else:
+        monkeypatch.setenv("EDITOR", editor)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        no_suspend_needed(app)
+        await open_first_run_step(pilot)
+        screen = app.screen
+        before = screen.editor.text
+        said = told(app)
+        await pilot.press("ctrl+l")
+        await wait_for(pilot, lambda: said)
+        assert len(said) == 1 and words in said[0], said
+        assert screen.editor.text == before
+
+
+async def test_a_terminal_that_cannot_suspend_is_told(monkeypatch):
+    monkeypatch.setenv("EDITOR", "true")
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:  # the headless driver cannot suspend
+        await open_first_run_step(pilot)
+        said = told(app)
+        await pilot.press("ctrl+l")
+        await wait_for(pilot, lambda: said)
+        assert "cannot hand the screen" in said[0]
