@@ -85,7 +85,7 @@ def _failure(events: Sequence[Event], timeout: float) -> str | None:
     return f"the program failed: {end.message or end.reason}{detail}"
 
 
-def _first_difference(a: list, b: list) -> int:
+def _first_difference(a: Sequence[object], b: Sequence[object]) -> int:
     for i, (x, y) in enumerate(zip(a, b, strict=False)):
         if x != y:
             return i
@@ -188,6 +188,7 @@ def check_lessons(
         lesson, index, timeout, _n = job
         try:
             request = program_request(lesson, index, timeout=timeout)
+            assert request.code is not None  # a step's program is always code
             return list(run(request.code, request.filename, request.timeout))
         except Exception as exc:  # a runner bug must not hide the other lessons' results
             from tutor.runner.events import Exit

@@ -14,6 +14,7 @@ from tutor import __version__
 TYPE_CHECKING = False  # not `typing`: `coro-tutor run` must start fast
 if TYPE_CHECKING:  # argparse is imported where it is used, for the same reason
     import argparse
+    from collections.abc import Callable
 
 # name -> (module under tutor.commands, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -85,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
         setattr(args, late, extra.pop())
     if extra:
         parser.error("unrecognized arguments: " + " ".join(extra))
-    handler = getattr(args, "handler", None)
+    handler: Callable[[argparse.Namespace], int] | None = getattr(args, "handler", None)
     try:
         if handler is None:
             from tutor.commands import cmd_tui

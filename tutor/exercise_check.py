@@ -73,7 +73,7 @@ def check_exercises(
     """Run and judge every exercise of `lessons`: (problems, exercises, runs made)."""
     from tutor.programs import program_filename
 
-    plan = [(lesson, index) for lesson in lessons for index, _ in lesson.exercises]
+    plan = [(lesson, index, step) for lesson in lessons for index, step in lesson.exercises]
     problems: list[LessonError] = []
 
     def one(lesson: Lesson, index: int, code: str) -> list[Event]:
@@ -85,13 +85,11 @@ def check_exercises(
     pool = ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="check-exercise")
     try:
         futures = []
-        for lesson, index in plan:
-            step = lesson.steps[index]
+        for lesson, index, step in plan:
             starts = [pool.submit(one, lesson, index, step.code) for _ in range(runs)]
             solutions = [pool.submit(one, lesson, index, step.solution) for _ in range(runs)]
             futures.append((starts, solutions))
-        for (lesson, index), (starts, solutions) in zip(plan, futures, strict=True):
-            step = lesson.steps[index]
+        for (lesson, index, step), (starts, solutions) in zip(plan, futures, strict=True):
             found = judge_exercise(
                 step, [f.result() for f in starts], [f.result() for f in solutions]
             )

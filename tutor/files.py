@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 
-def atomic_write(path: str | os.PathLike, payload: bytes, mode: int = 0o600) -> None:
+def atomic_write(path: str | os.PathLike[str], payload: bytes, mode: int = 0o600) -> None:
     """Replace `path` with `payload`: temp file, fsync, rename, fsync the folder."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -47,7 +47,7 @@ def atomic_write(path: str | os.PathLike, payload: bytes, mode: int = 0o600) -> 
             os.close(dir_fd)
 
 
-def sweep_temp_files(path: str | os.PathLike) -> None:
+def sweep_temp_files(path: str | os.PathLike[str]) -> None:
     """Remove temp files a killed :func:`atomic_write` of `path` left (older than a minute,
     so never a live writer's)."""
     path = Path(path)
@@ -59,7 +59,7 @@ def sweep_temp_files(path: str | os.PathLike) -> None:
 
 
 @contextlib.contextmanager
-def locked(path: str | os.PathLike) -> Iterator[bool]:
+def locked(path: str | os.PathLike[str]) -> Iterator[bool]:
     """Hold an exclusive lock on `path`.lock (flock) for the block; yields whether it is held.
 
     A folder where the lock file cannot be made (read-only, missing) yields False and the

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 
@@ -186,9 +186,10 @@ class Lesson(msgspec.Struct, forbid_unknown_fields=True):
     def min_python(self) -> tuple[int, int] | None:
         """The oldest Python the lesson's programs run on, when `requires` names one."""
         found = [
-            tuple(map(int, r[len("python>=") :].split(".")))
-            for r in self.requires
-            if r.startswith("python")
+            (int(major), int(minor))
+            for major, minor in (
+                r[len("python>=") :].split(".") for r in self.requires if r.startswith("python")
+            )
         ]
         return max(found) if found else None
 
@@ -203,12 +204,19 @@ class Lesson(msgspec.Struct, forbid_unknown_fields=True):
         """Every run and quiz step (their programs must run cleanly), with its index."""
         return [(i, s) for i, s in enumerate(self.steps) if isinstance(s, (RunStep, QuizStep))]
 
+    def code_of(self, step_index: int) -> str:
+        """The program of a run, quiz or exercise step (a read step has none: TypeError)."""
+        step = self.steps[step_index]
+        if isinstance(step, ReadStep):
+            raise TypeError(f"step {step_index + 1} of {self.id} is a read step: no program")
+        return step.code
+
     @property
     def exercises(self) -> list[tuple[int, ExerciseStep]]:
         """Every exercise step, with its index."""
         return [(i, s) for i, s in enumerate(self.steps) if isinstance(s, ExerciseStep)]
 
-    def summary_dict(self) -> dict:
+    def summary_dict(self) -> dict[str, object]:
         """The record `coro-tutor list --json` prints."""
         return {
             "id": self.id,
@@ -249,7 +257,7 @@ class Course:
 LOADER_FIELDS = {"path", "step_lines"}
 
 
-def lesson_schema() -> dict:
+def lesson_schema() -> dict[str, Any]:
     """The JSON Schema of a lesson file, for editor completion."""
     schema = msgspec.json.schema(Lesson)
     props = schema["$defs"]["Lesson"]["properties"]

@@ -8,6 +8,8 @@ valid), and msgspec's messages are rephrased ("`code` should be text, not a whol
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import Any
 
 import msgspec
 
@@ -26,6 +28,13 @@ from tutor.lesson import (
 from tutor.lesson_checks import Check, Concurrency, Range
 from tutor.lesson_yaml import Located
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from tutor.lesson_yaml import Loc
+
+Data = dict[str, Any]
+"""A lesson file's plain data, as YAML gave it: any shape at all."""
+
 _MSGSPEC_AT = re.compile(r"^(?P<what>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.S)
 _PATH_PART = re.compile(r"\.([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]")
 _TYPE_WORDS = {
@@ -39,11 +48,11 @@ _TYPE_WORDS = {
 }
 
 
-def _parse_loc(path: str) -> tuple:
+def _parse_loc(path: str) -> Loc:
     return tuple(name if name else int(index) for name, index in _PATH_PART.findall(path or ""))
 
 
-def _plain_words(what: str, loc: tuple, data: object) -> tuple[str, str | None]:
+def _plain_words(what: str, loc: Loc, data: Data) -> tuple[str, str | None]:
     """Rephrase a msgspec validation message; also return the key it is about, if any."""
     field_name = loc[-1] if loc and isinstance(loc[-1], str) else None
     if m := re.match(r"Object contains unknown field `(.+)`", what):
@@ -86,7 +95,7 @@ def _plain_words(what: str, loc: tuple, data: object) -> tuple[str, str | None]:
     return what[0].lower() + what[1:] if what else "invalid value", None
 
 
-def _allowed_keys(loc: tuple, data: object) -> str:
+def _allowed_keys(loc: Loc, data: Data) -> str:
     struct = _struct_at(loc, data)
     if struct is None:
         return ""
@@ -94,8 +103,13 @@ def _allowed_keys(loc: tuple, data: object) -> str:
     return " (allowed here: " + ", ".join(names) + ")"
 
 
-_STEP_KINDS = {"read": ReadStep, "run": RunStep, "quiz": QuizStep, "exercise": ExerciseStep}
-_FIELD_STRUCTS: dict[tuple[type, str], type] = {
+_STEP_KINDS: dict[str, type[msgspec.Struct]] = {
+    "read": ReadStep,
+    "run": RunStep,
+    "quiz": QuizStep,
+    "exercise": ExerciseStep,
+}
+_FIELD_STRUCTS: dict[tuple[type, str], type[msgspec.Struct]] = {
     (Lesson, "title"): Text,
     (Lesson, "summary"): Text,
     (Lesson, "topic"): Text,
@@ -113,33 +127,47 @@ _FIELD_STRUCTS: dict[tuple[type, str], type] = {
     (Check, "switches"): Range,
     (Check, "concurrency"): Concurrency,
 }
-_LIST_STRUCTS: dict[tuple[type, str], type] = {
+_LIST_STRUCTS: dict[tuple[type, str], type[msgspec.Struct]] = {
     (QuizStep, "checkpoints"): Checkpoint,
     (ExerciseStep, "checks"): Check,
 }
 
 
-def _struct_at(loc: tuple, data: object) -> type | None:
+def _at(data: object, part: str | int) -> object:
+    """data[part] in a mapping or a list (msgspec's paths exist), else None."""
+    if isinstance(data, dict):
+        return data[part]
+    if isinstance(data, list) and isinstance(part, int):
+        return data[part]
+    return None
+
+
+def _struct_at(loc: Loc, data: object) -> type[msgspec.Struct] | None:
     """The struct that the mapping at `loc` is read as, when it can be known."""
-    current: object = Lesson
+    current: type[msgspec.Struct] | None = Lesson
     for index, part in enumerate(loc):
-        data = data[part] if isinstance(data, (dict, list)) else None
+        data = _at(data, part)
         if isinstance(part, int):
             continue  # the list's item type was chosen at the list's key
         if current is Lesson and part == "steps":
-            kind = None
-            if len(loc) > index + 1 and isinstance(data, list):
-                step = data[loc[index + 1]]
+            kind: object = None
+            if len(loc) > index + 1:
+                step = _at(data, loc[index + 1])
                 kind = step.get("kind") if isinstance(step, dict) else None
-            current = _STEP_KINDS.get(kind)
-        elif isinstance(current, type):
+            current = _STEP_KINDS.get(kind) if isinstance(kind, str) else None
+        elif current is not None:
             current = _FIELD_STRUCTS.get((current, part)) or _LIST_STRUCTS.get((current, part))
         else:
             return None
-    return current if isinstance(current, type) else None
+    return current
 
 
-def _located(exc: msgspec.ValidationError, data: dict, where: Located, remap=None) -> tuple:
+def _located(
+    exc: msgspec.ValidationError,
+    data: Data,
+    where: Located,
+    remap: Callable[[Loc], Loc] | None = None,
+) -> tuple[int, str]:
     """(line, message) for one msgspec error; `remap` turns the piece's path into the file's."""
     m = _MSGSPEC_AT.match(str(exc))
     assert m is not None
@@ -155,7 +183,7 @@ _BASELINE = {"id": "x", "title": _WORD, "summary": _WORD, "topic": _WORD}
 _BASE_STEP = {"kind": "read", "text": _WORD}
 
 
-def _problem(piece: dict) -> msgspec.ValidationError | None:
+def _problem(piece: Data) -> msgspec.ValidationError | None:
     try:
         msgspec.convert(piece, Lesson)
     except msgspec.ValidationError as exc:
@@ -163,7 +191,7 @@ def _problem(piece: dict) -> msgspec.ValidationError | None:
     return None
 
 
-def every_error(data: dict, where: Located) -> list[tuple[int, str]]:
+def every_error(data: Data, where: Located) -> list[tuple[int, str]]:
     """Every problem found in a lesson's data, as (line, message), in line order."""
     found = [
         (where.line((), name), f"unknown key `{name}`{_allowed_keys((), data)}")
@@ -193,8 +221,8 @@ def every_error(data: dict, where: Located) -> list[tuple[int, str]]:
     return sorted(dict.fromkeys(found), key=lambda problem: problem[0])  # stable
 
 
-def _step_remap(index: int):
-    def remap(loc: tuple) -> tuple:
+def _step_remap(index: int) -> Callable[[Loc], Loc]:
+    def remap(loc: Loc) -> Loc:
         return ("steps", index, *loc[2:]) if loc[:2] == ("steps", 0) else loc
 
     return remap

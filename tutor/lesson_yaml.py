@@ -22,6 +22,14 @@ MAX_DEPTH = 64
 """Nesting of mappings and lists; a lesson needs about six."""
 
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import yaml
+
+    Loc = tuple[str | int, ...]
+    """Where a value sits in a lesson's data: keys and list indexes from the top."""
+
+
 class LoadError(Exception):
     """A lesson file that cannot be read or parsed, at a line (1-based)."""
 
@@ -35,10 +43,10 @@ class Located:
     """Line numbers (1-based) of every value and mapping key, by path."""
 
     def __init__(self) -> None:
-        self.value: dict[tuple, int] = {}
-        self.key: dict[tuple, int] = {}
+        self.value: dict[Loc, int] = {}
+        self.key: dict[Loc, int] = {}
 
-    def line(self, loc: tuple, key: str | None = None) -> int:
+    def line(self, loc: Loc, key: str | None = None) -> int:
         if key is not None and loc + (key,) in self.key:
             return self.key[loc + (key,)]
         while loc not in self.value and loc:
@@ -106,7 +114,7 @@ def _kind(mode: int) -> str:
     return "not a file"
 
 
-def compose(text: str):
+def compose(text: str) -> tuple[yaml.Node | None, yaml.SafeLoader]:
     """The YAML node tree of `text` (None for an empty document), and its loader.
 
     Raises yaml.YAMLError for malformed YAML; the caller disposes of the loader.
@@ -121,7 +129,7 @@ def compose(text: str):
         raise
 
 
-def plain(node, where: Located, loader) -> object:
+def plain(node: yaml.Node, where: Located, loader: yaml.SafeLoader) -> object:
     """Turn a composed YAML node into plain data, noting the line of every part.
 
     Aliases are expanded here, so this is where an alias bomb or a recursive alias is
@@ -133,7 +141,15 @@ def plain(node, where: Located, loader) -> object:
     return _plain(node, (), where, loader, budget, yaml.MappingNode, yaml.SequenceNode)
 
 
-def _plain(node, loc: tuple, where: Located, loader, budget: list[int], mapping, sequence):
+def _plain(
+    node: yaml.Node,
+    loc: Loc,
+    where: Located,
+    loader: yaml.SafeLoader,
+    budget: list[int],
+    mapping: type[yaml.MappingNode],
+    sequence: type[yaml.SequenceNode],
+) -> object:
     line = node.start_mark.line + 1
     budget[0] -= 1
     if budget[0] < 0:
@@ -147,7 +163,8 @@ def _plain(node, loc: tuple, where: Located, loader, budget: list[int], mapping,
         )
     where.value[loc] = line
     if isinstance(node, mapping):
-        out: dict = {}
+        out: dict[str, object] = {}
+
         for key_node, value_node in node.value:
             if isinstance(key_node, (mapping, sequence)):
                 raise LoadError(key_node.start_mark.line + 1, "a key must be a plain word")

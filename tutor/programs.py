@@ -28,7 +28,7 @@ def program_request(
     from tutor.runner import RunRequest
 
     return RunRequest(
-        code=code if code is not None else lesson.steps[step_index].code,
+        code=code if code is not None else lesson.code_of(step_index),
         filename=program_filename(lesson, step_index),
         timeout=lesson.wall if timeout is None else timeout,
     )

@@ -362,8 +362,9 @@ class Progress:
 
         self._change(change)
 
-    def to_dict(self) -> dict:
-        return msgspec.to_builtins(self.data)
+    def to_dict(self) -> dict[str, Any]:
+        plain: dict[str, Any] = msgspec.to_builtins(self.data)
+        return plain
 
     def save(self) -> bool:
         """Merge this process's changes into the file, atomically, under a lock.
@@ -479,7 +480,7 @@ def load_progress(path: Path | None = None) -> tuple[Progress, str | None]:
     return Progress(data, path=path, read_only=disk.read_only), disk.warning
 
 
-def _lenient(plain: dict) -> ProgressData:
+def _lenient(plain: dict[str, Any]) -> ProgressData:
     """Whatever a newer file holds that this tutor understands (for showing, not saving)."""
     data = ProgressData(version=plain.get("version", SCHEMA_VERSION))
     lessons = plain.get("lessons")

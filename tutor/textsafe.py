@@ -10,7 +10,13 @@ become their escaped form (``\\x9b``). Nothing else changes, so printable text, 
 every non-Latin script, is drawn as it is.
 """
 
-_LINES = {c: 0x2400 + c for c in range(32) if c not in (9, 10)}
+from __future__ import annotations
+
+TYPE_CHECKING = False  # not `typing`: `coro-tutor run` writes through this module
+if TYPE_CHECKING:
+    from typing import TextIO
+
+_LINES: dict[int, int | str] = {c: 0x2400 + c for c in range(32) if c not in (9, 10)}
 _LINES[127] = 0x2421
 for _c in range(0x80, 0xA0):
     _LINES[_c] = f"\\x{_c:02x}"
@@ -32,17 +38,17 @@ def visible(text: str, one_line: bool = False) -> str:
 class _Visible:
     """A text stream that writes `visible(text)` (everything else is the stream's own)."""
 
-    def __init__(self, stream) -> None:
+    def __init__(self, stream: TextIO) -> None:
         self._stream = stream
 
     def write(self, text: str) -> int:
         return self._stream.write(visible(text))
 
-    def __getattr__(self, name: str):
+    def __getattr__(self, name: str) -> object:
         return getattr(self._stream, name)
 
 
-def for_terminal(stream):
+def for_terminal(stream: TextIO) -> TextIO:
     """`stream` itself, or, when it is a terminal, a wrapper writing through `visible`: the
     text commands (quiz, exercise, check, list, ...) print runner names, program output and
     lesson files, none of which may drive the learner's terminal."""
@@ -50,4 +56,5 @@ def for_terminal(stream):
         tty = stream.isatty()
     except (AttributeError, ValueError):
         return stream
-    return _Visible(stream) if tty else stream
+    # _Visible is a TextIO by delegation (__getattr__), not by inheritance
+    return _Visible(stream) if tty else stream  # type: ignore[return-value]

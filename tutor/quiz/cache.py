@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import platform
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
 import msgspec
@@ -18,6 +18,10 @@ from tutor.lesson import Lesson
 from tutor.programs import program_filename, program_request
 from tutor.quiz.trace import exit_event
 from tutor.runner.events import Event
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from tutor.runner import Run, RunRequest
 
 
 def _runner_digest() -> str:
@@ -65,8 +69,7 @@ def cache_key(code: str, filename: str, timeout: float) -> str:
 
 def step_cache_key(lesson: Lesson, step_index: int) -> str:
     """The cache key of a step's own program (as `program_request` runs it)."""
-    step = lesson.steps[step_index]
-    return cache_key(step.code, program_filename(lesson, step_index), lesson.wall)
+    return cache_key(lesson.code_of(step_index), program_filename(lesson, step_index), lesson.wall)
 
 
 def _cache_file(key: str) -> Path:
@@ -112,7 +115,10 @@ def trace_for(lesson: Lesson, step_index: int, use_cache: bool = True) -> list[E
 
 
 async def trace_for_async(
-    lesson: Lesson, step_index: int, use_cache: bool = True, start_run=None
+    lesson: Lesson,
+    step_index: int,
+    use_cache: bool = True,
+    start_run: Callable[[RunRequest], Awaitable[Run]] | None = None,
 ) -> list[Event]:
     """trace_for on the running event loop (for the TUI's workers); stops the run if cancelled.
 
@@ -122,8 +128,9 @@ async def trace_for_async(
     if use_cache and (events := cached_trace(key)) is not None:
         return events
     if start_run is None:
-        from tutor.runner import start_run
+        from tutor import runner
 
+        start_run = runner.start_run
     run = await start_run(program_request(lesson, step_index))
     events = []
     try:

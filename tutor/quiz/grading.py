@@ -43,6 +43,10 @@ from tutor.quiz.trace import (
 )
 from tutor.runner.events import Cap, Event, Stdout
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from tutor.progress import Progress
+
 
 class QuizKeyError(Exception):
     """The program's real run gives no usable key (a lesson bug, reported by `check`)."""
@@ -181,15 +185,15 @@ class Grade(msgspec.Struct, kw_only=True):
     trace: list[TraceRow] = []
     revealed: bool = False
 
-    def record_in(self, progress) -> None:
+    def record_in(self, progress: Progress) -> None:
         """Put this answer (or reveal) in a tutor.progress.Progress."""
         if self.revealed:
             progress.record_reveal(self.lesson_id, self.step_index)
         else:
             progress.record_answer(self.lesson_id, self.step_index, self.correct, self.answer)
 
-    def to_dict(self) -> dict:
-        out = msgspec.to_builtins(self)
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = msgspec.to_builtins(self)
         out["trace"] = [row.as_dict() for row in self.trace]
         return out
 

@@ -22,7 +22,7 @@ class TraceRow:
     mark: str = ""  # "checkpoint 1", ... on the rows a quiz paused at
     answer: str = ""  # "answer 1", ... on the row that answers a pause (next_switch)
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, object]:
         return {k: v for k, v in self.__dict__.items() if v != ""}
 
 
@@ -87,7 +87,11 @@ def answering_event(events: Sequence[Event], index: int) -> int | None:
 
 def runner_of(event: Event) -> str:
     """The runner that has control after an answering event."""
-    return event.to if isinstance(event, Switch) else event.runner
+    if isinstance(event, Switch):
+        return event.to
+    if isinstance(event, (Stdout, Stderr)):
+        return event.runner
+    raise TypeError(f"a {type(event).__name__} event does not answer a pause")
 
 
 def runner_names(events: Sequence[Event]) -> list[str]:

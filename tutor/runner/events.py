@@ -10,7 +10,7 @@ from typing import Literal
 
 import msgspec
 
-from tutor.runner.values import UNATTRIBUTED  # noqa: F401 (the runner of unattributed output)
+from tutor.runner.values import UNATTRIBUTED as UNATTRIBUTED  # the runner of unattributed output
 
 Isolation = Literal["bwrap", "unshare", "basic"]
 ExitReason = Literal[
