@@ -351,7 +351,7 @@ class OutputView(LineView):
         background: $surface;
         color: $foreground;
     }
-    OutputView > .output--cursor { background: $accent 40%; }
+    OutputView > .output--cursor { background: $surface-lighten-1; text-style: bold; }
     OutputView > .output--stderr { color: $error; text-style: bold; }
     OutputView > .output--notice { color: $text-muted; text-style: italic; }
     OutputView > .output--error-notice { color: $error; text-style: bold; }
@@ -420,7 +420,7 @@ class TimelineView(LineView):
     PREFIX = "timeline"
     LANE = 2
     DEFAULT_CSS = """
-    TimelineView > .timeline--cursor { background: $accent 40%; }
+    TimelineView > .timeline--cursor { background: $surface-lighten-1; text-style: bold; }
     TimelineView > .timeline--lane { color: $text-disabled; }
     TimelineView > .timeline--number { color: $text-muted; }
     """

@@ -156,7 +156,8 @@ class StepPane(Vertical):
         text = Text()
         if isinstance(step, RunStep) and step.watch is not None:
             text.append(tr("lesson.watch", self.lang), "bold")
-            text.append(step.watch(self.lang))
+            for n, part in enumerate(step.watch(self.lang).split("`")):
+                text.append(part, "bold" if n % 2 else "")  # `code` stands out
         watch.update(text)
         watch.display = bool(text)
 
