@@ -11,6 +11,10 @@ from tutor.commands.common import language, paths_or_default
 from tutor.lesson import LessonError, load_course
 from tutor.strings import tr
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from tutor.lesson import Lesson
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
@@ -49,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     return run_programs(course.lessons, args) or (1 if course.errors else 0)
 
 
-def placeholder_errors(lessons, lang: str) -> list[LessonError]:
+def placeholder_errors(lessons: list[Lesson], lang: str) -> list[LessonError]:
     """A line still holding a `coro-tutor new` placeholder is an error, at that line."""
     from tutor.commands.cmd_new import placeholders
     from tutor.lesson_yaml import LoadError, read_lesson_text
@@ -65,7 +69,7 @@ def placeholder_errors(lessons, lang: str) -> list[LessonError]:
     return errors
 
 
-def run_programs(lessons, args: argparse.Namespace) -> int:
+def run_programs(lessons: list[Lesson], args: argparse.Namespace) -> int:
     """Run every program (tutor.check) and print its problems as file:line: message."""
     from tutor.check import check_lessons, runner_run
     from tutor.exercise_check import check_exercises

@@ -49,7 +49,7 @@ def describe(parser: argparse.ArgumentParser) -> tuple[list[Option], list[Comman
             names = [n for n in action.option_strings if n.startswith("--")]
             found.append(
                 Option(
-                    names=names or action.option_strings,
+                    names=names or list(action.option_strings),
                     help=(action.help or "").split("(")[0].strip(),
                     takes_value=action.nargs != 0,
                     choices=[str(c) for c in action.choices or []],

@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 from tutor.commands.common import language, print_json
-from tutor.lesson import Lesson
+from tutor.lesson import ExerciseStep, Lesson
 from tutor.strings import tr
 
 USAGE_ERROR = 2
@@ -77,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
     if index is None:
         print(error, file=sys.stderr)
         return USAGE_ERROR
-    step = lesson.steps[index]
+    step = _exercise_step(lesson, index)
     if args.file is None:
         return write_start(lesson, index, lang)
     path = Path(args.file)
@@ -106,6 +106,13 @@ def run(args: argparse.Namespace) -> int:
     return 0 if grading.solved else 1
 
 
+def _exercise_step(lesson: Lesson, index: int) -> ExerciseStep:
+    step = lesson.steps[index]
+    if not isinstance(step, ExerciseStep):  # choose_step picks exercises only
+        raise TypeError(f"step {index + 1} of {lesson.id} is not an exercise")
+    return step
+
+
 def remember(lesson: Lesson, index: int, solved: bool) -> None:
     """Count the grading in the learner's progress, as the TUI's Check does."""
     from tutor.progress import load_progress
@@ -119,7 +126,7 @@ def remember(lesson: Lesson, index: int, solved: bool) -> None:
 
 def write_start(lesson: Lesson, index: int, lang: str) -> int:
     """Write the starting code to LESSON-stepN.py (never over the learner's own file)."""
-    step = lesson.steps[index]
+    step = _exercise_step(lesson, index)
     name = f"{lesson.id}-step{index + 1}.py"
     path = Path(name)
     print(tr("exercise.goal", lang, step=index + 1, lesson=lesson.id, title=step.title(lang)))

@@ -8,6 +8,12 @@ import sys
 from tutor.commands.common import course_from, language, print_json
 from tutor.strings import tr
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    from tutor.progress import Progress
+
 EVERYTHING = "\0every lesson"
 """--reset without a LESSON (a value no lesson id can be)."""
 
@@ -36,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
     if args.reset is not None:
         return reset(args, progress, lang)
     course = course_from(args)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for lesson in course.lessons:
         quizzes = lesson.quiz_count
         first_try, answered = progress.score(lesson.id)
@@ -108,7 +114,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def reset(args: argparse.Namespace, progress, lang: str) -> int:
+def reset(args: argparse.Namespace, progress: Progress, lang: str) -> int:
     """Forget every lesson's progress, or one lesson's, after asking (unless --yes)."""
     one = None if args.reset == EVERYTHING else args.reset
     if one is not None and one not in progress.data.lessons:

@@ -16,13 +16,29 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from tutor.commands.common import course_from, print_json
 from tutor.glyphs import PAUSED
-from tutor.lesson import Lesson, load_lesson
+from tutor.lesson import Lesson, QuizStep, load_lesson
 from tutor.strings import LANGUAGES, tr
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from tutor.progress import Progress
+    from tutor.quiz import Grade, Quiz
+
+    Reader = Callable[[Quiz, dict[str, str]], object]
+    """Reads one reply: None at end of input, "", "?" or "r", or an answer."""
+
+
+def _quiz_step(lesson: Lesson, index: int) -> QuizStep:
+    step = lesson.steps[index]
+    if not isinstance(step, QuizStep):
+        raise TypeError(f"step {index + 1} of {lesson.id} is not a quiz")
+    return step
 
 
 def ui(lang: str) -> dict[str, str]:
@@ -107,7 +123,7 @@ def read_answers(path: Path, quiz_steps: list[int]) -> dict[int, Any]:
     raise ValueError("the answers file must hold a list or a mapping of step number to answer")
 
 
-def answer_from_file(lesson: Lesson, path: Path, lang: str, progress) -> int:
+def answer_from_file(lesson: Lesson, path: Path, lang: str, progress: Progress) -> int:
     from tutor.quiz import AnswerError, QuizKeyError, load_quiz, quiz_steps
 
     steps = quiz_steps(lesson)
@@ -126,7 +142,7 @@ def answer_from_file(lesson: Lesson, path: Path, lang: str, progress) -> int:
         entry: dict[str, Any] = {
             "step": index + 1,
             "step_index": index,
-            "kind": lesson.steps[index].quiz,
+            "kind": _quiz_step(lesson, index).quiz,
         }
         if answers.get(index) is None:
             entry["skipped"] = True
@@ -184,14 +200,16 @@ def _print_code(code: str, paused: int | None = None) -> None:
         print(f"{mark} {number:3} | {line}")
 
 
-def _side_by_side(left: list[str], right: list[str], ok: list[bool], t: dict) -> None:
+def _side_by_side(
+    left: list[str] | str, right: list[str] | str, ok: list[bool], t: dict[str, str]
+) -> None:
     width = max([len(t["yours"])] + [len(x) for x in left]) + 2
     print(f"      {t['yours']:<{width}}   {t['real']}")
     for i, (a, b) in enumerate(zip(left, right, strict=False)):
         print(f"  {i + 1:2}. {a:<{width}} {'  ' if ok[i] else '✗ '} {b}")
 
 
-def _print_trace(quiz, t: dict) -> None:
+def _print_trace(quiz: Quiz, t: dict[str, str]) -> None:
     print(t["trace"])
     for row in quiz.trace():
         mark = f"   <- {t['mark'].format(n=row.mark.rsplit(' ', 1)[-1])}" if row.mark else ""
@@ -207,13 +225,14 @@ def _print_trace(quiz, t: dict) -> None:
             print(f"  {row.runner:>12}{err} | {row.text}{mark}")
 
 
-def _show_result(quiz, grade, t: dict) -> None:
+def _show_result(quiz: Quiz, grade: Grade, t: dict[str, str]) -> None:
     if grade.revealed:
         print(t["revealed"])
     else:
         print(t["right"] if grade.correct else t["wrong"])
     if quiz.kind == "predict_order":
         if not grade.correct and not grade.revealed:
+            assert grade.first_difference is not None  # a wrong order differs somewhere
             print(t["first_diff"].format(pos=grade.first_difference + 1))
         _side_by_side(grade.answer, grade.key, grade.right, t)
         _print_trace(quiz, t)
@@ -231,7 +250,7 @@ def _show_result(quiz, grade, t: dict) -> None:
     print(t["why"], grade.explanation.strip())
 
 
-def _read_order(quiz, t: dict):
+def _read_order(quiz: Quiz, t: dict[str, str]) -> object:
     while True:
         reply = _ask(t["order_prompt"])
         if reply is None:
@@ -249,7 +268,7 @@ def _read_order(quiz, t: dict):
             print(t["bad"].format(error=f"{reply!r} is not a list of numbers"))
 
 
-def _read_pick(quiz, t: dict):
+def _read_pick(quiz: Quiz, t: dict[str, str]) -> object:
     while True:
         reply = _ask(t["pick_prompt"])
         if reply is None:
@@ -263,7 +282,7 @@ def _read_pick(quiz, t: dict):
             print(t["bad"].format(error=exc))
 
 
-def _ask_one(quiz, lang: str, t: dict):
+def _ask_one(quiz: Quiz, lang: str, t: dict[str, str]) -> Grade | str:
     """One attempt. Returns the grade, "skip", "eof", or None after a reveal handled inside."""
     step = quiz.step
     if quiz.kind == "next_switch":
@@ -276,6 +295,7 @@ def _ask_one(quiz, lang: str, t: dict):
             print(t["printed"])
             for runner, text in quiz.context_lines(n):
                 print(f"  {runner:>12} | {text}")
+            assert step.checkpoints is not None  # a next_switch quiz has them
             line = step.checkpoints[n].after
             key = "paused" if where else "paused_somewhere"
             print(t[key].format(line=line, where=where, n=n + 1, total=total))
@@ -284,7 +304,8 @@ def _ask_one(quiz, lang: str, t: dict):
                 print(f"  {i}. {name}")
             status, reply = _reply(quiz, lang, t, _read_pick)
             if status != "answer":
-                return reply
+                done: Grade | str = reply  # "eof", "skip" or the reveal's grade
+                return done
             answers.append(reply)
             if reply == quiz.key[n]:
                 print(t["pause_right"].format(runner=quiz.key[n]))
@@ -301,7 +322,7 @@ def _ask_one(quiz, lang: str, t: dict):
     return quiz.grade(reply, lang) if status == "answer" else reply
 
 
-def _reply(quiz, lang: str, t: dict, read) -> tuple[str, object]:
+def _reply(quiz: Quiz, lang: str, t: dict[str, str], read: Reader) -> tuple[str, Any]:
     """Read until an answer, showing hints on "?": ("answer", it), or ("done", what
     `_ask_one` returns: "eof", "skip" or the reveal's grade)."""
     while True:
@@ -318,7 +339,7 @@ def _reply(quiz, lang: str, t: dict, read) -> tuple[str, object]:
     return "answer", reply
 
 
-def interactive(lesson: Lesson, lang: str, progress) -> int:
+def interactive(lesson: Lesson, lang: str, progress: Progress) -> int:
     from tutor.quiz import QuizKeyError, load_quiz, quiz_steps
 
     t = ui(lang)
@@ -329,7 +350,7 @@ def interactive(lesson: Lesson, lang: str, progress) -> int:
     print(f"{lesson.title(lang)}\n")
     right = 0
     for n, index in enumerate(steps, 1):
-        step = lesson.steps[index]
+        step = _quiz_step(lesson, index)
         print(t["quiz"].format(n=n, total=len(steps), step=index + 1, kind=t[step.quiz]))
         print(step.question(lang).strip())
         try:
@@ -349,7 +370,7 @@ def interactive(lesson: Lesson, lang: str, progress) -> int:
             if outcome == "eof":
                 print(t["score"].format(right=right, total=len(steps)))
                 return 0
-            if outcome == "skip":
+            if isinstance(outcome, str):  # "skip"
                 print(t["skipped"])
                 break
             outcome.record_in(progress)

@@ -8,6 +8,10 @@ import json
 from tutor import __version__
 from tutor.lesson import lesson_schema
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 SCHEMA_FILE = "lesson.schema.json"
 """The name `coro-tutor new` gives the schema beside the lessons (yaml-language-server
@@ -18,7 +22,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     pass
 
 
-def full_schema() -> dict:
+def full_schema() -> dict[str, Any]:
     """The lesson schema with its dialect, identity and the tutor version that wrote it."""
     return {
         "$schema": SCHEMA_DIALECT,

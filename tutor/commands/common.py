@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 from tutor.lesson import Course, lessons_dir, load_course
 from tutor.strings import LANGUAGES, locale_language
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from tutor.progress import Progress
 
 
 def course_from(args: argparse.Namespace) -> Course:
@@ -15,11 +20,12 @@ def course_from(args: argparse.Namespace) -> Course:
     return load_course([lessons_dir(args.lessons)])
 
 
-def language(args: argparse.Namespace, progress=None) -> str:
+def language(args: argparse.Namespace, progress: Progress | None = None) -> str:
     """--lang, else the language the learner chose in the tutor (saved with the progress),
     else the locale's (LC_ALL, LC_MESSAGES, LANG: zh_* is Chinese), else English."""
-    if getattr(args, "lang", None):
-        return args.lang
+    chosen: str | None = getattr(args, "lang", None)
+    if chosen:
+        return chosen
     if progress is None:
         from tutor.progress import load_progress
 
@@ -27,12 +33,12 @@ def language(args: argparse.Namespace, progress=None) -> str:
         if warning:
             print(warning, file=sys.stderr)
     saved = progress.get_setting("lang")
-    if saved in LANGUAGES:
+    if isinstance(saved, str) and saved in LANGUAGES:
         return saved
     return locale_language() or "en"
 
 
-def print_json(payload: dict, indent: int = 1) -> None:
+def print_json(payload: Mapping[str, object], indent: int = 1) -> None:
     """A command's JSON output: one object, led by the `version` of the tutor that wrote it
     (readers can tell which format they got)."""
     import json
