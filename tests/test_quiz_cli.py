@@ -151,3 +151,13 @@ def test_a_corrupt_progress_file_is_reported_in_one_sentence(tmp_path, tutor_hom
     assert result.returncode == 0
     assert result.stderr.strip().startswith("Your progress file was damaged; it was moved aside")
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_quiz_refuses_a_lesson_for_a_newer_python_with_a_sentence(tmp_path):
+    make_lesson(tmp_path, NEXT)
+    path = tmp_path / "sample.yaml"
+    path.write_text(path.read_text().replace("steps:", "requires: [python>=3.99]\nsteps:", 1))
+    result = run_cli("quiz", str(path), "--lang", "en")
+    assert result.returncode == 1
+    assert "needs python>=3.99" in result.stderr and "newer Python" in result.stderr
+    assert "Traceback" not in result.stderr

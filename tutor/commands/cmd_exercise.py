@@ -17,7 +17,7 @@ import re
 import sys
 from pathlib import Path
 
-from tutor.commands.common import language, print_json
+from tutor.commands.common import language, print_json, python_refusal
 from tutor.lesson import ExerciseStep, Lesson
 from tutor.strings import tr
 
@@ -80,6 +80,10 @@ def run(args: argparse.Namespace) -> int:
     step = _exercise_step(lesson, index)
     if args.file is None:
         return write_start(lesson, index, lang)
+    refused = python_refusal(lesson, lang)
+    if refused:
+        print(refused, file=sys.stderr)
+        return USAGE_ERROR
     path = Path(args.file)
     try:
         code = path.read_text(encoding="utf-8")

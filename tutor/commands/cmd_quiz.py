@@ -20,7 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tutor.commands.common import course_from, print_json
+from tutor.commands.common import course_from, print_json, python_refusal
 from tutor.glyphs import PAUSED
 from tutor.lesson import Lesson, QuizStep, load_lesson
 from tutor.strings import LANGUAGES, tr
@@ -92,6 +92,10 @@ def run(args: argparse.Namespace) -> int:
     lang = args.lang or progress.get_setting("lang") or "en"
     if lang not in LANGUAGES:
         lang = "en"
+    refused = python_refusal(lesson, lang)
+    if refused:
+        print(refused, file=sys.stderr)
+        return 1
     if args.answers:
         return answer_from_file(lesson, Path(args.answers), lang, progress)
     return interactive(lesson, lang, progress)

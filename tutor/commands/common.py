@@ -7,8 +7,8 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from tutor.lesson import Course, lessons_dir, load_course
-from tutor.strings import LANGUAGES, locale_language
+from tutor.lesson import Course, Lesson, lessons_dir, load_course
+from tutor.strings import LANGUAGES, locale_language, tr
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -51,3 +51,14 @@ def print_json(payload: Mapping[str, object], indent: int = 1) -> None:
 
 def paths_or_default(paths: list[str], args: argparse.Namespace) -> list[Path]:
     return [Path(p) for p in paths] if paths else [lessons_dir(args.lessons)]
+
+
+def python_refusal(lesson: Lesson, lang: str) -> str | None:
+    """The sentence for a lesson this Python is too old to run (`requires: [python>=3.N]`)."""
+    need = lesson.python_too_old()
+    if need is None:
+        return None
+    import platform
+
+    version = ".".join(platform.python_version_tuple()[:2])
+    return tr("lesson.needs_python", lang, need=need, version=version)
