@@ -146,6 +146,10 @@ async def test_language_switch_keeps_a_quiz_result():
         await _quiz(pilot, "enter")
         panel = app.screen.query_one(QuizPanel)
         assert panel.grade is not None and not panel.grade.correct
+        # the lesson screen records the answer the panel posted and hands the score down
+        record = app.progress.quiz_result(panel.lesson.id, panel.step_index)
+        assert record is not None and record.attempts == 1 and not record.correct
+        assert panel.score == app.progress.score(panel.lesson.id) == (0, 1)
         await pilot.press("f2")
         await _settle(pilot)
         assert app.screen.query_one(QuizPanel) is panel and panel.grade is not None
