@@ -309,7 +309,7 @@ async def test_help_lists_every_key():
     for cls in (TutorApp, CourseScreen, LessonScreen):
         for binding in cls.BINDINGS:
             for key in binding.key.split(","):
-                shown = {"escape": "esc", "enter": "enter"}.get(key, key)
+                shown = {"escape": "esc", "enter": "enter", "question_mark": "?"}.get(key, key)
                 assert shown in listed, f"{cls.__name__}: {key} missing from help"
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:

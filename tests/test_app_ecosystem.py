@@ -118,3 +118,80 @@ async def test_a_terminal_that_cannot_suspend_is_told(monkeypatch):
         await pilot.press("ctrl+l")
         await wait_for(pilot, lambda: said)
         assert "cannot hand the screen" in said[0]
+
+
+# --- copying, and letters for the F-keys ------------------------------------------------
+
+
+async def test_ctrl_c_copies_when_nothing_runs_and_y_copies_the_output():
+    from test_app_support import producer_consumer_events
+
+    from tutor.app.output_view import STDOUT
+    from tutor.runner.events import Stdout
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_first_run_step(pilot, lesson_index=1)
+        screen = app.screen
+        await pilot.press("f5")
+        output = screen.run_pane.output
+        await wait_for(pilot, lambda: not screen.running and output.pending == 0 and output.lines)
+        index = next(i for i, line in enumerate(output.lines) if line.runner == "consumer")
+        output.focus()
+        output.select(index)
+        await pilot.press("ctrl+c")
+        await pilot.pause()
+        assert app.clipboard == f"consumer | {output.lines[index].text}"
+
+        await pilot.press("y")
+        await pilot.pause()
+        copied = app.clipboard.splitlines()
+        said = [e for e in producer_consumer_events() if isinstance(e, Stdout)]
+        stdout_lines = [line for line in copied if " | " in line]
+        assert len(stdout_lines) == sum(line.kind == STDOUT for line in output.lines)
+        for event, line in zip(said, stdout_lines, strict=True):
+            runner, _, text = line.partition(" | ")
+            assert (runner.strip(), text) == (event.runner, event.text)
+        assert "The program finished." in copied
+
+        screen.editor.focus()
+        screen.editor.select_all()
+        await pilot.press("ctrl+c")  # the editor's own selection
+        await pilot.pause()
+        assert app.clipboard == screen.editor.text
+
+
+async def test_letters_do_the_f_key_actions_where_the_editor_has_no_focus():
+    from tutor.app.help_screen import HelpScreen
+
+    runs: list = []
+    app = make_app(runs=runs)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_first_run_step(pilot)
+        screen = app.screen
+        step = screen.step_index
+        code = screen.editor.text
+        screen.editor.focus()
+        await pilot.press("n")  # typed into the editor
+        await pilot.pause()
+        assert screen.step_index == step and screen.editor.text != code
+        screen.editor.load_text(code)
+        screen.run_pane.output.focus()
+        await pilot.press("x")
+        await wait_for(pilot, lambda: len(runs) == 1 and not screen.running)
+        await pilot.press("n")
+        await pilot.pause()
+        assert screen.step_index == step + 1
+        await pilot.press("p")
+        await pilot.pause()
+        assert screen.step_index == step
+        dark = app.current_theme.dark
+        await pilot.press("d")
+        await pilot.pause()
+        assert app.current_theme.dark != dark
+        await pilot.press("l")
+        await pilot.pause()
+        assert app.lang == "zh"
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)

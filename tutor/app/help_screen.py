@@ -15,22 +15,24 @@ from tutor.app.i18n import tr
 # (area, keys, description key). The lesson screen's bindings are the source of these keys;
 # tests/test_app.py checks that every binding of every screen appears here.
 KEYS: list[tuple[str, str, str]] = [
-    ("help.everywhere", "F1", "key.help"),
-    ("help.everywhere", "F2", "cmd.lang"),
-    ("help.everywhere", "F3", "cmd.theme"),
+    ("help.everywhere", "F1, ?", "key.help"),
+    ("help.everywhere", "F2, l", "cmd.lang"),
+    ("help.everywhere", "F3, d", "cmd.theme"),
     ("help.everywhere", "ctrl+p", "help.palette"),
     ("help.everywhere", "ctrl+q", "cmd.quit"),
     ("help.course", "↑ ↓", "help.choose"),
     ("help.course", "Enter", "help.open"),
     ("help.course", "r", "cmd.review"),
     ("help.course", "q", "cmd.quit"),
-    ("help.lesson", "F5, ctrl+r", "cmd.run"),
+    ("help.lesson", "F5, ctrl+r, x", "cmd.run"),
     ("help.lesson", "ctrl+c, Esc", "cmd.stop"),
-    ("help.lesson", "F6", "cmd.reset"),
-    ("help.lesson", "F7", "cmd.prev"),
-    ("help.lesson", "F8", "help.next_end"),
-    ("help.lesson", "F9", "cmd.review"),
-    ("help.lesson", "F4", "cmd.check"),
+    ("help.lesson", "ctrl+c", "help.copy"),
+    ("help.lesson", "y", "cmd.copy_output"),
+    ("help.lesson", "F6, u", "cmd.reset"),
+    ("help.lesson", "F7, p", "cmd.prev"),
+    ("help.lesson", "F8, n", "help.next_end"),
+    ("help.lesson", "F9, v", "cmd.review"),
+    ("help.lesson", "F4, c", "cmd.check"),
     ("help.lesson", "ctrl+g", "cmd.hint"),
     ("help.lesson", "ctrl+o", "cmd.solution"),
     ("help.lesson", "ctrl+l, e", "cmd.outside_editor"),
@@ -78,7 +80,8 @@ class HelpScreen(ModalScreen[None]):
             table.add_row(shown_area, keys, Text(tr(description, lang)))
         notes = Text()
         notes.append("\n" + tr("help.mouse", lang) + "\n\n")
-        notes.append(tr("help.editor", lang))
+        notes.append(tr("help.editor", lang) + "\n\n")
+        notes.append(tr("help.letters", lang))
         from rich.console import Group
 
         self.query_one("#help-text", Static).update(Group(table, notes))

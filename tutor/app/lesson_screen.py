@@ -39,6 +39,7 @@ class LessonScreen(Screen):
         Binding("f5", "run", "Run", id="lesson.run", priority=True),
         Binding("ctrl+r", "run", "Run", show=False, priority=True),
         Binding("ctrl+c", "stop", "Stop", id="lesson.stop", priority=True),
+        Binding("ctrl+c", "copy_selection", "Copy", show=False, priority=True),
         Binding("escape", "escape", "Lessons", id="lesson.back", priority=True),
         Binding("f6", "reset", "Reset code", id="lesson.reset", priority=True),
         Binding("f7", "prev", "Prev step", id="lesson.prev", priority=True),
@@ -49,6 +50,15 @@ class LessonScreen(Screen):
         Binding("ctrl+o", "solution", "Solution", show=False, priority=True),
         Binding("ctrl+l", "outside_editor", "Your editor", show=False, priority=True),
         Binding("e", "outside_editor", "Your editor", show=False),
+        Binding("y", "copy_output", "Copy output", show=False),
+        # Letters for the F-keys (terminals and laptops that eat them): not priority, so
+        # they type into the editor when it has focus; none is a quiz key.
+        Binding("c", "check", "Check", show=False),
+        Binding("x", "run", "Run", show=False),
+        Binding("u", "reset", "Reset code", show=False),
+        Binding("p", "prev", "Prev step", show=False),
+        Binding("n", "next", "Next step", show=False),
+        Binding("v", "app.review", "Review", show=False),
     ]
     LANG_KEYS = {
         "run": "key.run",
@@ -62,6 +72,7 @@ class LessonScreen(Screen):
         "hint": "key.hint",
         "solution": "key.solution",
         "outside_editor": "key.outside_editor",
+        "copy_output": "key.copy_output",
     }
 
     running: var[bool] = var(False, init=False)
@@ -108,6 +119,8 @@ class LessonScreen(Screen):
             return isinstance(self.step, ExerciseStep)
         if action == "stop":
             return self.running
+        if action == "copy_selection":
+            return not self.running
         if action == "prev":
             return self.step_index > 0 or None
         return True
@@ -345,6 +358,34 @@ class LessonScreen(Screen):
         self.notify(tr("lesson.stopping", self.app.lang), timeout=2)
         self.run_pane.stop()
 
+    def action_copy_selection(self) -> None:
+        """ctrl+c when no program runs: Textual's text selection, else the output or
+        timeline line picked (the editor's own ctrl+c copies its selection)."""
+        from tutor.app.copy_text import line_text
+        from tutor.app.output_view import LineView
+
+        text = self.get_selected_text()
+        focused = self.focused
+        if not text and isinstance(focused, LineView) and 0 <= focused.cursor < len(focused.lines):
+            text = line_text(focused.lines[focused.cursor])
+        if not text:
+            raise SkipAction()  # the editor's own ctrl+c copies its selection
+        self.app.copy_to_clipboard(text)
+        self.notify(tr("lesson.copied", self.app.lang), timeout=2)
+
+    def action_copy_output(self) -> None:
+        """The run's output as text, each line after its runner's name."""
+        from tutor.app.copy_text import output_text
+
+        output = self.run_pane.output
+        output.flush()
+        text = output_text(output.lines)
+        if not text:
+            self.notify(tr("lesson.nothing_to_copy", self.app.lang), timeout=2)
+            return
+        self.app.copy_to_clipboard(text)
+        self.notify(tr("lesson.output_copied", self.app.lang), timeout=2)
+
     def action_escape(self) -> None:
         if self.running:
             self.action_stop()
@@ -431,6 +472,7 @@ class LessonScreen(Screen):
             ("key.prev", "cmd.prev", self.action_prev),
             ("key.next", "cmd.next", self.action_next),
             ("key.back", "cmd.back", self.app.pop_screen),
+            ("key.copy_output", "cmd.copy_output", self.action_copy_output),
         ]
         if isinstance(self.step, PROGRAM_STEPS):
             commands.insert(

@@ -33,6 +33,10 @@ class TutorApp(App):
         Binding("f2", "toggle_lang", "中文", id="lang"),
         Binding("f3", "toggle_theme", "Light/dark", id="theme"),
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True, show=False),
+        # Letters for the F-keys (not priority: the editor types them when it has focus)
+        Binding("question_mark", "help", "Help", show=False),
+        Binding("l", "toggle_lang", "中文", show=False),
+        Binding("d", "toggle_theme", "Light/dark", show=False),
     ]
     LANG_KEYS = {
         "help": "key.help",

@@ -1,0 +1,23 @@
+"""A run as plain text for the clipboard: each output line after its runner's name, a
+switch as `from → to (via)`. The program's own text is copied as it wrote it."""
+
+from __future__ import annotations
+
+from tutor.app.output_view import STDERR, STDOUT, OutLine, SwitchLine
+
+
+def line_text(line: OutLine | SwitchLine, width: int = 0) -> str:
+    """One output line (`runner | text`, `runner ! text` for stderr) or one switch."""
+    if isinstance(line, SwitchLine):
+        return f"{line.from_} → {line.to} ({line.via})"
+    if line.kind in (STDOUT, STDERR):
+        mark = "!" if line.kind == STDERR else "|"
+        return f"{line.runner:<{width}} {mark} {line.text}"
+    return line.text
+
+
+def output_text(lines) -> str:
+    """Every line of a run's output, runner names aligned."""
+    lines = list(lines)
+    width = max((len(x.runner) for x in lines if x.kind in (STDOUT, STDERR)), default=0)
+    return "\n".join(line_text(line, width) for line in lines) + "\n" if lines else ""
