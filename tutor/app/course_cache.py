@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import msgspec
@@ -45,7 +46,7 @@ def _cache_file(folder: Path) -> Path:
     return cache_dir() / f"course-{name}.json"
 
 
-def load_course_cached(folder: Path) -> tuple[Course, callable]:
+def load_course_cached(folder: Path) -> tuple[Course, Callable[[], None]]:
     """The course in `folder`, and a function that saves it to the cache when it was read
     from the files (it does nothing on a cache hit). The app calls it at once: a tutor
     that is closed right after its first frame must still leave the cache behind."""

@@ -6,7 +6,7 @@ import sys
 from importlib.util import find_spec
 
 from rich.text import Text
-from textual.app import ComposeResult
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
@@ -16,6 +16,11 @@ from textual.widgets.option_list import Option
 from tutor.app.i18n import tr, translate_bindings
 from tutor.lesson import Course, Lesson, LessonError
 from tutor.textsafe import visible
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from tutor.app.main import TutorApp
+    from tutor.progress import Progress
 
 
 class TitleBar(Static):
@@ -42,7 +47,7 @@ class TitleBar(Static):
 MARKS = {"new": "·", "in_progress": "◐", "done": "✓"}
 
 
-def lesson_state(progress, lesson: Lesson) -> str:
+def lesson_state(progress: Progress, lesson: Lesson) -> str:
     """The lesson's mark: done once its quizzes are answered and its exercises solved."""
     exercises = [index for index, _ in lesson.exercises]
     return progress.lesson_state(lesson.id, lesson.quiz_count, exercises)
@@ -72,7 +77,10 @@ def missing_sentence(lesson: Lesson, lang: str) -> str | None:
     return tr("lesson.needs_gevent", lang, pkg=", ".join(missing), cmd=install_command(missing))
 
 
-class CourseScreen(Screen):
+class CourseScreen(Screen[None]):
+    if TYPE_CHECKING:
+        app: TutorApp  # the screens of this app run in TutorApp only
+
     BINDINGS = [
         Binding("q", "app.quit", "Quit", id="course.quit"),
         Binding("enter", "open", "Open", show=True, id="course.open"),
@@ -228,5 +236,5 @@ class CourseScreen(Screen):
         elif isinstance(item, LessonError):
             self.app.notify(str(item), severity="error", markup=False)
 
-    def palette_commands(self):
+    def palette_commands(self) -> list[SystemCommand]:
         return []

@@ -11,9 +11,16 @@ from textual.widgets import Button, Static
 
 from tutor.app.i18n import tr
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from tutor.app.main import TutorApp
+
 
 class ConfirmScreen(ModalScreen[bool]):
     """A yes/no question. Dismisses with True (yes) or False (no, Esc)."""
+
+    if TYPE_CHECKING:
+        app: TutorApp  # the screens of this app run in TutorApp only
 
     BINDINGS = [
         Binding("y", "answer(True)", "Yes", show=False),
@@ -49,6 +56,8 @@ class LessonCompleteScreen(ModalScreen[str | None]):
     lesson), "list" (back to the lessons) or None (stay)."""
 
     BINDINGS = [Binding("escape", "stay", "Stay", show=False)]
+    if TYPE_CHECKING:
+        app: TutorApp
 
     def __init__(self, summary: str, has_next: bool) -> None:
         super().__init__()

@@ -28,6 +28,13 @@ from tutor.exercise import Grading, grade_events
 from tutor.lesson import ExerciseStep, Lesson
 from tutor.textsafe import visible
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any  # Widget's keyword arguments, passed on
+
+    from tutor.progress import Progress
+    from tutor.runner.events import Event
+
 
 class ExercisePanel(Vertical):
     """The results of the last Check of one exercise step."""
@@ -49,7 +56,9 @@ class ExercisePanel(Vertical):
 
     lang: var[str] = var("en", init=False)
 
-    def __init__(self, lesson: Lesson, step_index: int, lang: str, progress, **kwargs) -> None:
+    def __init__(
+        self, lesson: Lesson, step_index: int, lang: str, progress: Progress, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         step = lesson.steps[step_index]
         if not isinstance(step, ExerciseStep):
@@ -60,7 +69,7 @@ class ExercisePanel(Vertical):
         self.progress = progress
         self.grading: Grading | None = None
         self.error: str | None = None
-        self.events: list = []
+        self.events: list[Event] = []
         """The last checked run's events: the results are re-worded when the language changes."""
         self.checking = False
         self.show_hint = False
@@ -151,7 +160,7 @@ class ExercisePanel(Vertical):
         hint.display = self.show_hint
 
 
-class SolutionScreen(ModalScreen):
+class SolutionScreen(ModalScreen[None]):
     """The exercise's reference answer, read-only; Esc closes it."""
 
     DEFAULT_CSS = """

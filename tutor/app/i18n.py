@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from textual.dom import DOMNode
+
 from tutor.app.textual_private import binding_table
 from tutor.strings import tr
 
 __all__ = ["tr", "translate_bindings"]
 
 
-def translate_bindings(node, keys: dict[str, str], lang: str) -> None:
+def translate_bindings(node: DOMNode, keys: dict[str, str], lang: str) -> None:
     """Give a node's bindings their descriptions in `lang` (footer, help and palette)."""
     from dataclasses import replace
 

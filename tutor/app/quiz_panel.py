@@ -43,6 +43,14 @@ from tutor.quiz import (
 from tutor.strings import LANGUAGES, catalog, tr
 from tutor.textsafe import visible
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any  # Widget's keyword arguments, passed on
+
+    from rich.console import RenderableType
+
+    from tutor.runner.streaming import StartRun
+
 SELECTED = "❯"
 """The selected option or line (not ▶, which marks the code line a program paused after)."""
 
@@ -110,7 +118,12 @@ class QuizPanel(Widget, can_focus=True):
     """(right at the first try, answered) in this lesson: the host sets it after recording."""
 
     def __init__(
-        self, lesson: Lesson, step_index: int, lang: str, start_run=None, **kwargs
+        self,
+        lesson: Lesson,
+        step_index: int,
+        lang: str,
+        start_run: StartRun | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         step = lesson.steps[step_index]
@@ -135,7 +148,7 @@ class QuizPanel(Widget, can_focus=True):
         self._mounting: AwaitMount | None = None
         """The options' rows being mounted (scrolling to them waits for it)."""
 
-    def t(self, key: str, **fields) -> str:
+    def t(self, key: str, **fields: object) -> str:
         return tr(f"quiz.{key}", self.lang, **fields)
 
     # --- layout ----------------------------------------------------------------------
@@ -168,7 +181,7 @@ class QuizPanel(Widget, can_focus=True):
         self._translate_bindings()
         self.render_all()
 
-    def watch_score(self, score) -> None:
+    def watch_score(self, score: tuple[int, int] | None) -> None:
         self.render_all()
 
     def _translate_bindings(self) -> None:
@@ -253,27 +266,28 @@ class QuizPanel(Widget, can_focus=True):
         style = self.get_component_rich_style("quiz--paused", partial=True)
         return numbered_code(self.step.code, {line: PAUSED} if line else {}, style)
 
-    def _answer_area(self):
+    def _answer_area(self) -> RenderableType | None:
         if self.error:
             return Text(self.error, style="bold red")
         if self.quiz is None:
             return Text(self.t("loading"), style="italic")
-        parts = []
+        parts: list[Text] = []
         if self.show_hint:
             hint = Text(self.t("hint"), style="bold yellow")
             hint.append_text(self._lesson_text(self.step.hint(self.lang)))
             parts.append(hint)
-        if self._answering() and self.quiz.kind == "next_switch":
-            parts.append(self._printed_so_far())
+        quiz = self._open_quiz()
+        if quiz is not None and quiz.kind == "next_switch":
+            parts.append(self._printed_so_far(quiz))
         return Group(*parts) if parts else None
 
-    def _printed_so_far(self) -> Text:
+    def _printed_so_far(self, quiz: Quiz) -> Text:
         n = len(self.picks)
         body = ResultView(self.t, self.runner_colors, self._lesson_text).pause_marks(
-            self.picks, self.quiz.key
+            self.picks, quiz.key
         )
         body.append(self.t("printed") + "\n", style="dim")
-        context = self.quiz.context_lines(n)
+        context = quiz.context_lines(n)
         for i, (runner, line) in enumerate(context):
             last = i == len(context) - 1
             shown = visible(runner, one_line=True)
@@ -286,9 +300,9 @@ class QuizPanel(Widget, can_focus=True):
 
     def _choices_area(self) -> tuple[Text, list[Text], Text]:
         """The pause's question and rule, one Text per option, the keys' help."""
-        if not self._answering():
+        quiz = self._open_quiz()
+        if quiz is None:
             return Text(""), [], Text("")
-        quiz = self.quiz
         ask = Text()
         if quiz.kind == "next_switch":
             n, total = len(self.picks) + 1, len(quiz.key)
@@ -324,7 +338,7 @@ class QuizPanel(Widget, can_focus=True):
         for row, text in zip(rows, options, strict=True):
             row.update(text)
 
-    def _result_area(self):
+    def _result_area(self) -> RenderableType:
         if self.grade is None or self.quiz is None:
             return Text("")
         view = ResultView(self.t, self.runner_colors, self._lesson_text)
@@ -349,7 +363,11 @@ class QuizPanel(Widget, can_focus=True):
             self.refresh_bindings()
 
     def _answering(self) -> bool:
-        return self.quiz is not None and self.grade is None
+        return self._open_quiz() is not None
+
+    def _open_quiz(self) -> Quiz | None:
+        """The quiz while it waits for an answer (loaded, not graded yet), else None."""
+        return self.quiz if self.grade is None else None
 
     def _item_count(self) -> int:
         if self.quiz is None:
@@ -383,7 +401,8 @@ class QuizPanel(Widget, can_focus=True):
             self.call_after_refresh(self._show_selected)
 
     def action_move(self, delta: int) -> None:
-        if not self._answering() or self.quiz.kind != "predict_order":
+        quiz = self._open_quiz()
+        if quiz is None or quiz.kind != "predict_order":
             return
         i, j = self.cursor, self.cursor + delta
         if 0 <= j < len(self.order):
@@ -393,37 +412,43 @@ class QuizPanel(Widget, can_focus=True):
             self.call_after_refresh(self._show_selected)
 
     def action_submit(self) -> None:
-        if not self._answering():
+        quiz = self._open_quiz()
+        if quiz is None:
             return
-        if self.quiz.kind == "predict_order":
+        if quiz.kind == "predict_order":
             self._grade(list(self.order))
         else:
             self._pick(self.cursor)
 
     def on_key(self, event: events.Key) -> None:
-        if event.character and event.character.isdigit() and self._answering():
-            if self.quiz.kind != "predict_order":
+        quiz = self._open_quiz()
+        if event.character and event.character.isdigit() and quiz is not None:
+            if quiz.kind != "predict_order":
                 event.stop()
                 number = int(event.character)
-                if 1 <= number <= len(self.quiz.items):
+                if 1 <= number <= len(quiz.items):
                     self._pick(number - 1)
 
     def _pick(self, index: int) -> None:
-        choice = self.quiz.items[index]
-        if self.quiz.kind == "multiple_choice":
+        quiz = self._open_quiz()
+        assert quiz is not None  # picks are taken while answering only
+        choice = quiz.items[index]
+        if quiz.kind == "multiple_choice":
             self._grade(choice)
             return
         self.picks.append(choice)
         self.cursor = 0
-        if len(self.picks) == len(self.quiz.key):
+        if len(self.picks) == len(quiz.key):
             self._grade(list(self.picks))
         else:
             self.render_all()
             self.call_after_refresh(self._show_choices)
 
-    def _grade(self, answer) -> None:
+    def _grade(self, answer: object) -> None:
+        quiz = self._open_quiz()
+        assert quiz is not None  # graded while answering only
         try:
-            grade = self.quiz.grade(answer, self.lang)
+            grade = quiz.grade(answer, self.lang)
         except AnswerError as exc:
             self.notify(str(exc), severity="warning", markup=False)
             return

@@ -28,7 +28,7 @@ class ResultView:
     def render(self, grade: Grade, score: tuple[int, int] | None, quizzes: int) -> Group:
         """The whole result; `score` is (right at the first try, answered) or None."""
         kind = grade.kind
-        parts = []
+        parts: list[Text | Table] = []
         if grade.revealed:
             head = Text(self.t("revealed"), style="bold yellow")
         elif grade.correct:
@@ -96,7 +96,9 @@ class ResultView:
             )
         return table
 
-    def pause_marks(self, answers, keys, revealed: bool = False) -> Text:
+    def pause_marks(
+        self, answers: list[str] | str, keys: list[str] | str, revealed: bool = False
+    ) -> Text:
         """One line per pause answered so far: right, or wrong with both answers labelled."""
         body = Text()
         for n, (mine, key) in enumerate(zip(answers, keys, strict=False), 1):

@@ -8,8 +8,9 @@ returns an object with `events()` (an async iterator) and `stop()`.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 
+from tutor.runner import RunRequest
 from tutor.runner.events import Event, Exit
 
 
@@ -20,9 +21,9 @@ class ReplayRun:
         self._hold = hold
         self._stopped = asyncio.Event()
         self.stop_calls = 0
-        self.request = None
+        self.request: RunRequest | None = None
 
-    async def events(self):
+    async def events(self) -> AsyncIterator[Event]:
         last_seq = 0
         last_t = 0.0
         for event in self._events:
@@ -54,13 +55,16 @@ class ReplayRun:
 
 
 def replay(
-    events: Iterable[Event], delay: float = 0.0, hold: bool = False, runs: list | None = None
-) -> Callable:
+    events: Iterable[Event],
+    delay: float = 0.0,
+    hold: bool = False,
+    runs: list[ReplayRun] | None = None,
+) -> Callable[[RunRequest], Awaitable[ReplayRun]]:
     """A `start_run` replacement. `hold`: after the events, wait for stop() (a program that
     never ends). Every run made is appended to `runs` when given."""
     recorded = list(events)
 
-    async def start(request) -> ReplayRun:
+    async def start(request: RunRequest) -> ReplayRun:
         run = ReplayRun(recorded, delay, hold)
         run.request = request
         if runs is not None:

@@ -21,12 +21,20 @@ from tutor.app.i18n import tr, translate_bindings
 from tutor.app.quiz_panel import QuizPanel
 from tutor.lesson import Course, ExerciseStep, QuizStep
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from tutor.app.main import TutorApp
+    from tutor.progress import Progress
 
-def s(lang: str, key: str, **fields) -> str:
+
+def s(lang: str, key: str, **fields: object) -> str:
     return tr(f"review.{key}", lang, **fields)
 
 
-class ReviewScreen(Screen):
+class ReviewScreen(Screen[None]):
+    if TYPE_CHECKING:
+        app: TutorApp
+
     DEFAULT_CSS = """
     ReviewScreen #review-body { height: 1fr; }
     ReviewScreen #review-list { width: 40%; height: 1fr; }
@@ -37,7 +45,7 @@ class ReviewScreen(Screen):
     BINDINGS = [Binding("escape", "back", "Back", priority=True)]
     LANG_KEYS = {"back": "key.go_back"}
 
-    def __init__(self, course: Course, progress, lang: str = "en") -> None:
+    def __init__(self, course: Course, progress: Progress, lang: str = "en") -> None:
         super().__init__()
         self.course = course
         self.progress = progress
@@ -95,6 +103,7 @@ class ReviewScreen(Screen):
         option_list.clear_options()
         for lesson_id, index in self.entries:
             lesson = self.course.get(lesson_id)
+            assert lesson is not None  # mistakes() keeps the lessons that exist
             label = Text(lesson.title(lang), style="bold")
             label.append(f"  {s(lang, 'step', n=index + 1)}\n", style="dim")
             step = lesson.steps[index]
@@ -107,8 +116,9 @@ class ReviewScreen(Screen):
                 label.append("\n" + " · ".join(detail), style="dim italic")
                 option_list.add_option(Option(label, id=f"{lesson_id}:{index}"))
                 continue
+            assert isinstance(step, QuizStep)  # mistakes() keeps quizzes and exercises
             record = self.progress.quiz_result(lesson_id, index)
-            label.append(lesson.steps[index].question(lang).strip().split("\n")[0][:80])
+            label.append(step.question(lang).strip().split("\n")[0][:80])
             detail = []
             if record and record.attempts:
                 tries = "tries_one" if record.attempts == 1 else "tries"
@@ -132,6 +142,7 @@ class ReviewScreen(Screen):
             return
         lesson_id, index = self.entries[event.option_index]
         lesson = self.course.get(lesson_id)
+        assert lesson is not None  # mistakes() keeps the lessons that exist
         if isinstance(lesson.steps[index], ExerciseStep):
             self.app.open_lesson(lesson, index)
             return

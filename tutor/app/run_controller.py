@@ -10,34 +10,38 @@ from __future__ import annotations
 
 import asyncio
 import gc
-from collections.abc import Callable
 
 from textual.dom import DOMNode
 
 from tutor.app.messages import RunEvent, RunFailed, RunFinished, RunStarted, RunWaiting
 from tutor.runner import slots
-from tutor.runner.events import Exit
+from tutor.runner.events import Event, Exit
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from tutor.runner import Run, RunRequest, Spare
+    from tutor.runner.streaming import StartRun, Streaming
 
 
 class RunController:
     """One run at a time, posted to `node`. `start_run` replaces tutor.runner.start_run (tests
     inject replayed runs; then no spare child is started)."""
 
-    def __init__(self, node: DOMNode, start_run: Callable | None = None) -> None:
+    def __init__(self, node: DOMNode, start_run: StartRun | None = None) -> None:
         self.node = node
         self.start_run = start_run
-        self.run = None
+        self.run: Streaming | None = None
         """The run whose events stream now (None before its start and after its end)."""
-        self.spare = None
+        self.spare: Spare | None = None
         """A pre-started child (tutor.runner.Spare) for the next start, while wanted."""
         self.spare_wanted = False
         """Set by the screen: a program step is shown, so keep a spare child ready."""
         self.spare_timeout = 15.0
         """The wall limit the spare child is made for (the screen sets the lesson's)."""
         self.count = 0
-        self._handed = None
+        self._handed: Run | None = None
         """A run handed to the spare by start() that the run worker has not taken yet."""
-        self._batch: list = []
+        self._batch: list[Event] = []
         self._closed = False
         self._gc_paused = False
         self.slots = slots.configured()
@@ -46,7 +50,7 @@ class RunController:
 
     # --- start and stop ------------------------------------------------------------
 
-    def start(self, request) -> None:
+    def start(self, request: RunRequest) -> None:
         """Start `request`: on the spare child at once if one waits and fits (GO before any
         painting), else in the run worker. Posts RunStarted, then the events. Where runs
         are capped and no slot is free, posts RunWaiting and starts once one frees."""
@@ -78,7 +82,7 @@ class RunController:
         if handed is not None:  # its worker was cancelled before it began
             handed.kill()
 
-    def _take_spare(self, request):
+    def _take_spare(self, request: RunRequest) -> Run | None:
         """Hand the program to the spare child now, if one waits and fits (else None: the
         run worker spawns normally, and reports whatever fails there)."""
         spare, self.spare = self.spare, None
@@ -97,7 +101,8 @@ class RunController:
             await asyncio.sleep(0.2)
             self._slot = slots.try_take(*self.slots)
 
-    async def _stream(self, request) -> None:
+    async def _stream(self, request: RunRequest) -> None:
+        run: Streaming | None
         run, self._handed = self._handed, None
         finished = False
         try:
@@ -137,14 +142,14 @@ class RunController:
                 self._slot = None
             self.prepare_spare()
 
-    def _post(self, event) -> None:
+    def _post(self, event: Event) -> None:
         """Queue one event; a RunEvent message goes out when the queue was empty."""
         batch = self._batch
         batch.append(event)
         if len(batch) == 1:
             self.node.post_message(RunEvent(batch))
 
-    def take_events(self, message: RunEvent) -> list:
+    def take_events(self, message: RunEvent) -> list[Event]:
         """The events of `message`, every one that came before it was handled."""
         if message.events is self._batch:
             self._batch = []
@@ -201,7 +206,7 @@ class RunController:
         self.spare = spare
         self.node.set_timer(Spare.MAX_AGE, lambda: self._recycle_spare(spare))
 
-    def _recycle_spare(self, spare) -> None:
+    def _recycle_spare(self, spare: Spare) -> None:
         """A spare that waited too long is replaced (start_run would not use it anyway)."""
         if self.spare is spare:
             self.discard_spare()

@@ -7,26 +7,27 @@ pyproject.toml pins textual to the minor version these were checked against.
 
 from __future__ import annotations
 
+from textual.binding import Binding
 from textual.dom import DOMNode
 from textual.geometry import Size
 from textual.screen import Screen
 from textual.widget import Widget
 
 
-def binding_table(node: DOMNode) -> dict:
+def binding_table(node: DOMNode) -> dict[str, list[Binding]]:
     """A node's key -> [Binding] table. Bindings are declared once in BINDINGS with one
     description; showing them in the learner's language means replacing the Binding
     objects of this instance, and Textual has no public setter for that."""
     return node._bindings.key_to_bindings
 
 
-def is_dirty(screen: Screen, widget: Widget) -> bool:
+def is_dirty(screen: Screen[object], widget: Widget) -> bool:
     """Whether `widget` waits for a repaint in the screen's next update. Public `refresh()`
     marks it, nothing public reads the mark back."""
     return widget in screen._dirty_widgets
 
 
-def update_now(screen: Screen) -> None:
+def update_now(screen: Screen[object]) -> None:
     """Run the screen's pending update (layout if needed, dirty widgets) now instead of at
     its next 1/60 s tick. Textual has no public "paint this frame now"; the run's first line
     uses it once per run (see LessonScreen.on_idle)."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import platform
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import msgspec
@@ -21,7 +21,7 @@ from tutor.runner.events import Event
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from tutor.runner import Run, RunRequest
+    from tutor.runner.streaming import StartRun
 
 
 def _runner_digest() -> str:
@@ -118,7 +118,7 @@ async def trace_for_async(
     lesson: Lesson,
     step_index: int,
     use_cache: bool = True,
-    start_run: Callable[[RunRequest], Awaitable[Run]] | None = None,
+    start_run: StartRun | None = None,
 ) -> list[Event]:
     """trace_for on the running event loop (for the TUI's workers); stops the run if cancelled.
 
