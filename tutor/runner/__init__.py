@@ -60,7 +60,7 @@ _LAZY.update(dict.fromkeys(("Run", "Spare", "start_run", "prepare_run", "run_to_
 """Imported on first use: `coro-tutor run` needs neither msgspec (events) nor run.py."""
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> object:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(name)

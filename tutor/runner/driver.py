@@ -16,6 +16,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import Any
 
+    from tutor.runner.values import RunRequest
+
 
 def struct_factory() -> Callable[..., Any]:
     """Events as tutor.runner.events structs (the API)."""
@@ -30,7 +32,7 @@ def struct_factory() -> Callable[..., Any]:
         "exit": ev.Exit,
     }
 
-    def make(kind: str, fields: dict) -> Any:
+    def make(kind: str, fields: dict[str, Any]) -> Any:
         if kind == "switch":
             fields["from_"] = fields.pop("from")
         return classes[kind](**fields)
@@ -41,13 +43,18 @@ def struct_factory() -> Callable[..., Any]:
 def dict_factory() -> Callable[..., Any]:
     """Events as dicts in wire order ("type" first): what `coro-tutor run --json` prints."""
 
-    def make(kind: str, fields: dict) -> dict:
+    def make(kind: str, fields: dict[str, Any]) -> dict[str, Any]:
         return {"type": kind, **fields}
 
     return make
 
 
-def drive(request, tier: str, on_event: Callable[[Any], None], make=None) -> Session:
+def drive(
+    request: RunRequest,
+    tier: str,
+    on_event: Callable[[Any], None],
+    make: Callable[..., Any] | None = None,
+) -> Session:
     """Run to the end, calling on_event for each event as it arrives (epoll, no asyncio).
     `make` builds the events (default: struct_factory())."""
     import select

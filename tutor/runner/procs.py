@@ -29,7 +29,8 @@ def _set_subreaper(on: bool) -> bool:
             import ctypes
 
             _prctl = ctypes.CDLL(None, use_errno=True).prctl
-        return _prctl(_PR_SET_CHILD_SUBREAPER, 1 if on else 0, 0, 0, 0) == 0
+        result: int = _prctl(_PR_SET_CHILD_SUBREAPER, 1 if on else 0, 0, 0, 0)
+        return result == 0
     except (OSError, AttributeError, ImportError):
         return False
 
@@ -183,7 +184,7 @@ def kill_stale(folders: list[str], live_tutors: set[int]) -> int:
     return len(doomed)
 
 
-def _below(pid: int, ancestors: set[int], stats: dict) -> bool:
+def _below(pid: int, ancestors: set[int], stats: dict[int, tuple[str, int, int, int]]) -> bool:
     for _ in range(256):
         st = stats.get(pid)
         if st is None or st[1] <= 1:
@@ -234,7 +235,7 @@ class Procs:
         """
         if self.pid is None:
             return {}
-        stats: dict[int, tuple] = {}
+        stats: dict[int, tuple[str, int, int, int]] = {}
         for pid in pids():
             st = stat(pid)
             if st is not None:
@@ -374,7 +375,7 @@ class Procs:
             return True
         return not has_token(pid, b"CORO_TUTOR_RUN=")
 
-    def _reap(self, found) -> None:
+    def _reap(self, found: set[int]) -> None:
         kids = our_children()
         for pid in found:
             if pid in kids:

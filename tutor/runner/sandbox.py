@@ -22,6 +22,14 @@ import sys
 
 from tutor.runner.values import Limits, TierStatus  # noqa: F401 (Limits: re-exported)
 
+TYPE_CHECKING = False  # not `typing`: `coro-tutor run` starts fast
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from typing import Any
+
+    Fingerprint = dict[str, Any]
+    """What a probe depends on (kernel, tools, ...): JSON-like, compared as a whole."""
+
 TIERS = ("full", "partial", "basic")
 ISOLATION = {"full": "bwrap", "partial": "unshare", "basic": "basic"}
 """Tier -> the `isolation` field of the start event."""
@@ -74,9 +82,9 @@ def _read(path: str) -> str:
         return ""
 
 
-def _fingerprint() -> dict:
+def _fingerprint() -> Fingerprint:
     """What the probe result depends on; the cache is used only while all of it is unchanged."""
-    tools = {}
+    tools: dict[str, list[object] | None] = {}
     for name in ("bwrap", "unshare", "ip", "mount", "setpriv", "env"):
         where = which(name)
         _tools[name] = where
@@ -118,7 +126,7 @@ def cache_file() -> str:
     return os.path.join(folder, "sandbox-probe.json")
 
 
-_memo: tuple[dict, dict[str, TierStatus]] | None = None
+_memo: tuple[Fingerprint, dict[str, TierStatus]] | None = None
 _abi: int | None = None
 """The Landlock ABI of this kernel (probed with the tiers, cached with them)."""
 _CACHE_HEADER = "coro-tutor sandbox probe"
@@ -128,7 +136,7 @@ def _clean(text: str) -> str:
     return " ".join(str(text).split())
 
 
-def _write_cache(path: str, fingerprint: dict, tiers: dict[str, TierStatus]) -> None:
+def _write_cache(path: str, fingerprint: Fingerprint, tiers: dict[str, TierStatus]) -> None:
     """A small text file (no json: its import pulls in `re`): header, fingerprint, tiers."""
     lines = [_CACHE_HEADER, repr(fingerprint)]
     for t in TIERS:
@@ -142,7 +150,7 @@ def _write_cache(path: str, fingerprint: dict, tiers: dict[str, TierStatus]) -> 
     atomic_write(path, ("\n".join(lines) + "\n").encode("utf-8"), mode=0o644)
 
 
-def _read_cache(path: str, fingerprint: dict) -> dict[str, TierStatus] | None:
+def _read_cache(path: str, fingerprint: Fingerprint) -> dict[str, TierStatus] | None:
     global _abi
     try:
         with open(path, encoding="utf-8") as f:
@@ -235,7 +243,7 @@ _WALLS_CODE = (
 )
 
 
-def _probe_with(tier: str, fingerprint: dict) -> TierStatus:
+def _probe_with(tier: str, fingerprint: Fingerprint) -> TierStatus:
     import tempfile
 
     with tempfile.TemporaryDirectory(prefix="coro-tutor-probe-") as scratch:
@@ -255,7 +263,7 @@ def _probe_with(tier: str, fingerprint: dict) -> TierStatus:
     return TierStatus(tier, False, why or "the sandbox did not start", "")
 
 
-def _probe_full(fingerprint: dict) -> TierStatus:
+def _probe_full(fingerprint: Fingerprint) -> TierStatus:
     if not fingerprint["tools"]["bwrap"]:
         return TierStatus(
             "full",
@@ -266,7 +274,7 @@ def _probe_full(fingerprint: dict) -> TierStatus:
     return _probe_with("full", fingerprint)
 
 
-def _probe_partial(fingerprint: dict) -> TierStatus:
+def _probe_partial(fingerprint: Fingerprint) -> TierStatus:
     if not fingerprint["tools"]["unshare"] or not fingerprint["tools"]["mount"]:
         return TierStatus(
             "partial",
@@ -442,7 +450,7 @@ def system_paths() -> list[str]:
     return _system
 
 
-def _outermost(paths) -> list[str]:
+def _outermost(paths: Iterable[str]) -> list[str]:
     out: list[str] = []
     for p in sorted(paths, key=len):
         if not any(_under(p, q) for q in out):
@@ -450,13 +458,13 @@ def _outermost(paths) -> list[str]:
     return out
 
 
-def _rebinds(python: str, extra, hidden: list[str]) -> list[str]:
+def _rebinds(python: str, extra: list[str] | tuple[str, ...], hidden: list[str]) -> list[str]:
     """The needed paths that a hidden folder would cover, outermost first, de-duplicated."""
     covered = [p for p in needed_paths(python, extra) if any(_under(p, h) for h in hidden)]
     return _outermost(covered)
 
 
-def _binds(python: str, extra) -> list[str]:
+def _binds(python: str, extra: list[str] | tuple[str, ...]) -> list[str]:
     """The full tier's needed paths outside the system folders, outermost first."""
     system = [p for p in system_paths() if not os.path.islink(p)]
     extra_paths = [p for p in needed_paths(python, extra) if not any(_under(p, s) for s in system)]
@@ -496,7 +504,8 @@ def enforces(tier: str) -> str:
     """The `enforces` words of the start event: the kernel walls of a run in `tier`."""
     from tutor.runner.child.walls import in_force
 
-    return in_force(landlock_abi(), tier != "full", tier == "partial")
+    words: str = in_force(landlock_abi(), tier != "full", tier == "partial")
+    return words
 
 
 def command(
@@ -549,7 +558,9 @@ def command(
     raise ValueError(f"unknown tier {tier!r}")
 
 
-def _bwrap(argv: list[str], scratch: str, python: str, extra_ro, disk: int) -> list[str]:
+def _bwrap(
+    argv: list[str], scratch: str, python: str, extra_ro: list[str] | tuple[str, ...], disk: int
+) -> list[str]:
     """Only what the child needs: system folders, /etc files, interpreter, venv, tutor."""
     size = str(disk)
     cmd = [

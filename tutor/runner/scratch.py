@@ -11,6 +11,10 @@ import os
 
 from tutor.runner import procs
 
+TYPE_CHECKING = False  # no `typing` import: `coro-tutor run` starts fast
+if TYPE_CHECKING:
+    from tutor.runner.values import RunRequest
+
 SIBLINGS_MAX = 50
 SIBLINGS_MAX_BYTES = 2 << 20
 
@@ -146,7 +150,7 @@ def copy_siblings(folder: str, program: str, scratch: str) -> None:
             continue
 
 
-def write_program(request, scratch: str) -> str:
+def write_program(request: RunRequest, scratch: str) -> str:
     """Write the request's program into `scratch` (a path's text under its own name, with
     its siblings; else `code` as `filename`): the path the child runs."""
     if request.path is not None:
