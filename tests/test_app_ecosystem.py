@@ -195,3 +195,39 @@ async def test_letters_do_the_f_key_actions_where_the_editor_has_no_focus():
         await pilot.press("question_mark")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
+
+
+# --- Textual's own commands and themes ------------------------------------------------
+
+
+async def test_palette_keeps_textuals_commands_and_any_theme_is_remembered():
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_first_run_step(pilot)
+        titles = [command.title for command in app.get_system_commands(app.screen)]
+        for title in ("Theme", "Keys", "Screenshot", "Run", "Light/dark"):
+            assert title in titles, titles
+        assert any(t.startswith("Open lesson") for t in titles)
+        assert titles.count("Quit") == 1  # ours, in the learner's language
+        app.screen.editor.focus()
+        await pilot.pause()
+        titles = [command.title for command in app.get_system_commands(app.screen)]
+        assert "Maximize" in titles
+        picked = next(
+            name
+            for name in sorted(app.available_themes)
+            if "light" not in name and name not in ("textual-dark",)
+        )
+        app.theme = picked  # what Textual's theme picker does
+        await pilot.pause()
+        colors = app.screen.run_pane.runner_colors
+        from textual.color import Color
+
+        from tutor.app.colors import contrast
+
+        assert colors.backgrounds  # the theme's, read from the output pane
+        for background in colors.backgrounds:
+            assert contrast(Color.parse(colors.color("main")), background) >= 4.5
+    again = make_app()
+    async with again.run_test(size=SIZE):
+        assert again.theme == picked

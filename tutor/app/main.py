@@ -81,8 +81,8 @@ class TutorApp(App):
         self.set_reactive(TutorApp.lang, lang or saved_lang or locale_language() or "en")
         self._lang_to_save = bool(lang and lang != saved_lang)
         translate_bindings(self, self.LANG_KEYS, self.lang)
-        theme = self.progress.get_setting("theme")
-        self.theme = theme if theme in (DARK_THEME, LIGHT_THEME) else DARK_THEME
+        theme = self.progress.get_setting("theme")  # any Textual theme, picked in ctrl+p
+        self.theme = theme if theme in self.available_themes else DARK_THEME
 
     # --- screens -------------------------------------------------------------------
 
@@ -99,6 +99,7 @@ class TutorApp(App):
         if self.progress_warning:
             self.notify(self.progress_warning, severity="warning", timeout=10, markup=False)
         self.call_after_refresh(self._freeze_startup_objects)
+        self.theme_changed_signal.subscribe(self, self._remember_theme)
         last = self.progress.last_lesson if self.reopen else None
         lesson = self.course.get(last) if last else None
         if lesson is not None:
@@ -142,8 +143,12 @@ class TutorApp(App):
 
     def action_toggle_theme(self) -> None:
         self.theme = LIGHT_THEME if self.current_theme.dark else DARK_THEME
-        self.progress.set_setting("theme", self.theme)
-        self.save_progress()
+
+    def _remember_theme(self, theme) -> None:
+        """F3 or Textual's theme picker: the choice is kept for the next launch."""
+        if theme.name != self.progress.get_setting("theme"):
+            self.progress.set_setting("theme", theme.name)
+            self.save_progress()
 
     def action_help(self) -> None:
         from tutor.app.help_screen import HelpScreen
@@ -170,6 +175,9 @@ class TutorApp(App):
                 lambda lesson=lesson: self.open_lesson(lesson),
             )
         yield SystemCommand(t("key.quit"), t("cmd.quit"), self.exit)
+        for command in super().get_system_commands(screen):  # theme picker, keys, screenshot…
+            if command.callback != self.action_quit:  # ours above says it in the learner's language
+                yield command
 
     def action_review(self) -> None:
         from tutor.app.review_screen import ReviewScreen

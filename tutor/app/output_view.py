@@ -24,7 +24,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from tutor.app.colors import RunnerColors
+from tutor.app.colors import RunnerColors, painted_backgrounds
 from tutor.app.textual_private import sync_scrollbars
 from tutor.textsafe import visible
 
@@ -151,6 +151,7 @@ class LineView(ScrollView, can_focus=True):
 
     def on_mount(self) -> None:
         self.runner_colors.dark = self.app.current_theme.dark
+        self.runner_colors.backgrounds = self._painted_backgrounds()
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self._theme_changed())
         if self._pending and self._flush_timer is None:
             self._schedule()
@@ -291,8 +292,14 @@ class LineView(ScrollView, can_focus=True):
         self._cache.clear()
         self._styles.clear()
 
+    def _painted_backgrounds(self):
+        """The pane's and the selected line's backgrounds: runner colours keep 4.5:1 on both."""
+        cursor = self.get_component_rich_style(f"{self.PREFIX}--cursor").bgcolor
+        return painted_backgrounds((self.rich_style.bgcolor, cursor), self.app.current_theme.dark)
+
     def _theme_changed(self) -> None:
         self.runner_colors.dark = self.app.current_theme.dark
+        self.runner_colors.backgrounds = self._painted_backgrounds()
         self._cache.clear()
         self._styles.clear()
         self.refresh()
