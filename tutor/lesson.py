@@ -320,7 +320,7 @@ def default_lessons_dir() -> Path:
     return shipped if shipped.is_dir() else here.parent / "lessons"
 
 
-def lessons_dir(option: str | None = None) -> Path:
+def lessons_dir(option: str | os.PathLike[str] | None = None) -> Path:
     """The folder to read: `--lessons`, else $CORO_TUTOR_LESSONS, else the shipped one."""
     chosen = option or os.environ.get("CORO_TUTOR_LESSONS")
     return Path(chosen).expanduser() if chosen else default_lessons_dir()

@@ -3,6 +3,8 @@ switch as `from → to (via)`. The program's own text is copied as it wrote it."
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from tutor.app.output_view import STDERR, STDOUT, OutLine, SwitchLine
 
 
@@ -16,7 +18,7 @@ def line_text(line: OutLine | SwitchLine, width: int = 0) -> str:
     return line.text
 
 
-def output_text(lines) -> str:
+def output_text(lines: Iterable[OutLine]) -> str:
     """Every line of a run's output, runner names aligned."""
     lines = list(lines)
     width = max((len(x.runner) for x in lines if x.kind in (STDOUT, STDERR)), default=0)

@@ -12,6 +12,10 @@ from textual.widgets import Button, Static
 
 from tutor.app.i18n import tr
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from tutor.app.main import TutorApp
+
 # (area, keys, description key). The lesson screen's bindings are the source of these keys;
 # tests/test_app.py checks that every binding of every screen appears here.
 KEYS: list[tuple[str, str, str]] = [
@@ -54,6 +58,8 @@ class HelpScreen(ModalScreen[None]):
     BINDINGS = [
         Binding("escape,f1,q", "close", "Close"),
     ]
+    if TYPE_CHECKING:
+        app: TutorApp
 
     def compose(self) -> ComposeResult:
         with Vertical(id="help"):

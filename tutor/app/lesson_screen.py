@@ -27,6 +27,16 @@ from tutor.app.textual_private import is_dirty, update_now
 from tutor.lesson import ExerciseStep, Lesson, QuizStep, ReadStep, RunStep
 from tutor.programs import program_request
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from textual.app import SystemCommand
+    from textual.theme import Theme
+    from textual.timer import Timer
+
+    from tutor.app.exercise_panel import ExercisePanel
+    from tutor.app.main import TutorApp
+    from tutor.lesson import Step
+
 FIRST_WAIT = 1 / 30
 """After Run, the buttons and the status line wait for the frame with the run's first line,
 at most this long (a program that says nothing at first)."""
@@ -34,7 +44,10 @@ CODE_SAVE_DELAY = 1.0
 """Seconds after the last keystroke before edited code is written to the progress file."""
 
 
-class LessonScreen(Screen):
+class LessonScreen(Screen[None]):
+    if TYPE_CHECKING:
+        app: TutorApp
+
     BINDINGS = [
         Binding("f5", "run", "Run", id="lesson.run", priority=True),
         Binding("ctrl+r", "run", "Run", show=False, priority=True),
@@ -81,10 +94,10 @@ class LessonScreen(Screen):
         super().__init__()
         self.lesson = lesson
         self.step_index = max(0, min(step, len(lesson.steps) - 1))
-        self._save_timer = None
+        self._save_timer: Timer | None = None
         self._ui_waits = False
         """Buttons and status wait until the run's first line is painted (see action_run)."""
-        self._bindings_timer = None
+        self._bindings_timer: Timer | None = None
 
     # --- layout --------------------------------------------------------------------
 
@@ -130,7 +143,7 @@ class LessonScreen(Screen):
         keys = dict(self.LANG_KEYS, escape="key.stop") if self.running else self.LANG_KEYS
         translate_bindings(self, keys, self.app.lang)
 
-    def _theme_changed(self, theme) -> None:
+    def _theme_changed(self, theme: Theme) -> None:
         self.step_pane.set_dark(theme.dark)
         self.run_pane.set_dark(theme.dark)
 
@@ -144,7 +157,7 @@ class LessonScreen(Screen):
     # --- steps ---------------------------------------------------------------------
 
     @property
-    def step(self):
+    def step(self) -> Step:
         return self.lesson.steps[self.step_index]
 
     @property
@@ -441,7 +454,7 @@ class LessonScreen(Screen):
             raise SkipAction()
         panel.check(self.editor.text)
 
-    def on_exercise_panel_checked(self, message) -> None:
+    def on_exercise_panel_checked(self, message: ExercisePanel.Checked) -> None:
         self.app.save_progress()
         self._show_title()
 
@@ -461,7 +474,7 @@ class LessonScreen(Screen):
 
     # --- command palette -----------------------------------------------------------
 
-    def palette_commands(self):
+    def palette_commands(self) -> list[SystemCommand]:
         from textual.app import SystemCommand
 
         lang = self.app.lang

@@ -7,7 +7,7 @@ first frame costs little more than a bare Textual app.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +20,15 @@ from tutor.app.i18n import tr, translate_bindings
 from tutor.lesson import Course, Lesson, lessons_dir
 from tutor.strings import locale_language
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from tutor.runner.streaming import StartRun
+
 DARK_THEME = "textual-dark"
 LIGHT_THEME = "textual-light"
 
 
-class TutorApp(App):
+class TutorApp(App[None]):
     TITLE = "coro-tutor"
     CSS_PATH = str(Path(__file__).parent / "tutor.tcss")
     ENABLE_COMMAND_PALETTE = True
@@ -55,7 +59,7 @@ class TutorApp(App):
         *,
         course: Course | None = None,
         progress: Any = None,
-        start_run: Callable | None = None,
+        start_run: StartRun | None = None,
         reopen: bool = True,
     ) -> None:
         super().__init__()
@@ -86,7 +90,7 @@ class TutorApp(App):
 
     # --- screens -------------------------------------------------------------------
 
-    def get_default_screen(self) -> Screen:
+    def get_default_screen(self) -> Screen[Any]:
         """The course screen is the bottom of the stack (no blank screen is painted first)."""
         from tutor.app.course_screen import CourseScreen
 
@@ -158,7 +162,7 @@ class TutorApp(App):
 
     # --- command palette -----------------------------------------------------------
 
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         t = self.tr
         own = getattr(screen, "palette_commands", None)
         if own is not None:

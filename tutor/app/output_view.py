@@ -10,7 +10,8 @@ width or the selection changes.
 from __future__ import annotations
 
 import time
-from typing import NamedTuple
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, NamedTuple
 
 from rich.cells import cell_len
 from rich.segment import Segment
@@ -27,6 +28,13 @@ from textual.strip import Strip
 from tutor.app.colors import RunnerColors, painted_backgrounds
 from tutor.app.textual_private import sync_scrollbars
 from tutor.textsafe import visible
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from textual.timer import Timer
+
+Row = tuple[Any, ...]
+"""A stored line: the fields of the view's named tuple (OutLine, SwitchLine), plain."""
 
 FLUSH_INTERVAL = 1 / 30
 QUIET = 0.008
@@ -49,8 +57,8 @@ class Rows:
 
     __slots__ = ("rows", "make")
 
-    def __init__(self, make) -> None:
-        self.rows: list[tuple] = []
+    def __init__(self, make: Callable[[Row], Any]) -> None:
+        self.rows: list[Row] = []
         self.make = make
 
     def __len__(self) -> int:
@@ -59,18 +67,18 @@ class Rows:
     def __bool__(self) -> bool:
         return bool(self.rows)
 
-    def __getitem__(self, index):
+    def __getitem__(self, index: int | slice) -> Any:
         if isinstance(index, slice):
             return [self.make(row) for row in self.rows[index]]
         return self.make(self.rows[index])
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Any]:
         return map(self.make, self.rows)
 
-    def __eq__(self, other) -> bool:
-        return list(self) == list(other)
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Iterable) and list(self) == list(other)
 
-    def extend(self, rows: list[tuple]) -> None:
+    def extend(self, rows: list[Row]) -> None:
         self.rows.extend(rows)
 
     def clear(self) -> None:
@@ -94,7 +102,7 @@ class LineView(ScrollView, can_focus=True):
     }
     """
     PREFIX = "output"
-    ROW = OutLine
+    ROW: type[OutLine] | type[SwitchLine] = OutLine
     BINDINGS = [
         Binding("up", "cursor(-1)", "Line up", show=False),
         Binding("down", "cursor(1)", "Line down", show=False),
@@ -124,8 +132,8 @@ class LineView(ScrollView, can_focus=True):
         super().__init__(name=name, id=id, classes=classes)
         self.runner_colors = colors or RunnerColors()
         self.lines = Rows(self.ROW._make)
-        self._pending: list[tuple] = []
-        self._flush_timer = None
+        self._pending: list[Row] = []
+        self._flush_timer: Timer | None = None
         self._width = 0
         self._cache: LRUCache[tuple[int, int], Strip] = LRUCache(2048)
         self._styles: dict[str, Style] = {}
@@ -329,7 +337,7 @@ class LineView(ScrollView, can_focus=True):
             self._cache[(index, 0)] = strip
         return strip.crop_extend(scroll_x, scroll_x + width, self._style("bg"))
 
-    def _measure(self, lines: list) -> int:
+    def _measure(self, lines: list[Row]) -> int:
         raise NotImplementedError
 
     def _segments(self, index: int) -> list[Segment]:
@@ -383,7 +391,7 @@ class OutputView(LineView):
         for line in Text(text).wrap(self.app.console, width):
             self.add(seq, "", kind, line.plain.rstrip())
 
-    def _measure(self, lines: list[tuple]) -> int:
+    def _measure(self, lines: list[Row]) -> int:
         width = 0
         for line in lines:
             text = line[3]
@@ -433,7 +441,7 @@ class TimelineView(LineView):
     """
     COMPONENT_CLASSES = {"timeline--cursor", "timeline--lane", "timeline--number"}
 
-    def __init__(self, colors: RunnerColors | None = None, **kwargs) -> None:
+    def __init__(self, colors: RunnerColors | None = None, **kwargs: str | None) -> None:
         super().__init__(colors, **kwargs)
         self._lanes = 0
 
@@ -458,7 +466,7 @@ class TimelineView(LineView):
         super().clear()
         self._lanes = 0
 
-    def _measure(self, lines: list[tuple]) -> int:
+    def _measure(self, lines: list[Row]) -> int:
         longest = max((len(line[1]) + len(line[2]) + len(line[3]) for line in lines), default=0)
         return 7 + self.LANE * len(self.runner_colors.order) + longest + 4
 

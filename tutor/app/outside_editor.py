@@ -15,8 +15,15 @@ from pathlib import Path
 
 from tutor.strings import tr
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Any
 
-def editor_command(environ=None) -> list[str] | None:
+    from textual.app import App
+
+
+def editor_command(environ: Mapping[str, str] | None = None) -> list[str] | None:
     """The editor command from VISUAL, else EDITOR (split like a shell would), or None."""
     environ = os.environ if environ is None else environ
     for name in ("VISUAL", "EDITOR"):
@@ -32,7 +39,7 @@ def editor_command(environ=None) -> list[str] | None:
     return None
 
 
-def edit_code(app, code: str, file_name: str, lang: str) -> tuple[str | None, str | None]:
+def edit_code(app: App[Any], code: str, file_name: str, lang: str) -> tuple[str | None, str | None]:
     """Open `code` in the learner's editor; return (the saved code, None) or (None, the
     sentence saying why not)."""
     from textual.app import SuspendNotSupported

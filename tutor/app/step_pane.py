@@ -20,10 +20,20 @@ from tutor.app.i18n import tr
 from tutor.app.quiz_panel import QuizPanel
 from tutor.lesson import ExerciseStep, Lesson, QuizStep, ReadStep, RunStep
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any  # Widget's keyword arguments, passed on
+
+    from textual.widgets.button import ButtonVariant
+
+    from tutor.lesson import Step
+    from tutor.progress import Progress
+    from tutor.runner.streaming import StartRun
+
 PROGRAM_STEPS = (RunStep, ExerciseStep)
 """Steps with a program in the editor that Run runs."""
 EDITOR_THEMES = {True: "vscode_dark", False: "github_light"}
-BUTTONS = [  # (id, action on the screen, variant)
+BUTTONS: list[tuple[str, str, ButtonVariant]] = [  # (id, action on the screen, variant)
     ("run", "run", "success"),
     ("stop", "stop", "error"),
     ("reset", "reset", "default"),
@@ -55,7 +65,13 @@ class StepPane(Vertical):
     running: var[bool] = var(False, init=False)
 
     def __init__(
-        self, lesson: Lesson, progress, lang: str, dark: bool, start_run=None, **kwargs
+        self,
+        lesson: Lesson,
+        progress: Progress,
+        lang: str,
+        dark: bool,
+        start_run: StartRun | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.lesson = lesson
@@ -93,7 +109,7 @@ class StepPane(Vertical):
                 )
 
     @property
-    def step(self):
+    def step(self) -> Step:
         return self.lesson.steps[self.index]
 
     @property

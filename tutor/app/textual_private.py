@@ -7,6 +7,8 @@ pyproject.toml pins textual to the minor version these were checked against.
 
 from __future__ import annotations
 
+from typing import Any  # a screen of any result type
+
 from textual.binding import Binding
 from textual.dom import DOMNode
 from textual.geometry import Size
@@ -21,13 +23,13 @@ def binding_table(node: DOMNode) -> dict[str, list[Binding]]:
     return node._bindings.key_to_bindings
 
 
-def is_dirty(screen: Screen[object], widget: Widget) -> bool:
+def is_dirty(screen: Screen[Any], widget: Widget) -> bool:
     """Whether `widget` waits for a repaint in the screen's next update. Public `refresh()`
     marks it, nothing public reads the mark back."""
     return widget in screen._dirty_widgets
 
 
-def update_now(screen: Screen[object]) -> None:
+def update_now(screen: Screen[Any]) -> None:
     """Run the screen's pending update (layout if needed, dirty widgets) now instead of at
     its next 1/60 s tick. Textual has no public "paint this frame now"; the run's first line
     uses it once per run (see LessonScreen.on_idle)."""
