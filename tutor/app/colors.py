@@ -4,8 +4,10 @@ white (dark themes) or black (light ones) until it has it."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import lru_cache
 
+from rich.color import Color as RichColor
 from rich.style import Style
 from textual.color import Color
 
@@ -37,7 +39,7 @@ def contrast(a: Color, b: Color) -> float:
     return (max(la, lb) + 0.05) / (min(la, lb) + 0.05)
 
 
-def painted_backgrounds(bgcolors, dark: bool) -> tuple[Color, ...]:
+def painted_backgrounds(bgcolors: Iterable[RichColor | None], dark: bool) -> tuple[Color, ...]:
     """Textual colours of what lines are painted on (rich colours read from the widget);
     the terminal's own background (ANSI themes) is taken as black (dark) or white."""
     unknown = Color(0, 0, 0) if dark else Color(255, 255, 255)

@@ -22,6 +22,8 @@ from tutor.strings import locale_language
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from textual.theme import Theme
+
     from tutor.runner.streaming import StartRun
 
 DARK_THEME = "textual-dark"
@@ -148,7 +150,7 @@ class TutorApp(App[None]):
     def action_toggle_theme(self) -> None:
         self.theme = LIGHT_THEME if self.current_theme.dark else DARK_THEME
 
-    def _remember_theme(self, theme) -> None:
+    def _remember_theme(self, theme: Theme) -> None:
         """F3 or Textual's theme picker: the choice is kept for the next launch."""
         if theme.name != self.progress.get_setting("theme"):
             self.progress.set_setting("theme", theme.name)

@@ -31,6 +31,7 @@ from tutor.textsafe import visible
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from textual.color import Color
     from textual.timer import Timer
 
 Row = tuple[Any, ...]
@@ -300,7 +301,7 @@ class LineView(ScrollView, can_focus=True):
         self._cache.clear()
         self._styles.clear()
 
-    def _painted_backgrounds(self):
+    def _painted_backgrounds(self) -> tuple[Color, ...]:
         """The pane's and the selected line's backgrounds: runner colours keep 4.5:1 on both."""
         cursor = self.get_component_rich_style(f"{self.PREFIX}--cursor").bgcolor
         return painted_backgrounds((self.rich_style.bgcolor, cursor), self.app.current_theme.dark)
