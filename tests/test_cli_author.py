@@ -104,7 +104,6 @@ def test_zsh_and_fish_scripts_name_every_command(shell):
         assert subprocess.run([*check], input=result.stdout, text=True).returncode == 0
 
 
-
 @pytest.mark.skipif(shutil.which("fish") is None, reason="no fish here")
 def test_fish_completion_completes_commands_and_choices(tmp_path):
     script = tmp_path / "coro-tutor.fish"
