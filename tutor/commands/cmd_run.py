@@ -36,6 +36,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="wall-clock limit in seconds (default 15)",
     )
     parser.add_argument(
+        "--watch",
+        action="store_true",
+        help="run it again each time the file is saved (ctrl+c ends)",
+    )
+    parser.add_argument(
         "--isolation",
         choices=("auto", "full", "partial", "basic"),
         default="auto",
@@ -46,6 +51,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 class _Args:
     file: str
     json = False
+    watch = False
     timeout = 15.0
     isolation = "auto"
     lessons = None
@@ -63,6 +69,8 @@ def _quick_parse(argv: list[str]) -> _Args | None:
         name, eq, value = a.partition("=")
         if a == "--json":
             args.json = True
+        elif a == "--watch":
+            args.watch = True
         elif name in ("--timeout", "--isolation", "--lessons", "--lang"):
             if not eq:
                 i += 1
@@ -121,6 +129,10 @@ def _main(argv: list[str]) -> int:
         parser.add_argument("--lang", help=argparse.SUPPRESS)
         args = parser.parse_args(argv)
     try:
+        if args.watch:
+            from tutor.commands.run_watch import watch
+
+            return watch(args, run)
         return run(args)
     except KeyboardInterrupt:
         return 130
