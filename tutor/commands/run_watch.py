@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
+from typing import Any
 
 from tutor.strings import tr
 
 
-def watch(args, run) -> int:
+def watch(args: Any, run: Callable[[Any], int]) -> int:
     """Run `args` with `run(args)` now and after every save of args.file; ctrl+c ends."""
     from watchfiles import watch as changes
 
