@@ -15,6 +15,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
+    from tutor.runner.events import Exit
+
 # Linux signal numbers (the `signal` module pulls in enum; `coro-tutor run` starts fast)
 SIGINT, SIGKILL, SIGSEGV, SIGTERM, SIGXCPU, SIGXFSZ = 2, 9, 11, 15, 24, 25
 
@@ -200,7 +202,7 @@ def decide(f: Facts) -> tuple[str, str]:
     return reason, render(name, params, "en")
 
 
-def sentence(exit_event, lang: str) -> str:
+def sentence(exit_event: Exit, lang: str) -> str:
     """An exit event's sentence in `lang` (its English `message` when it names none)."""
     if not exit_event.sentence:
         return exit_event.message

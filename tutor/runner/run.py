@@ -11,6 +11,7 @@ from tutor.runner.values import Limits, RunRequest
 
 TYPE_CHECKING = False  # no `typing` import: `coro-tutor run` starts fast
 if TYPE_CHECKING:
+    import asyncio
     from collections.abc import AsyncIterator, Callable
 
     from tutor.runner.events import Event, Exit
@@ -30,9 +31,9 @@ class Run:
     def __init__(self) -> None:
         import asyncio
 
-        self._queue: asyncio.Queue = asyncio.Queue()
+        self._queue: asyncio.Queue[Event] = asyncio.Queue()
         self._loop = asyncio.get_running_loop()
-        self._done: asyncio.Future = self._loop.create_future()
+        self._done: asyncio.Future[Exit] = self._loop.create_future()
         self._timer: asyncio.TimerHandle | None = None
         self._session: Session | None = None
         self.exit: Exit | None = None
@@ -167,13 +168,15 @@ class Spare:
     def __init__(self, request: RunRequest, tier: str) -> None:
         self.request = request
         self.tier = tier
-        self._run, self._session = _new_session(request, tier)
+        run, session = _new_session(request, tier)
+        self._run: Run | None = run
+        self._session: Session | None = session
         import weakref
 
         # A safety net, not the owner's way (that is close()): a spare dropped unclosed
         # would keep a child waiting for GO, its pipes and its scratch dir until the tutor
         # exits. Detached when the spare is used up; runs at exit for one still open.
-        self._finalizer = weakref.finalize(self, self._session.cleanup)
+        self._finalizer = weakref.finalize(self, session.cleanup)
 
     @property
     def pid(self) -> int | None:
@@ -187,7 +190,7 @@ class Spare:
     def closed(self) -> bool:
         return self._session is None
 
-    def _key(self, request: RunRequest, tier: str) -> tuple:
+    def _key(self, request: RunRequest, tier: str) -> tuple[object, ...]:
         import sys
 
         return (
@@ -244,7 +247,7 @@ class Spare:
             s.cleanup()
 
 
-def _running_loop():
+def _running_loop() -> asyncio.AbstractEventLoop:
     import asyncio
 
     return asyncio.get_running_loop()
@@ -256,7 +259,9 @@ async def prepare_run(request: RunRequest) -> Spare:
     Call from the event loop's thread that will run it (PDEATHSIG is per thread)."""
     tier = resolve_tier(request.isolation)
     spare = Spare(request, tier)
-    spare._session.start(spare=True)
+    session = spare._session
+    assert session is not None  # a new spare has its session
+    session.start(spare=True)
     return spare
 
 
@@ -281,9 +286,9 @@ def run_to_end(request: RunRequest, on_event: Callable[[Event], None] | None = N
     from tutor.runner.driver import drive
 
     tier = resolve_tier(request.isolation)
-    out: list = []
+    out: list[Event] = []
 
-    def collect(event) -> None:
+    def collect(event: Event) -> None:
         out.append(event)
         if on_event is not None:
             on_event(event)

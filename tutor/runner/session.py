@@ -46,7 +46,7 @@ class Session:
         tier: str,
         emit: Callable[[Any], None],
         add_reader: Callable[[int], None],
-        remove_reader: Callable[[int], None],
+        remove_reader: Callable[[int], object],
         make: Callable[[str, dict], Any],
     ) -> None:
         from tutor.runner import sandbox

@@ -13,6 +13,10 @@ import sys
 from tutor.runner import sandbox
 from tutor.runner.procs import basic_run_ended, basic_run_started
 
+TYPE_CHECKING = False  # no `typing` import: `coro-tutor run` starts fast
+if TYPE_CHECKING:
+    from tutor.runner.values import Limits, RunRequest
+
 
 class Child:
     """A spawned child: `pid`, `pidfd`, `fds` ({read end: "event"/"stdout"/"stderr"}, all
@@ -27,7 +31,9 @@ class Child:
         self.go = go
 
 
-def spawn_child(request, tier: str, limits, token: str, scratch: str, program: str | None) -> Child:
+def spawn_child(
+    request: RunRequest, tier: str, limits: Limits, token: str, scratch: str, program: str | None
+) -> Child:
     """Spawn the bootstrap in `tier` with cwd `scratch`. `program` None: a spare, which
     starts up and then waits for its program on the go pipe. In the basic tier the tutor
     becomes a subreaper first (procs.basic_run_started; the caller ends it after the run)."""
@@ -84,16 +90,16 @@ def spawn_child(request, tier: str, limits, token: str, scratch: str, program: s
             setsid=True,
         )
     except BaseException:
-        for fd in (ev_r, out_r, err_r, go_w):
-            if fd is not None:
-                os.close(fd)
+        for ours in (ev_r, out_r, err_r, go_w):
+            if ours is not None:
+                os.close(ours)
         if tier == "basic":
             basic_run_ended()
         raise
     finally:
-        for fd in (ev_w, out_w, err_w, devnull, go_r):
-            if fd is not None:
-                os.close(fd)
+        for childs in (ev_w, out_w, err_w, devnull, go_r):
+            if childs is not None:
+                os.close(childs)
     fds = {ev_r: "event", out_r: "stdout", err_r: "stderr"}
     for fd in fds:
         os.set_blocking(fd, False)

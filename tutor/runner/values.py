@@ -9,6 +9,12 @@ from __future__ import annotations
 
 import os
 
+TYPE_CHECKING = False  # not `typing`: `coro-tutor run` imports this module
+if TYPE_CHECKING:
+    from typing import Any, TypeVar
+
+    V = TypeVar("V", bound="Value")
+
 MiB = 1024 * 1024
 
 THREAD_STACK = 1 * MiB
@@ -24,19 +30,22 @@ UNATTRIBUTED = "?"
 class Value:
     """A base for small records: the subclass lists its fields in `__slots__`."""
 
-    __slots__ = ()
+    __slots__: tuple[str, ...] = ()
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in self.__slots__}
 
-    def replace(self, **changes):
+    def replace(self: V, **changes: Any) -> V:
         """A copy with some fields changed (through `__init__`, so its checks apply)."""
-        return type(self)(**{**self.as_dict(), **changes})
+        make: Any = type(self)  # a subclass, whose __init__ takes its fields
+        copy: V = make(**{**self.as_dict(), **changes})
+        return copy
 
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self) and self.as_dict() == other.as_dict()
 
-    __hash__ = None  # mutable: equal values need not stay equal
+    # mutable: equal values need not stay equal (mypy does not model a None __hash__)
+    __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
         fields = ", ".join(f"{k}={v!r}" for k, v in self.as_dict().items())
@@ -135,7 +144,7 @@ class RunRequest(Value):
         filename: str = "lesson.py",
         timeout: float = 15.0,
         isolation: str = "auto",
-        path: str | os.PathLike | None = None,
+        path: str | os.PathLike[str] | None = None,
         cap: int = 10_000,
         limits: Limits | None = None,
         read_only: tuple[str, ...] | list[str] = (),
