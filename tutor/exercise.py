@@ -18,11 +18,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import msgspec
 
 from tutor.lesson import ExerciseStep, Lesson
-from tutor.lesson_checks import Check
+from tutor.lesson_checks import Check, Concurrency, Range
 from tutor.runner.events import UNATTRIBUTED, Event, Exit, Stderr, Stdout, Switch
 from tutor.strings import tr
 
@@ -39,7 +40,7 @@ class CheckResult:
     ok: bool
     message: str
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, object]:
         return {"check": self.kind, "spec": self.spec, "ok": self.ok, "message": self.message}
 
 
@@ -58,7 +59,7 @@ class Grading:
     def failed(self) -> int:
         return sum(not r.ok for r in self.results)
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, object]:
         end = self.exit
         return {
             "solved": self.solved,
@@ -169,7 +170,7 @@ def _overlap(names: list[str], events: Sequence[Event], lang: str) -> tuple[bool
     return True, tr("check.overlap.ok", lang, names=", ".join(names))
 
 
-def _concurrency(spec, events: Sequence[Event], lang: str) -> tuple[bool, str]:
+def _concurrency(spec: Concurrency, events: Sequence[Event], lang: str) -> tuple[bool, str]:
     spans = [span for name, span in lifetimes(events).items() if _same_name(name, spec.of)]
     n = _busiest(spans)
     if spec.max is not None and n > spec.max:
@@ -197,7 +198,7 @@ def _runners(names: list[str], events: Sequence[Event], lang: str) -> tuple[bool
     return True, tr("check.runners.ok", lang, names=", ".join(names))
 
 
-def _switches(spec, events: Sequence[Event], lang: str) -> tuple[bool, str]:
+def _switches(spec: Range, events: Sequence[Event], lang: str) -> tuple[bool, str]:
     end = _exit(events)
     n = end.switches if end is not None else sum(isinstance(e, Switch) for e in events)
     if spec.min is not None and n < spec.min:
@@ -233,7 +234,8 @@ def _no_blocking(_: bool, events: Sequence[Event], lang: str) -> tuple[bool, str
     )
 
 
-CHECKS: dict[str, Callable[[object, Sequence[Event], str], tuple[bool, str]]] = {
+# Each check takes its own kind of value (Check.value): the kind, not the type, picks it.
+CHECKS: dict[str, Callable[[Any, Sequence[Event], str], tuple[bool, str]]] = {
     "stdout": _stdout,
     "lines_in_order": _lines_in_order,
     "overlap": _overlap,
