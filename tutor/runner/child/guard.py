@@ -228,7 +228,7 @@ def install(scratch_dir):
     # The learner's traceback must not show our frames: the tracer filters its own files
     # out of tracebacks; add ours (harmless when the tracer is not there).
     tracer = sys.modules.get("_coro_tutor_tracer")
-    own = getattr(tracer, "_OWN_FILES", None)
+    own = getattr(tracer, "OWN_FILES", None)
     if isinstance(own, set):
         own.add(hook.__code__.co_filename)
 

@@ -18,9 +18,9 @@ import os
 import sys
 
 from . import tracer_greenlet, tracer_names, tracer_streams, tracer_switch, tracer_wire
-from .tracer_names import _OWN_FILES, _State
+from .tracer_names import OWN_FILES, State
 from .tracer_streams import EventStream
-from .tracer_switch import _unhook_all, settle
+from .tracer_switch import settle, unhook_all
 from .tracer_wire import after_fork_child, flush, send_end
 
 _pid = os.getpid()  # the original process: the only one that sends `end`
@@ -42,7 +42,7 @@ def finish():
         _teardown_main()
     for s in _streams:
         try:
-            s.flush_partial()
+            s.piece()
         except Exception:
             pass
     if os.getpid() != _pid:
@@ -60,10 +60,10 @@ def _teardown_main():
     """What Python's shutdown would do right after us: drop __main__'s globals (first
     the _private ones, as CPython does) and collect, so that a suspended generator's
     `finally: print(...)` or a __del__ that prints still shows before `end`."""
-    _unhook_all()  # finalizers are not switches (the same on every Python)
+    unhook_all()  # finalizers are not switches (the same on every Python)
     main = sys.modules.get("__main__")
     d = getattr(main, "__dict__", None)
-    if not isinstance(d, dict) or d.get("__file__") not in _State.lesson_files:
+    if not isinstance(d, dict) or d.get("__file__") not in State.lesson_files:
         return
     try:
         for private in (True, False):
@@ -98,15 +98,16 @@ def setup(program, source, t0=None):
     cap = env.pop("CORO_TUTOR_CAP", None)
     # Never in the learner's tracebacks (guard.py raises its refusals from an audit hook).
     here = os.path.dirname(os.path.abspath(__file__))
-    _OWN_FILES.update(os.path.join(here, n) for n in ("bootstrap.py", "guard.py"))
-    _OWN_FILES.add(__file__)
+    OWN_FILES.update(os.path.join(here, n) for n in ("bootstrap.py", "guard.py"))
+    OWN_FILES.add(__file__)
     for m in (tracer_greenlet, tracer_names, tracer_streams, tracer_switch, tracer_wire):
-        _OWN_FILES.add(m.__file__)
+        OWN_FILES.add(m.__file__)
     tracer_names.setup(program)
 
     out = EventStream("stdout", 1, sys.__stdout__ or sys.stdout)
     err = EventStream("stderr", 2, sys.__stderr__ or sys.stderr)
     _streams = (out, err)
+    tracer_switch.OUT_STREAMS[:] = _streams
     sys.stdout = out
     sys.stderr = err
     os.register_at_fork(before=flush, after_in_child=_after_fork_child)
@@ -119,18 +120,25 @@ def setup(program, source, t0=None):
     tracer_greenlet.install()
 
 
+def _ours(tb):
+    return tb.tb_frame.f_code.co_filename in OWN_FILES
+
+
 def _clean_tb(tb):
-    keep = []
-    while tb is not None:
-        if tb.tb_frame.f_code.co_filename not in _OWN_FILES:
-            keep.append(tb)
+    """tb without our frames. Relinks only around them: each tb_next assignment walks the
+    rest of the chain (CPython refuses loops), so relinking every entry of a deep
+    recursion's traceback would take quadratic time."""
+    while tb is not None and _ours(tb):
         tb = tb.tb_next
-    for a, b in zip(keep, keep[1:], strict=False):
-        a.tb_next = b
-    if keep:
-        keep[-1].tb_next = None
-        return keep[0]
-    return None
+    prev = tb
+    while prev is not None:
+        nxt = prev.tb_next
+        if nxt is not None and _ours(nxt):
+            while nxt is not None and _ours(nxt):
+                nxt = nxt.tb_next
+            prev.tb_next = nxt
+        prev = nxt
+    return tb
 
 
 def report_exception(e):

@@ -3,19 +3,19 @@ itself never imports it): greenlet switches go to tracer_switch.on_greenlet."""
 
 import sys
 
-from .tracer_names import _MAIN_IDENT, _get_ident, _State
-from .tracer_switch import _Hooks, on_greenlet
+from .tracer_names import MAIN_IDENT, State, get_ident
+from .tracer_switch import Hooks, on_greenlet
 
 
 def _install_greenlet(gm):
-    _State.greenlet = gm
-    if _Hooks.unhook is None and _Hooks.hooked:  # already past the unhook point
+    State.greenlet = gm
+    if Hooks.unhook is None and Hooks.hooked:  # already past the unhook point
         return
     prev = gm.gettrace()
 
     def trace(event, args, _on=on_greenlet, _prev=prev):
         if event == "switch" or event == "throw":
-            if _get_ident() == _MAIN_IDENT:
+            if get_ident() == MAIN_IDENT:
                 try:
                     _on(event, args[0], args[1])
                 except Exception:
@@ -24,7 +24,7 @@ def _install_greenlet(gm):
             _prev(event, args)
 
     gm.settrace(trace)
-    _Hooks.g_unhooks.append(lambda: gm.gettrace() is trace and gm.settrace(prev))
+    Hooks.g_unhooks.append(lambda: gm.gettrace() is trace and gm.settrace(prev))
 
 
 class _GreenletHook:

@@ -11,25 +11,25 @@ hook, so it stays right after the cap, after unhooking and under another profile
 
 import os
 import sys
-from _thread import get_ident as _get_ident  # the real one, saved before gevent patches it
+from _thread import get_ident  # the real one, saved before gevent patches it
 
-_PY = sys.version_info[:2]
-_MAIN_IDENT = _get_ident()
-_OWN_FILES = set()  # our files: never lesson code, filtered out of tracebacks
+PY = sys.version_info[:2]
+MAIN_IDENT = get_ident()
+OWN_FILES = set()  # our files: never lesson code, filtered out of tracebacks
 
 GENFLAGS = 0x20 | 0x80 | 0x100 | 0x200  # GENERATOR | COROUTINE | ITERABLE_COROUTINE | ASYNC_GEN
 K_PLAIN, K_GEN, K_CORO, K_AGEN = 0, 1, 2, 3
 
 
-class _State:
+class State:
     lesson_dir = None
     lesson_files = set()
     greenlet = None  # the greenlet module once the program imported it
 
 
 def _is_lesson_file(fn):
-    return fn in _State.lesson_files or (
-        fn.rpartition("/")[0] == _State.lesson_dir and fn not in _OWN_FILES
+    return fn in State.lesson_files or (
+        fn.rpartition("/")[0] == State.lesson_dir and fn not in OWN_FILES
     )
 
 
@@ -42,9 +42,9 @@ class _Info:
         self.yields = yields  # offsets at which a 'return' profile event is a yield (3.10/3.11)
 
 
-_NO = _Info(-1, frozenset(), frozenset())  # not lesson code
+NO_INFO = _Info(-1, frozenset(), frozenset())  # not lesson code
 _PLAIN = _Info(K_PLAIN, frozenset(), frozenset())
-_infos = {}  # id(code) -> _Info: code objects hash slowly (their contents, every time)
+infos = {}  # id(code) -> _Info: code objects hash slowly (their contents, every time)
 _pinned = []  # ...so the codes seen are kept alive and their ids never reused
 _sendoffs = {}  # id(code) -> frozenset of f_lasti values meaning "delegating" (SEND/YIELD_FROM)
 _OPS = None
@@ -81,12 +81,12 @@ def _send_offsets(code):
     return s
 
 
-def _info(code):
-    info = _infos.get(id(code))
+def lesson_info(code):
+    info = infos.get(id(code))
     if info is not None:
         return info
     if not _is_lesson_file(code.co_filename):
-        info = _NO
+        info = NO_INFO
     else:
         fl = code.co_flags
         if not fl & GENFLAGS or code.co_name == "<genexpr>":
@@ -104,19 +104,19 @@ def _info(code):
                 op = b[i]
                 if op == op_yield:
                     yields.add(i)
-                elif _PY < (3, 11):
+                elif PY < (3, 11):
                     if op == op_send and i >= 2:  # YIELD_FROM: f_lasti sits one before it
                         deleg.add(i - 2)
                         yields.add(i - 2)
                 elif op == op_resume and i + 2 < n and b[i + 2] == op_jbni:
                     deleg.add(i)
             info = _Info(kind, frozenset(deleg), frozenset(yields))
-    _infos[id(code)] = info
+    infos[id(code)] = info
     _pinned.append(code)
     return info
 
 
-def _at_send(frame):
+def at_send(frame):
     """Is this frame suspended in a yield from / await, i.e. delegating?"""
     co = frame.f_code
     if not co.co_flags & GENFLAGS:
@@ -129,17 +129,26 @@ class _Reg:
     live = {}  # base -> {slot: key}
     next = {}  # base -> the number the next task, greenlet or thread starts looking from
     prune_at = {}  # base -> how many slots trigger dropping the ended ones
+    free_from = {}  # base -> the lowest generator slot that may be free (many generators)
     refbase = None
 
 
-_names_get = _Reg.names.get
+_FEW = 64  # up to this many generators of one name, the lowest free number is searched
+
+
+reg_get = _Reg.names.get
 
 
 def _fname(fn):
+    """A callable's name as a learner knows it: `lambda@12` for a lambda (its line)."""
     n = getattr(fn, "__name__", None)
     if n is None:
         f = getattr(fn, "func", None)  # functools.partial
         n = getattr(f, "__name__", None) if f is not None else None
+        fn = f
+    if n == "<lambda>":
+        co = getattr(fn, "__code__", None)
+        return "lambda@%d" % co.co_firstlineno if co is not None else "lambda"
     return n if isinstance(n, str) else type(fn).__name__
 
 
@@ -169,7 +178,7 @@ def _alive(key):
     return not dead
 
 
-def _register(key, base):
+def register(key, base):
     """Name a runner seen for the first time: `base`, or `base#N` when taken.
 
     A generator frame takes the lowest number no live runner holds, so a generator made
@@ -185,7 +194,12 @@ def _register(key, base):
     if slots is None:
         slots = _Reg.live[base] = {}
     frame = type(key) is _FrameType
-    i = 1 if frame else _Reg.next.get(base, 1)
+    if frame:
+        # Thousands of live generators: start at a hint (kept by forget) instead of
+        # walking every live one each time, and drop the ended ones when the count doubles.
+        i = 1 if len(slots) < _FEW else _Reg.free_from.get(base, 1)
+    else:
+        i = _Reg.next.get(base, 1)
     while True:
         k = slots.get(i)
         if k is None:
@@ -194,11 +208,14 @@ def _register(key, base):
             _Reg.names.pop(k, None)
             break
         i += 1
-    if not frame:
+    if frame:
+        _Reg.free_from[base] = i + 1
+    else:
         _Reg.next[base] = i + 1
-        if len(slots) >= _Reg.prune_at.get(base, 64):
-            _prune(slots)
-            _Reg.prune_at[base] = max(64, 2 * len(slots))
+    if len(slots) >= _Reg.prune_at.get(base, _FEW):
+        _prune(slots)
+        _Reg.prune_at[base] = max(_FEW, 2 * len(slots))
+        _Reg.free_from[base] = 1
     slots[i] = key
     name = base if i == 1 else "%s#%d" % (base, i)
     _Reg.names[key] = (name, base, i)
@@ -213,20 +230,22 @@ def _prune(slots):
             _Reg.names.pop(k, None)
 
 
-_task_tops_named = {}  # frame of a task's own coroutine -> the task's runner name
+task_tops_named = {}  # frame of a task's own coroutine -> the task's runner name
 
 
-def _forget(key):
-    _task_tops_named.pop(key, None)
+def forget(key):
+    task_tops_named.pop(key, None)
     r = _Reg.names.pop(key, None)
     if r is not None:
         slots = _Reg.live.get(r[1])
         if slots is not None and slots.get(r[2]) is key:
             del slots[r[2]]
+            if r[2] < _Reg.free_from.get(r[1], 1):
+                _Reg.free_from[r[1]] = r[2]
 
 
 def _calibrate():
-    """How many references a frame has, seen from _alive() via _register(), when only
+    """How many references a frame has, seen from _alive() via register(), when only
     our registry holds it."""
 
     def g():
@@ -252,8 +271,8 @@ _FrameType = type(sys._getframe())
 
 
 def _thread_runner():
-    ident = _get_ident()
-    if ident == _MAIN_IDENT:
+    ident = get_ident()
+    if ident == MAIN_IDENT:
         return "main"
     th = sys.modules.get("threading")
     t = getattr(th, "_active", {}).get(ident) if th is not None else None
@@ -261,14 +280,23 @@ def _thread_runner():
     r = _Reg.names.get(key)
     if r is not None:
         return r[0]
-    base = "thread"
-    if t is not None:
-        name = getattr(t, "name", None)
-        if isinstance(name, str):
-            base = name
-            if name.startswith("Thread-") and name.endswith(")") and " (" in name:
-                base = name[name.index(" (") + 2 : -1]  # "Thread-3 (worker)" -> "worker"
-    return _register(key, base)
+    return register(key, _thread_base(t))
+
+
+def _thread_base(t):
+    """A thread's runner name: its target's ("Thread-3 (worker)" -> "worker"), else its
+    name."""
+    if t is None:
+        return "thread"
+    target = getattr(t, "_target", None)
+    if target is not None:
+        return _fname(target)
+    name = getattr(t, "name", None)
+    if not isinstance(name, str):
+        return "thread"
+    if name.startswith("Thread-") and name.endswith(")") and " (" in name:
+        return name[name.index(" (") + 2 : -1]
+    return name
 
 
 def _hub_like(g):
@@ -281,10 +309,32 @@ def _bottom_name(frame):
     while frame is not None:
         last = frame
         frame = frame.f_back
-    return last.f_code.co_name if last is not None else None
+    if last is None:
+        return None
+    co = last.f_code
+    return co.co_name if co.co_name != "<lambda>" else "lambda@%d" % co.co_firstlineno
 
 
-def _greenlet_name(g, frame=None):
+def _spawned_name(g, run):
+    """The runner name of a gevent greenlet from what it runs: the spawned function; a
+    Greenlet subclass's class; a thread (after monkey.patch_all) by its target; Pool.map's
+    helper as map(f)."""
+    owner = getattr(run, "__self__", None)
+    if owner is g:
+        return type(g).__name__ if type(g).__name__ != "Greenlet" else _fname(run)
+    name = _fname(run)
+    if owner is not None:
+        th = sys.modules.get("threading")
+        if th is not None and isinstance(owner, th.Thread):  # Thread._bootstrap
+            return _thread_base(owner)
+        if name.endswith("__map"):  # gevent.pool's map(): spawn(self.__map, func, ...)
+            args = getattr(g, "args", ())
+            if args:
+                return "map(%s)" % _fname(args[0])
+    return name
+
+
+def greenlet_name(g, frame=None):
     """Runner name of greenlet g; None if it cannot be known yet (a plain greenlet that
     has not started: its `run` is gone when the trace callback fires)."""
     r = _Reg.names.get(g)
@@ -295,17 +345,21 @@ def _greenlet_name(g, frame=None):
     if _hub_like(g):
         return "hub"
     run = getattr(g, "_run", None)  # gevent.Greenlet keeps the spawned function here
-    base = _fname(run) if run is not None else None
+    base = _spawned_name(g, run) if run is not None else None
     if base is None:
         fr = frame if frame is not None else g.gr_frame
         base = _bottom_name(fr) if fr is not None else None
+        if base == "run" and type(g).__module__ != "greenlet":
+            base = type(g).__name__  # a greenlet subclass with its own run()
         if base is None:
             run = getattr(g, "run", None)
             if run is not None and g.gr_frame is None and not getattr(g, "dead", False):
                 base = _fname(run)
+                if getattr(run, "__self__", None) is g:
+                    base = type(g).__name__  # a greenlet subclass with its own run()
     if base is None:
         return None
-    return _register(g, base)
+    return register(g, base)
 
 
 def _current_task():
@@ -329,22 +383,22 @@ def _task_name(task):
     if not isinstance(base, str) or (base.startswith("Task-") and base[5:].isdigit()):
         coro = task.get_coro()
         base = getattr(coro, "__name__", None) or "task"
-    return _register(task, base)
+    return register(task, base)
 
 
 def name_for(f, info):
     """(runner name, is a task step) for lesson generator/coroutine frame f."""
     if info.kind != K_CORO:
-        return _register(f, f.f_code.co_name), False
-    n = _task_tops_named.get(f)
+        return register(f, f.f_code.co_name), False
+    n = task_tops_named.get(f)
     if n is not None:  # a task's own coroutine: it stays the task's for its life
         return n, True
     top = f
     b = f.f_back
-    while b is not None and _at_send(b):
-        bi = _info(b.f_code)
+    while b is not None and at_send(b):
+        bi = lesson_info(b.f_code)
         if bi.kind == K_GEN or bi.kind == K_AGEN:
-            return _register(b, b.f_code.co_name), False
+            return register(b, b.f_code.co_name), False
         top = b
         b = b.f_back
     task = _current_task()
@@ -352,20 +406,20 @@ def name_for(f, info):
         coro = task.get_coro()
         if getattr(coro, "cr_frame", None) is top or getattr(coro, "gi_frame", 1) is top:
             n = _task_name(task)
-            _task_tops_named[top] = n
+            task_tops_named[top] = n
             return n, True
-    return _register(top, top.f_code.co_name), False
+    return register(top, top.f_code.co_name), False
 
 
 def ambient_runner():
-    gm = _State.greenlet
+    gm = State.greenlet
     if gm is not None:
         try:
             g = gm.getcurrent()
         except Exception:
             g = None
         if g is not None and g.parent is not None:
-            n = _greenlet_name(g, sys._getframe())
+            n = greenlet_name(g, sys._getframe())
             if n is not None:
                 return n
     return _thread_runner()
@@ -376,7 +430,7 @@ def runner_here(f):
     while f is not None:
         co = f.f_code
         if co.co_flags & GENFLAGS:
-            info = _info(co)
+            info = lesson_info(co)
             if info.kind > 0:
                 return name_for(f, info)[0]
         f = f.f_back
@@ -385,7 +439,7 @@ def runner_here(f):
 
 def setup(program):
     """`program` is the absolute path of the learner's program."""
-    _State.lesson_dir = os.path.dirname(program)
-    _State.lesson_files = {program, os.path.basename(program)}  # see bootstrap's compile()
+    State.lesson_dir = os.path.dirname(program)
+    State.lesson_files = {program, os.path.basename(program)}  # see bootstrap's compile()
     _calibrate()
-    _register("main", "main")  # so that a task or generator called main becomes main#2
+    register("main", "main")  # so that a task or generator called main becomes main#2

@@ -4,16 +4,34 @@
 import sys
 
 from .tracer_names import runner_here
-from .tracer_switch import output_runner
-from .tracer_wire import send_lines, send_output
+from .tracer_switch import OUT_WAITING, output_runner
+from .tracer_wire import ENCODINGS, check_encodable, send_lines, send_output
+
+
+def _split(text):
+    """text as events: one per line (with its newline), a long one in PIECE pieces; in
+    time proportional to its length."""
+    out = []
+    n = len(text)
+    i = 0
+    while i < n:
+        j = text.find("\n", i, i + PIECE)
+        j = i + PIECE if j < 0 else j + 1
+        out.append(text[i:j])
+        i = j
+    return out
+
+
+PIECE = 1 << 16  # a partial line longer than this is sent as a piece (characters)
 
 
 class EventStream:
-    """sys.stdout / sys.stderr: each line written becomes one stdout/stderr event,
-    attributed to the runner that started the line. Nothing goes to fd 1/2."""
+    """sys.stdout / sys.stderr: what the program writes becomes stdout/stderr events whose
+    texts, read in order, are exactly what it wrote: one event per line (with its
+    newline), a partial line as a piece of its own when another runner takes over (a
+    reported switch, or a write from another runner), at exit, or past PIECE
+    characters. Nothing goes to fd 1/2."""
 
-    encoding = "utf-8"
-    errors = "strict"
     newlines = None
     line_buffering = True
     write_through = False
@@ -24,9 +42,18 @@ class EventStream:
         self._fd = fd
         self._raw = raw  # the original text stream on fd 1/2 (for .buffer)
         self.name = "<%s>" % kind
+        self.encoding = getattr(raw, "encoding", None) or "utf-8"
+        self.errors = getattr(raw, "errors", None) or "strict"
+        enc = self.encoding.lower().replace("_", "-")
+        if enc in ("utf-8", "utf8"):
+            enc = "utf-8"
+        if enc != "utf-8" or self.errors != "strict":
+            ENCODINGS[kind] = (enc, self.errors)
         self._parts = []
         self._size = 0
-        self._runner = None
+        self._runner = None  # the runner of the partial line
+        self._wf = None  # the frame and f_lasti of the write that started it
+        self._wl = -1
         self.closed = False
 
     # the I/O protocol
@@ -39,58 +66,73 @@ class EventStream:
             raise ValueError("I/O operation on closed file.")
         if not s:
             return 0
-        runner = self._runner
-        if runner is None:
-            runner = self._runner = runner_here(sys._getframe().f_back)
-        if "\n" not in s:
+        if not s.isascii():
+            check_encodable(s, self._kind)  # raises as `python` would (print("\ud800"))
+        f = sys._getframe(1)
+        if self._parts:
+            if f is self._wf and f.f_lasti == self._wl:  # print()'s own newline
+                runner = self._runner
+            else:
+                runner = runner_here(f)
+                if runner != self._runner:
+                    self.piece()  # another runner goes on with the line: its own piece
+        else:
+            runner = runner_here(f)
+        nl = s.rfind("\n")
+        if nl < 0:
+            if not self._parts:
+                self._runner = runner
+                self._wf = f
+                self._wl = f.f_lasti
+                OUT_WAITING[0] = True
             self._parts.append(s)
             self._size += len(s)
-            if self._size > 4096:
-                self._emit("".join(self._parts), runner)
-                self._parts = []
-                self._size = 0
-                self._runner = None
+            if self._size > PIECE:
+                self.piece()
             return len(s)
-        lines = s.split("\n")
-        tail = lines.pop()
+        if nl + 1 < len(s):
+            head, tail = s[: nl + 1], s[nl + 1 :]
+        else:
+            head, tail = s, ""
         if self._parts:
-            self._parts.append(lines[0])
-            lines[0] = "".join(self._parts)
+            self._parts.append(head)
+            head = "".join(self._parts)
             self._parts = []
-        if len(lines) == 1:
-            self._emit(lines[0], runner)
-        else:  # queued together: as few os.write calls as fit
-            output_runner(runner)
-            send_lines(self._kind, runner, lines)
+            self._size = 0
+        output_runner(runner)
+        if head.count("\n", 0, PIECE) == 1 and len(head) <= PIECE:
+            send_output(self._kind, runner, head)
+        else:
+            send_lines(self._kind, runner, _split(head))
         if tail:
             self._parts = [tail]
             self._size = len(tail)
-            self._runner = runner_here(sys._getframe().f_back)
-        else:
-            self._size = 0
-            self._runner = None
+            self._runner = runner
+            self._wf = f
+            self._wl = f.f_lasti
+            OUT_WAITING[0] = True
+            if self._size > PIECE:
+                self.piece()
         return len(s)
 
-    def _emit(self, text, runner):
-        output_runner(runner)
-        while len(text) > 4096:
-            send_output(self._kind, runner, text[:4096])
-            text = text[4096:]
-        send_output(self._kind, runner, text)
-
-    def flush_partial(self):
+    def piece(self):
+        """Send the partial line now, as a piece (its runner's)."""
         if self._parts:
             text = "".join(self._parts)
             runner = self._runner or "main"
             self._parts = []
             self._size = 0
             self._runner = None
-            self._emit(text, runner)
+            self._wf = None
+            output_runner(runner)
+            send_lines(self._kind, runner, _split(text))
+
 
     def drop_partial(self):
         self._parts = []
         self._size = 0
         self._runner = None
+        self._wf = None
 
     def writelines(self, lines):
         for s in lines:
@@ -101,7 +143,7 @@ class EventStream:
             raise ValueError("I/O operation on closed file.")
 
     def close(self):
-        self.flush_partial()
+        self.piece()
         self.closed = True
 
     def fileno(self):

@@ -21,26 +21,26 @@ import sys
 from time import perf_counter as _clock
 
 from .tracer_names import (
-    _MAIN_IDENT,
-    _NO,
-    _PY,
     GENFLAGS,
     K_CORO,
     K_GEN,
-    _at_send,
-    _forget,
-    _get_ident,
-    _greenlet_name,
-    _info,
-    _infos,
-    _names_get,
-    _register,
-    _State,
-    _task_tops_named,
+    MAIN_IDENT,
+    NO_INFO,
+    PY,
+    State,
+    at_send,
+    forget,
+    get_ident,
+    greenlet_name,
+    infos,
+    lesson_info,
     name_for,
+    reg_get,
+    register,
     runner_here,
+    task_tops_named,
 )
-from .tracer_wire import _Wire, flush, send_cap, send_switch
+from .tracer_wire import Wire, flush, send_cap, send_switch
 
 # --------------------------------------------------------------------------- state
 
@@ -61,7 +61,7 @@ _resumed = {}  # frame -> name of the runner that resumed it
 _task_tops = set()  # frames of task coroutines in the middle of a step
 
 
-class _Hooks:
+class Hooks:
     hooked = False
     unhook = None  # function removing the switch hooks (None once removed)
     on_cap = None  # called at the cap: the send/next/throw detail is no longer needed
@@ -72,9 +72,26 @@ class _Hooks:
 _saved = {}  # greenlet -> runner that was running in it when it was switched out
 
 
+OUT_WAITING = [False]  # set by a stream holding a partial line (cheap to test here)
+OUT_STREAMS = []  # the program's sys.stdout/sys.stderr (tracer_streams.EventStream)
+
+
+def _pieces_out():
+    """Before a switch: a partial line is sent as a piece of the runner that wrote it,
+    so the next runner's text is a piece of its own (no switch is invented)."""
+    global _cur, _cur_via
+    OUT_WAITING[0] = False
+    cur, via = _cur, _cur_via
+    for s in OUT_STREAMS:
+        s.piece()
+    _cur, _cur_via = cur, via
+
+
 def _report(name, via):
     """The stream names a new runner: send (or, past the cap, count) a switch."""
     global _reported, _switches, _sent
+    if OUT_WAITING[0]:
+        _pieces_out()
     n = _switches = _switches + 1
     if n <= _cap:
         _sent += 1
@@ -88,15 +105,15 @@ def _report(name, via):
         if n == 1:  # CORO_TUTOR_CAP=0: no switch events at all
             send_cap(0, _clock())
             _counting_only()
-        if n >= _unhook_at and _Hooks.unhook is not None:
-            u, _Hooks.unhook = _Hooks.unhook, None
+        if n >= _unhook_at and Hooks.unhook is not None:
+            u, Hooks.unhook = Hooks.unhook, None
             u()
     _reported = name
 
 
 def _counting_only():
-    if _Hooks.on_cap is not None:
-        _Hooks.on_cap()
+    if Hooks.on_cap is not None:
+        Hooks.on_cap()
 
 
 def _switch(name, via, visible=True):
@@ -111,7 +128,7 @@ def settle():
     """Commit what was left pending: a greenlet whose name was not known yet, a
     resume into a delegation that turned out to run its own code."""
     global _tent, _pend_g
-    S = _State
+    S = State
     p = _pend_g
     if p is not None:
         _pend_g = None
@@ -119,9 +136,9 @@ def settle():
         name = None
         gm = S.greenlet
         if gm is not None and gm.getcurrent() is g:
-            name = _greenlet_name(g, sys._getframe())
+            name = greenlet_name(g, sys._getframe())
         else:
-            name = _greenlet_name(g)
+            name = greenlet_name(g)
         _switch(name or "greenlet", via, True)
     t = _tent
     if t is not None:
@@ -135,7 +152,7 @@ def output_runner(runner):
     if _pend_g is not None or _tent is not None:
         settle()
     if runner != _reported:
-        if _get_ident() == _MAIN_IDENT:
+        if get_ident() == MAIN_IDENT:
             via = _cur_via if runner == _cur else "next"
             _cur = runner
             _cur_via = via
@@ -155,7 +172,7 @@ def _take_via(f, default):
     if default is not None:
         return default
     b = f.f_back
-    if b is not None and _at_send(b):
+    if b is not None and at_send(b):
         return "await" if b.f_code.co_flags & 0x180 else "yield from"
     return "next"
 
@@ -172,8 +189,8 @@ def on_resume(f, info, deleg, via_default=None):
         _on_resume_full(f, info, deleg, via_default)
         return
     # The common case: a plain generator resumed by its caller.
-    r = _names_get(f)
-    name = r[0] if r is not None else _register(f, f.f_code.co_name)
+    r = reg_get(f)
+    name = r[0] if r is not None else register(f, f.f_code.co_name)
     _resumed[f] = _cur
     if _pending is not None or via_default is not None:
         via = _take_via(f, via_default)
@@ -240,16 +257,16 @@ def on_suspend(f, kind):
 def _on_suspend_full(f, kind, rf, b):
     top = f
     if kind == "yield":
-        while b is not None and _at_send(b):  # the value goes up past delegating frames
+        while b is not None and at_send(b):  # the value goes up past delegating frames
             top = b
             b = b.f_back
         if top is not f:
             rf = _resumed.get(top, rf)
         target = rf if rf is not None else runner_here(b)
     else:
-        _forget(f)
-        if b is not None and _at_send(b) and _info(b.f_code).kind > 0:
-            target = name_for(b, _info(b.f_code))[0]  # the delegating frame goes on
+        forget(f)
+        if b is not None and at_send(b) and lesson_info(b.f_code).kind > 0:
+            target = name_for(b, lesson_info(b.f_code))[0]  # the delegating frame goes on
             top = None
         else:
             target = rf if rf is not None else runner_here(b)
@@ -257,7 +274,7 @@ def _on_suspend_full(f, kind, rf, b):
     if task_step_ends and top is f:
         _task_tops.discard(f)
     _switch(target, kind, not task_step_ends)
-    if task_step_ends and _Wire.buf:
+    if task_step_ends and Wire.buf:
         _step_end_flush()
 
 
@@ -345,7 +362,7 @@ def on_greenlet(event, origin, target):
     via = "throw" if event == "throw" else "greenlet"
     r = _saved.pop(target, None)
     if r is None:
-        r = _greenlet_name(target)
+        r = greenlet_name(target)
         if r is None:
             _pend_g = (target, via)
             return
@@ -371,16 +388,16 @@ def _install_monitoring():
     if tool is None:
         return False
     M.use_tool_id(tool, "coro-tutor")
-    infos_get = _infos.get
-    info_of = _info
+    infos_get = infos.get
+    info_of = lesson_info
     getframe = sys._getframe
-    ident = _get_ident
-    MAIN = _MAIN_IDENT
+    ident = get_ident
+    MAIN = MAIN_IDENT
 
-    names_get = _names_get
+    names_get = reg_get
     resumed = _resumed
     task_tops = _task_tops
-    task_named = _task_tops_named.get
+    task_named = task_tops_named.get
 
     def start(code, off):
         global _cur, _cur_via, _tent
@@ -451,7 +468,7 @@ def _install_monitoring():
                     if rf is not None:
                         _cur = rf
                         _cur_via = "yield"
-                        if _Wire.buf:
+                        if Wire.buf:
                             _step_end_flush()
                         return
         if _tent is not None or _pend_g is not None or _task_tops:
@@ -526,8 +543,8 @@ def _install_monitoring():
         except Exception:
             pass
 
-    _Hooks.on_cap = on_cap
-    _Hooks.hook_unhooks.append(unhook)
+    Hooks.on_cap = on_cap
+    Hooks.hook_unhooks.append(unhook)
     return True
 
 
@@ -558,14 +575,14 @@ def _profile(frame, event, arg):
     co = frame.f_code
     if co.co_filename in _others:
         return
-    info = _infos.get(id(co)) or _profile_info(co)
+    info = infos.get(id(co)) or _profile_info(co)
     if info.kind <= 0:
         return
     if event == "call":
         if info.kind == K_CORO:
             _profile_coro_resume(frame, info)
             return
-        name = _names_get(frame)
+        name = reg_get(frame)
         if (
             info.kind != K_GEN
             or name is None
@@ -608,8 +625,8 @@ def _profile(frame, event, arg):
 
 
 def _profile_info(co):
-    info = _info(co)
-    if info is _NO:
+    info = lesson_info(co)
+    if info is NO_INFO:
         _others.add(co.co_filename)
     return info
 
@@ -619,7 +636,7 @@ def _profile_coro_resume(f, info):
     coroutine resuming, as on_resume would see it) done here."""
     global _cur, _cur_via, _tent
     if _tent is None and _pend_g is None and _pending is None:
-        name = _task_tops_named.get(f)
+        name = task_tops_named.get(f)
         if name is not None and (f.f_back is None or not f.f_back.f_code.co_flags & GENFLAGS):
             _task_tops.add(f)
             _resumed[f] = _cur
@@ -657,7 +674,7 @@ def _profile_suspend(f, info):
             _task_tops.discard(f)
             _cur = rf
             _cur_via = "yield"
-            if _Wire.buf:
+            if Wire.buf:
                 _step_end_flush()
             return
     on_suspend(f, "yield")
@@ -670,20 +687,20 @@ def _install_profile():
         if sys.getprofile() is _profile:
             sys.setprofile(None)
 
-    _Hooks.hook_unhooks.append(unhook)
+    Hooks.hook_unhooks.append(unhook)
 
 
 # --------------------------------------------------------------------------- setup
 
 
-def _unhook_all():
-    for u in _Hooks.hook_unhooks + _Hooks.g_unhooks:
+def unhook_all():
+    for u in Hooks.hook_unhooks + Hooks.g_unhooks:
         try:
             u()
         except Exception:
             pass
-    _Hooks.hook_unhooks = []
-    _Hooks.g_unhooks = []
+    Hooks.hook_unhooks = []
+    Hooks.g_unhooks = []
 
 
 def install(cap, source):
@@ -693,9 +710,9 @@ def install(cap, source):
     if cap is not None:
         _cap = cap
     _unhook_at = max(10 * _cap, 1)
-    if _PY >= (3, 12):
-        _Hooks.hooked = _install_monitoring()
+    if PY >= (3, 12):
+        Hooks.hooked = _install_monitoring()
     elif b"yield" in source or b"await" in source or b"async" in source:
         _install_profile()
-        _Hooks.hooked = True
-    _Hooks.unhook = _unhook_all
+        Hooks.hooked = True
+    Hooks.unhook = unhook_all

@@ -2,7 +2,7 @@
 """Wire events, child -> parent: one JSON object per line on the inherited fd
 CORO_TUTOR_EVENT_FD, each line written whole with one os.write:
 
-    {"type":"stdout"|"stderr","runner":R,"text":T,"t":S}
+    {"type":"stdout"|"stderr","runner":R,"text":T,"t":S}     (+ "b64":B, see _jtext)
     {"type":"switch","from":R,"to":R,"via":V,"t":S}
     {"type":"cap","after":N,"t":S}
     {"type":"end","switches":N,"dropped":M,"exception":"Name"|null,"t":S}
@@ -27,7 +27,7 @@ except ImportError:  # pragma: no cover - every CPython has _json
 _T0 = _clock()  # when the bootstrap started (setup)
 
 
-class _Wire:
+class Wire:
     fd = 2
     ok = True
     pid_tag = ""  # ',"pid":N' in a forked child
@@ -43,16 +43,54 @@ _MAX_AGE = 0.02  # a buffered switch event waits at most this long for company
 
 
 def _jstr(s):
-    """A JSON string literal for s that is always encodable as UTF-8."""
+    """A JSON string literal for s that is always encodable as UTF-8 (lone surrogates
+    become U+FFFD: not valid in UTF-8, and JSON decoders such as msgspec reject them even
+    escaped)."""
     r = _jenc(s)
     if not r.isascii():
         try:
             r.encode("utf-8")
         except UnicodeEncodeError:
-            # Lone surrogates: not valid in UTF-8, and JSON decoders (msgspec) reject
-            # them even escaped. Show U+FFFD, as a UTF-8 terminal would.
             r = _jenc(s.encode("utf-16", "surrogatepass").decode("utf-16", "replace"))
     return r
+
+
+ENCODINGS = {}  # "stdout"/"stderr" -> (encoding, errors) of the real stream, when not UTF-8 strict
+
+
+def check_encodable(s, kind):
+    """Raise UnicodeEncodeError where `python prog.py` would: s is not ASCII."""
+    enc = ENCODINGS.get(kind)
+    if enc is None or enc[0] == "utf-8":
+        try:
+            s.encode("utf-8")
+            return
+        except UnicodeEncodeError:
+            if enc is None:
+                raise
+    s.encode(enc[0], enc[1])
+
+
+def _jtext(s, kind):
+    """'"text":T' for an output event, plus ',"b64":B' (base64 of the exact bytes) when the
+    bytes the program wrote are not T's UTF-8: lone surrogates (shown as U+FFFD in T),
+    surrogateescape'd bytes, another encoding. Lossless and always valid UTF-8 JSON."""
+    r = _jenc(s)
+    if r.isascii():
+        return '"text":' + r
+    enc = ENCODINGS.get(kind)
+    try:
+        u = s.encode("utf-8")
+    except UnicodeEncodeError:
+        u = None
+    if u is not None and (enc is None or enc[0] == "utf-8"):
+        return '"text":' + r
+    b = s.encode(enc[0], enc[1]) if enc is not None else s.encode("utf-8", "surrogatepass")
+    if b == u:
+        return '"text":' + r
+    from binascii import b2a_base64
+
+    return '"text":%s,"b64":"%s"' % (_jstr(s), b2a_base64(b, newline=False).decode("ascii"))
 
 
 _jnames = {}  # runner name -> its JSON literal
@@ -66,18 +104,20 @@ def _jname(name):
 
 
 def _write(b):
-    with _Wire.lock:
+    with Wire.lock:
         try:
-            while b:
-                n = os.write(_Wire.fd, b)
-                b = b[n:]
+            n = os.write(Wire.fd, b)
+            if n < len(b):  # a big event: the rest without copying it again and again
+                m = memoryview(b)
+                while n < len(m):
+                    n += os.write(Wire.fd, m[n:])
         except OSError:  # the parent went away: keep running, stop sending
-            _Wire.ok = False
+            Wire.ok = False
 
 
 def flush():
     """Write the buffered switch events: whole lines, at most PIPE_BUF bytes a write."""
-    W = _Wire
+    W = Wire
     if not W.buf:
         return
     lines = W.buf
@@ -106,7 +146,7 @@ def flush():
 def _send(line):
     """Send one event line now (output, end), after the buffered switch events. Each
     line goes out whole in one os.write."""
-    W = _Wire
+    W = Wire
     if not W.ok:
         return
     if W.buf:
@@ -127,7 +167,7 @@ def _queue(line, now):
     switches followed by a blocking call without output (time.sleep between plain
     generator switches) can hold its last few events until the next event or exit;
     their `t` is exact either way."""
-    W = _Wire
+    W = Wire
     if not W.buf:
         if now - W.last > _MAX_AGE:  # the first after a quiet spell goes out at once
             W.last = now
@@ -143,7 +183,7 @@ def _queue(line, now):
 
 def _queue_output(line):
     """Buffer an output line that is flushed right after (by the caller)."""
-    W = _Wire
+    W = Wire
     W.buf.append(line)
     W.size += len(line)
     if W.size > 1300:
@@ -155,40 +195,36 @@ def _t():
 
 
 def send_output(kind, runner, text):
+    """One piece of output: `text` as written (a line with its newline, or a piece)."""
     _send(
-        '{"type":"%s","runner":%s,"text":%s,"t":%.6f%s}\n'
-        % (kind, _jname(runner), _jstr(text), _t(), _Wire.pid_tag)
+        '{"type":"%s","runner":%s,%s,"t":%.6f%s}\n'
+        % (kind, _jname(runner), _jtext(text, kind), _t(), Wire.pid_tag)
     )
 
 
-def send_lines(kind, runner, lines):
-    """Several complete lines from one write(): queued together, so they leave in as few
-    os.write calls as fit (whole lines, <= PIPE_BUF each), at once."""
+def send_lines(kind, runner, texts):
+    """Several pieces from one write() (its lines): queued together, so they leave in as
+    few os.write calls as fit (whole events, <= PIPE_BUF each), at once."""
     jr = _jname(runner)
-    tag = _Wire.pid_tag
-    now = _clock()
-    for text in lines:
-        while True:
-            part, text = text[:4096], text[4096:]
-            _queue_output(
-                '{"type":"%s","runner":%s,"text":%s,"t":%.6f%s}\n'
-                % (kind, jr, _jstr(part), now - _T0, tag)
-            )
-            if not text:
-                break
+    tag = Wire.pid_tag
+    t = _clock() - _T0
+    for text in texts:
+        _queue_output(
+            '{"type":"%s","runner":%s,%s,"t":%.6f%s}\n' % (kind, jr, _jtext(text, kind), t, tag)
+        )
     flush()
 
 
 def send_switch(frm, to, via, now):
     _queue(
         '{"type":"switch","from":%s,"to":%s,"via":"%s","t":%.6f%s}\n'
-        % (_jname(frm), _jname(to), via, now - _T0, _Wire.pid_tag),
+        % (_jname(frm), _jname(to), via, now - _T0, Wire.pid_tag),
         now,
     )
 
 
 def send_cap(after, now):
-    _queue('{"type":"cap","after":%d,"t":%.6f%s}\n' % (after, now - _T0, _Wire.pid_tag), now)
+    _queue('{"type":"cap","after":%d,"t":%.6f%s}\n' % (after, now - _T0, Wire.pid_tag), now)
 
 
 def send_end(switches, dropped, exception):
@@ -198,7 +234,7 @@ def send_end(switches, dropped, exception):
         '{"type":"end","switches":%d,"dropped":%d,"exception":%s,"t":%.6f}\n'
         % (switches, dropped, exc, _t())
     )
-    _Wire.ok = False
+    Wire.ok = False
 
 
 def setup(fd, t0):
@@ -207,15 +243,15 @@ def setup(fd, t0):
     if t0 is not None:
         _T0 = t0
     if fd is not None:
-        _Wire.fd = fd
+        Wire.fd = fd
         try:
             os.set_inheritable(fd, False)  # exec'd children must not hold the pipe
         except OSError:
             pass
     else:
-        _Wire.fd = os.dup(2)
+        Wire.fd = os.dup(2)
 
 
 def after_fork_child():
-    _Wire.lock = _RLock()
-    _Wire.pid_tag = ',"pid":%d' % os.getpid()
+    Wire.lock = _RLock()
+    Wire.pid_tag = ',"pid":%d' % os.getpid()
