@@ -41,6 +41,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="run it again each time the file is saved (ctrl+c ends)",
     )
     parser.add_argument(
+        "--block-ms",
+        type=_block_ms,
+        default=50,
+        metavar="N",
+        help="report a runner holding the event loop longer than N ms (default 50; 0: off)",
+    )
+    parser.add_argument(
         "--isolation",
         choices=("auto", "full", "partial", "basic"),
         default="auto",
@@ -48,10 +55,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _block_ms(value: str) -> int:
+    n = _parse_block_ms(value)
+    if n is None:
+        import argparse
+
+        raise argparse.ArgumentTypeError(f"not a whole number of milliseconds: {value!r}")
+    return n
+
+
+def _parse_block_ms(value: str) -> int | None:
+    return int(value) if value.isdigit() and len(value) < 8 else None
+
+
 class _Args:
     file: str
     json = False
     watch = False
+    block_ms = 50
     timeout = 15.0
     isolation = "auto"
     lessons = None
@@ -71,7 +92,7 @@ def _quick_parse(argv: list[str]) -> _Args | None:
             args.json = True
         elif a == "--watch":
             args.watch = True
-        elif name in ("--timeout", "--isolation", "--lessons", "--lang"):
+        elif name in ("--timeout", "--isolation", "--lessons", "--lang", "--block-ms"):
             if not eq:
                 i += 1
                 if i >= len(argv):
@@ -82,6 +103,11 @@ def _quick_parse(argv: list[str]) -> _Args | None:
                 if timeout is None:
                     return None  # argparse says why
                 args.timeout = timeout
+            elif name == "--block-ms":
+                block_ms = _parse_block_ms(value)
+                if block_ms is None:
+                    return None  # argparse says why
+                args.block_ms = block_ms
             elif name == "--isolation":
                 if value not in ("auto", "full", "partial", "basic"):
                     return None
@@ -186,35 +212,35 @@ def use_colour(tty: bool) -> bool:
     return tty or (force != "" and force.lower() not in ("0", "false"))
 
 
-def _write(stream, text: str) -> None:
-    """Write text that may hold surrogates (undecodable bytes of the program's output, or a
-    forged lone surrogate): the original bytes where they can be had, never a lost line."""
-    try:
-        stream.write(text)
-    except UnicodeEncodeError:
-        try:
-            data = text.encode("utf-8", "surrogateescape")
-        except UnicodeEncodeError:
-            data = text.encode("utf-8", "backslashreplace")
-        stream.flush()
-        stream.buffer.write(data)
+def _data(event: dict) -> bytes:
+    """The exact bytes of an output event (its b64 when there is one)."""
+    b64 = event.get("b64")
+    if b64 is not None:
+        import binascii
+
+        return binascii.a2b_base64(b64)
+    return event["text"].encode("utf-8", "replace")
 
 
 class _Plain:
-    def __init__(self) -> None:
+    """Piped: exactly the program's bytes. On a terminal: a coloured runner prefix at the
+    start of each line, control characters made visible, a sentence for each block."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
         self.out = sys.stdout
         self.err = sys.stderr
         self.tty = self.out.isatty()
         self.tty_err = self.err.isatty()
         self.colour = use_colour(self.tty)
         self.colour_err = use_colour(self.tty_err)
-        self.visible = None
-        if self.tty or self.tty_err:  # a terminal must not obey the program's escapes
-            from tutor.textsafe import visible
+        # a terminal must not obey the program's escapes (FORCE_COLOR: dressed up piped too)
+        from tutor.textsafe import visible
 
-            self.visible = visible
+        self.visible = visible
         self.runners: dict[str, str] = {}
         self.width = 8
+        self.mid = {"stdout": False, "stderr": False}  # in the middle of a line
 
     def _prefix(self, runner: str, colour: bool) -> str:
         if not colour:
@@ -228,17 +254,50 @@ class _Plain:
             runner = self.visible(runner, one_line=True)
         return f"\x1b[{code}m{runner:>{self.width}} │\x1b[0m "
 
+    def _show(self, kind: str, stream, tty: bool, colour: bool, event: dict) -> None:
+        if not (tty or colour):  # piped: exactly the program's bytes
+            stream.flush()
+            stream.buffer.write(_data(event))
+            stream.buffer.flush()
+            return
+        text = event["text"]
+        end = text.endswith("\n")
+        body = self.visible(text[:-1] if end else text)
+        prefix = "" if self.mid[kind] else self._prefix(event["runner"], colour)
+        self.mid[kind] = not end
+        stream.write(prefix + body + ("\n" if end else ""))
+        stream.flush()
+
     def __call__(self, event: dict) -> None:
         kind = event["type"]
         if kind == "stdout":
-            text = self.visible(event["text"]) if self.tty else event["text"]
-            _write(self.out, self._prefix(event["runner"], self.colour) + text + "\n")
-            self.out.flush()
+            self._show(kind, self.out, self.tty, self.colour, event)
         elif kind == "stderr":
             self.out.flush()
-            text = self.visible(event["text"]) if self.tty_err else event["text"]
-            _write(self.err, self._prefix(event["runner"], self.colour_err) + text + "\n")
-            self.err.flush()
+            self._show(kind, self.err, self.tty_err, self.colour_err, event)
+        elif kind == "block" and self.tty_err:
+            self.report_block(event)
+        elif kind == "exit":
+            for k, stream in (("stdout", self.out), ("stderr", self.err)):
+                if self.mid[k]:  # the program's last line had no newline (terminal only)
+                    stream.write("\n")
+                    self.mid[k] = False
+
+    def report_block(self, event: dict) -> None:
+        """One sentence on stderr: who held the event loop, how long, where."""
+        from tutor.strings import tr
+
+        runner = self.visible(event["runner"], one_line=True)
+        key = "cli.block_at" if event.get("call") else "cli.block_line"
+        key = key if event.get("line") else "cli.block"
+        call = self.visible(event.get("call") or "", one_line=True)
+        line = tr(key, self.lang, runner=runner, ms=event["ms"], line=event.get("line"), call=call)
+        if self.mid["stdout"] or self.mid["stderr"]:
+            line = "\n" + line
+            self.mid["stdout"] = self.mid["stderr"] = False
+        self.out.flush()
+        self.err.write((f"\x1b[33m{line}\x1b[0m" if self.colour_err else line) + "\n")
+        self.err.flush()
 
 
 def run(args: argparse.Namespace) -> int:
@@ -253,7 +312,9 @@ def run(args: argparse.Namespace) -> int:
 
         print(tr("cli.no_such_file", args.lang or "en", file=args.file), file=sys.stderr)
         return 2
-    request = RunRequest(path=path, timeout=args.timeout, isolation=args.isolation)
+    request = RunRequest(
+        path=path, timeout=args.timeout, isolation=args.isolation, block_ms=args.block_ms
+    )
     last: list[dict] = []
     if args.json:
         write = _json_writer(sys.stdout.buffer)
@@ -264,7 +325,7 @@ def run(args: argparse.Namespace) -> int:
                 last.append(event)
 
     else:
-        plain = _Plain()
+        plain = _Plain(args.lang or "en")
 
         def on_event(event: dict) -> None:
             plain(event)

@@ -33,20 +33,57 @@ class Start(_Event, tag="start"):
     no-unix-sockets read-only-root" (docs/runner-sandbox.md); "none" without Landlock."""
 
 
-class Stdout(_Event, tag="stdout"):
+class _Output(_Event):
     runner: str
     text: str
+    """What the program wrote, with the newline when it ends a line: read in seq order the
+    texts are the program's output. A line written by several runners (or longer than
+    64 Ki characters) comes in several pieces."""
+    b64: str | None = None
+    """The exact bytes (base64) when text's UTF-8 is not them (text then shows U+FFFD)."""
+
+    @property
+    def line(self) -> str:
+        """text without its line ending."""
+        t = self.text
+        return t[:-1] if t.endswith("\n") else t
+
+    @property
+    def data(self) -> bytes:
+        """The exact bytes the program wrote."""
+        if self.b64 is not None:
+            import binascii
+
+            return binascii.a2b_base64(self.b64)
+        return self.text.encode("utf-8")
 
 
-class Stderr(_Event, tag="stderr"):
-    runner: str
-    text: str
+class Stdout(_Output, tag="stdout"):
+    pass
+
+
+class Stderr(_Output, tag="stderr"):
+    pass
 
 
 class Switch(_Event, tag="switch"):
     from_: str = msgspec.field(name="from")
     to: str
     via: str
+    line: int | None = None
+    """The line of the learner's program where `from` paused (null: not in its files)."""
+    to_line: int | None = None
+    """The line where `to` resumes."""
+
+
+class Block(_Event, tag="block"):
+    runner: str
+    ms: int
+    """How long the runner kept the event loop / gevent's hub from running."""
+    line: int | None = None
+    """Where it was when the threshold passed (the learner's line)."""
+    call: str | None = None
+    """What it was calling there, e.g. "time.sleep"."""
 
 
 class Cap(_Event, tag="cap"):
@@ -66,7 +103,7 @@ class Exit(_Event, tag="exit"):
     """The values the sentence shows, raw: {"seconds": 15.0}, {"bytes": 536870912}, ..."""
 
 
-Event = Start | Stdout | Stderr | Switch | Cap | Exit
+Event = Start | Stdout | Stderr | Switch | Block | Cap | Exit
 
 _encoder = msgspec.json.Encoder()
 _decoder = msgspec.json.Decoder(Event)

@@ -197,6 +197,7 @@ class Spare:
             tier,
             request.python or sys.executable,
             request.cap,
+            request.block_ms,
             (request.limits or Limits()).spec(),
             bool(request.guard),
             tuple(request.read_only),

@@ -19,7 +19,16 @@ from tutor.runner.procs import SIGINT, Procs, basic_run_ended
 from tutor.runner.scratch import make_scratch, mentions, rmtree, scratch_size, write_program
 from tutor.runner.spawn import python_version, spawn_child
 from tutor.runner.values import UNATTRIBUTED, Facts, Limits
-from tutor.runner.wire import line_decoder
+from tutor.runner.wire import (
+    block_fields,
+    char_cut,
+    clean_str,
+    clip,
+    finite,
+    line_decoder,
+    pieces,
+    switch_fields,
+)
 
 TYPE_CHECKING = False  # neither `typing` nor `signal`/`selectors`: `coro-tutor run` starts fast
 if TYPE_CHECKING:
@@ -85,6 +94,8 @@ class Session:
         self._last_stderr: list[str] = []
         self._traceback = False
         """The program printed a traceback (a timeout's sentence points at it)."""
+        self._err_part = ""
+        """The program's last stderr line until its newline arrives."""
         self._offset: float | None = None
         self._counted = False
         self._decode, self._decode_errors = line_decoder()
@@ -201,71 +212,82 @@ class Session:
         fields["seq"] = self.seq
         self._emit_cb(self._make(kind, fields))
 
-    def _output(self, kind: str, runner: str, text: str, t: float, pid) -> None:
+    def _output(self, kind: str, runner: str, text: str, t: float, pid, b64=None) -> None:
+        """One output event (b64: exact bytes, see wire.piece); past the output limit the
+        bytes up to it go out, then the run stops."""
         if self._stop == "output":
             return
-        size = len(text.encode("utf-8", "surrogatepass")) + 1
-        if self._output_bytes + size > self.limits.output:
+        text, b64, size = clip(text, b64, self.limits.output - self._output_bytes)
+        if size < 0:  # past the limit: what fits (if anything) goes out, then the run stops
             self._output_bytes = self.limits.output + 1
             self._stop = "output"
             self.kill_all()
-            return
-        self._output_bytes += size
-        if kind == "stderr" and pid is None:  # the outcome is the program's, not a fork's
-            self._last_stderr.append(text)
-            if text.startswith("Traceback (most recent call last)"):
-                self._traceback = True
-            if len(self._last_stderr) > 40:
-                del self._last_stderr[:20]
-        if pid is None:
-            self._emit(kind, t=t, runner=runner, text=text)
+            if text is None:
+                return
         else:
-            self._emit(kind, t=t, runner=runner, text=text, pid=pid)
+            self._output_bytes += size
+        if kind == "stderr" and pid is None:  # the outcome is the program's, not a fork's
+            *lines, part = (self._err_part + text).split("\n")
+            self._err_part = part[-4096:]
+            if any(line.startswith("Traceback (most recent call last)") for line in lines):
+                self._traceback = True
+            self._last_stderr[len(self._last_stderr) :] = lines
+            del self._last_stderr[:-40]
+        fields = {"t": t, "runner": runner, "text": text, "b64": b64, "pid": pid}
+        self._emit(kind, **{k: v for k, v in fields.items() if v is not None})
 
     def _wire(self, line: bytes) -> None:
+        """One event line. The program can forge them: bad values are mended or dropped."""
         if not self.procs.inits:
             self.procs.capture_inits()
         try:
             d = self._decode(line)
             kind = d["type"]
-        except self._decode_errors + (KeyError, TypeError):
+        except self._decode_errors + (KeyError, TypeError, OverflowError):
             return
-        t = d.get("t")
-        if not isinstance(t, (int, float)) or isinstance(t, bool):
+        t = finite(d.get("t"))
+        if t is None or t < 0:
             t = self._now()
         else:
             gap = time.monotonic() - self.t0 - t
             if self._offset is None or gap < self._offset:
                 self._offset = max(0.0, gap)
         pid = d.get("pid")
-        if not isinstance(pid, int) or isinstance(pid, bool):
+        if not isinstance(pid, int) or isinstance(pid, bool) or not 0 < pid < 1 << 31:
             pid = None
         try:
             if kind == "stdout" or kind == "stderr":
-                self._output(kind, str(d["runner"]), str(d["text"]), t, pid)
-            elif kind == "switch":
+                b64 = d.get("b64")
+                self._output(
+                    kind,
+                    clean_str(d["runner"]),
+                    clean_str(d["text"]),
+                    t,
+                    pid,
+                    b64 if isinstance(b64, str) else None,
+                )
+            elif kind == "switch" or kind == "block":
                 if self._stop != "output":
-                    fields = {
-                        "t": t,
-                        "from": str(d["from"]),
-                        "to": str(d["to"]),
-                        "via": str(d["via"]),
-                    }
+                    fields = switch_fields(d) if kind == "switch" else block_fields(d)
+                    fields["t"] = t
                     if pid is not None:
                         fields["pid"] = pid
-                    self._emit("switch", **fields)
+                    self._emit(kind, **fields)
             elif kind == "cap":
-                self._emit("cap", t=t, after=int(d["after"]))
+                after = d["after"]
+                if type(after) is int and 0 <= after < 1 << 62:
+                    self._emit("cap", t=t, after=after)
             elif kind == "end" and pid is None:
                 self._end = d
-        except (KeyError, TypeError, ValueError):
+        except (KeyError, TypeError, ValueError, OverflowError):
             return
 
     def _raw(self, kind: str, data: bytes) -> None:
-        """Bytes that bypassed sys.stdout/sys.stderr: one event per line, unattributed."""
+        """Bytes that bypassed sys.stdout/sys.stderr, unattributed: one event per line (with
+        its newline), exact (b64 when not UTF-8)."""
         t = self._now()
-        for line in data.split(b"\n"):
-            self._output(kind, UNATTRIBUTED, line.decode("utf-8", "replace"), t, None)
+        for text, b64 in pieces(data):
+            self._output(kind, UNATTRIBUTED, text, t, None, b64)
 
     def on_readable(self, fd: int) -> None:
         if fd == self.pidfd:
@@ -295,15 +317,16 @@ class Session:
                 self._stop = self._stop or "output"
                 self.kill_all()
         else:
-            cut = buf.rfind(b"\n")
-            if cut >= 0:
+            cut = buf.rfind(b"\n") + 1
+            if cut:
                 self._raw(kind, buf[:cut])
-                rest = buf[cut + 1 :]
+                rest = buf[cut:]
             else:
                 rest = buf
             if len(rest) > 65536:  # a long line without a newline: pass it on in pieces
-                self._raw(kind, rest)
-                rest = b""
+                cut = char_cut(rest)
+                self._raw(kind, rest[:cut])
+                rest = rest[cut:]
         if fd in self._buf:
             self._buf[fd] = rest
 
@@ -425,7 +448,7 @@ class Session:
             returncode=rc,
             stop=self._stop,
             exception=exc if isinstance(exc, str) else None,
-            last_stderr=self._last_stderr,
+            last_stderr=self._last_stderr + ([self._err_part] if self._err_part else []),
             traceback=self._traceback,
             cpu=self._cpu,
             wall=self.limits.wall,

@@ -46,6 +46,7 @@ def spawn_child(
     extra = {
         "CORO_TUTOR_EVENT_FD": str(ev_w),
         "CORO_TUTOR_CAP": str(request.cap),
+        "CORO_TUTOR_BLOCK_MS": str(request.block_ms),
         "CORO_TUTOR_RLIMITS": limits.spec() + (",pdeathsig=9" if tier == "basic" else ""),
         "CORO_TUTOR_RUN": token,
     }

@@ -122,7 +122,9 @@ class RunRequest(Value):
     cap (switch events sent before the child only counts them),
     limits (a `Limits`; `timeout` always sets the wall limit), read_only (extra folders the
     program may read, bound read-only in full/partial), python (the child's interpreter,
-    default the tutor's own), guard (audit-hook guard rails in the basic/partial tiers).
+    default the tutor's own), guard (audit-hook guard rails in the basic/partial tiers),
+    block_ms (a `block` event when a runner holds the event loop / gevent's hub longer;
+    0: no watch).
     """
 
     __slots__ = (
@@ -136,6 +138,7 @@ class RunRequest(Value):
         "read_only",
         "python",
         "guard",
+        "block_ms",
     )
 
     def __init__(
@@ -150,6 +153,7 @@ class RunRequest(Value):
         read_only: tuple[str, ...] | list[str] = (),
         python: str | None = None,
         guard: bool = True,
+        block_ms: int = 50,
     ) -> None:
         if code is None and path is None:
             raise ValueError("RunRequest needs code or path")
@@ -163,6 +167,7 @@ class RunRequest(Value):
         self.read_only = tuple(str(p) for p in read_only)
         self.python = python
         self.guard = guard
+        self.block_ms = block_ms
 
 
 class Facts(Value):

@@ -127,7 +127,6 @@ class EventStream:
             output_runner(runner)
             send_lines(self._kind, runner, _split(text))
 
-
     def drop_partial(self):
         self._parts = []
         self._size = 0
