@@ -29,13 +29,13 @@ def producer_consumer_events(rounds: int = 3, with_stderr: bool = True) -> list:
     add(Switch, from_="main", to="consumer", via="send")
     add(Switch, from_="consumer", to="main", via="yield")
     for n in range(1, rounds + 1):
-        add(Stdout, runner="main", text=f"[PRODUCER] Producing {n}...")
+        add(Stdout, runner="main", text=f"[PRODUCER] Producing {n}...\n")
         add(Switch, from_="main", to="consumer", via="send")
-        add(Stdout, runner="consumer", text=f"[CONSUMER] Consuming {n}...")
+        add(Stdout, runner="consumer", text=f"[CONSUMER] Consuming {n}...\n")
         add(Switch, from_="consumer", to="main", via="yield")
-        add(Stdout, runner="main", text="[PRODUCER] Consumer return: 200 OK")
+        add(Stdout, runner="main", text="[PRODUCER] Consumer return: 200 OK\n")
     if with_stderr:
-        add(Stderr, runner="main", text="warning: [this] is not markup")
+        add(Stderr, runner="main", text="warning: [this] is not markup\n")
     add(
         Exit,
         returncode=0,

@@ -45,10 +45,10 @@ FORGER = textwrap.dedent(
     r"""
     import os
     lines = [
-        b'{"type":"stdout","seq":1,"t":1e999,"runner":"main","text":"forged"}\n',
-        b'{"type":"stdout","seq":2,"t":1.0,"runner":"main","text":"\\ud800 lone"}\n',
+        b'{"type":"stdout","seq":1,"t":1e999,"runner":"main","text":"forged\\n"}\n',
+        b'{"type":"stdout","seq":2,"t":1.0,"runner":"main","text":"\\ud800 lone\\n"}\n',
         b'{"type":"switch","seq":3,"t":1e999,"from":"a","to":"b","via":"x"}\n',
-        b'{"type":"stdout","seq":4,"t":1.0,"runner":"\\udfff","text":"x"}\n',
+        b'{"type":"stdout","seq":4,"t":1.0,"runner":"\\udfff","text":"x\\n"}\n',
         b'{"t":1e999}\n',
         b'garbage\xff\n',
     ]

@@ -7,9 +7,11 @@ interpreter that lacks them.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import signal
+import subprocess
 import sys
 
 import msgspec
@@ -511,48 +513,88 @@ def test_stdout_stderr_interleaved_in_program_order(tmp_path):
     got = [(e["type"], e["text"]) for e in res.events if e["type"] in ("stdout", "stderr")]
     want = []
     for i in range(50):
-        want += [("stdout", f"out {i}"), ("stderr", f"err {i}"), ("stderr", f"e{i}-tail")]
+        want += [("stdout", f"out {i}\n"), ("stderr", f"err {i}\n"), ("stderr", f"e{i}-tail\n")]
     assert got == want
 
 
-def test_partial_lines(tmp_path):
+def python_output(code: str, tmp_path, python=None) -> subprocess.CompletedProcess:
+    """What `python prog.py` writes, as the reference for byte-exact output."""
+    prog = tmp_path / "reference.py"
+    prog.write_text(code, encoding="utf-8")
+    return subprocess.run([python or sys.executable, "-I", str(prog)], capture_output=True)
+
+
+FIDELITY = {
+    "unterminated": "print('a', end=' ')\nprint('b', end='')\n",
+    "long lines": "print('x' * 5000)\nprint('y' * 70000, end='')\nprint('z' * 4096)\n",
+    "one byte": "import sys\nsys.stdout.write('q')\n",
+    "cr nul": "print('a\\rb\\x00c\\r\\n')\nprint('\\x00', end='')\n",
+    "undecodable": "print('bad \\udcff\\udcfe bytes')\nprint('ok é 中')\n",
+    "pieces": "import sys\nprint('a', end='', flush=True)\nsys.stdout.write('c\\nd\\n\\ne')\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(FIDELITY))
+def test_output_is_byte_identical_to_python(name, tmp_path):
+    code = FIDELITY[name]
+    res = run_program(code, tmp_path, dedent=False)
+    ref = python_output(code, tmp_path)
+    assert res.data("stdout") == ref.stdout
+    for e in res.events:  # valid UTF-8 JSON that msgspec (the TUI's decoder) reads back
+        msgspec.json.decode(json.dumps(e, ensure_ascii=False).encode("utf-8"))
+
+
+def test_a_lone_surrogate_fails_as_in_python(tmp_path):
+    code = "print('before')\nprint('lone \\ud800 surrogate')\n"
+    res = run_program(code, tmp_path, dedent=False)
+    ref = python_output(code, tmp_path)
+    assert res.data("stdout") == ref.stdout == b"before\n"
+    assert res.returncode == ref.returncode == 1
+    assert res.end["exception"] == "UnicodeEncodeError"
+    assert res.texts("stderr")[-1] == ref.stderr.decode().splitlines()[-1]
+
+
+def test_a_50_mb_line_costs_time_in_proportion(tmp_path):
+    res = run_program("print('y' * 50_000_000)\n", tmp_path, dedent=False, timeout=120)
+    data = res.data("stdout")
+    assert len(data) == 50_000_001 and data.endswith(b"y\n")
+
+
+def test_lines_begun_by_one_runner_and_finished_by_another_are_pieces(tmp_path):
     res = run_program(
         """\
-        import sys
-        print('a', end='')
-        print('b', end='', flush=True)
-        sys.stdout.write('c\\nd\\n\\ne')
-        sys.stdout.write('x' * 5000)
-        print('', end='')
-        sys.stderr.write('no newline at exit')
+        def printer():
+            while True:
+                x = yield
+                print(x, end=' ')
+        def finisher():
+            while True:
+                yield
+                print('!')
+        p = printer(); next(p)
+        f = finisher(); next(f)
+        for i in range(3):
+            p.send(i)
+            next(f)
         """,
         tmp_path,
     )
-    out = res.texts("stdout")
-    assert out[:3] == ["abc", "d", ""]
-    assert "".join(out[3:]) == "e" + "x" * 5000  # flushed past 4 KiB, then at exit
-    assert len(out) >= 5 and all(len(t) <= 4096 for t in out)
-    assert res.texts("stderr") == ["no newline at exit"]
-
-
-def test_unicode_and_control_characters_round_trip(tmp_path):
-    weird = 'ü中文 😀 \x00\x01\x1f\x7f \t " \\ \u2028\u2029 \r end'
-    res = run_program(
-        f"print({weird!r})\nprint('lone \\ud800 surrogate')\n",
-        tmp_path,
-        dedent=False,
-    )
-    assert res.texts() == [weird, "lone \ufffd surrogate"]
-    raw = [json.dumps(e) for e in res.events]
-    for line in raw:  # the parent decodes with msgspec
-        msgspec.json.decode(line)
+    outs = [(e["runner"], e["text"]) for e in res.events if e["type"] == "stdout"]
+    assert outs == [("printer", "0 "), ("finisher", "!\n")] * 1 + [
+        ("printer", "1 "),
+        ("finisher", "!\n"),
+        ("printer", "2 "),
+        ("finisher", "!\n"),
+    ]
+    # every switch is one the hooks saw: main drives both, none between the two writers
+    assert ("printer", "finisher") not in [(a, b) for a, b, _ in res.switches()]
+    assert_consistent(res)
 
 
 def test_wire_lines_decode_with_msgspec(tmp_path):
     r, w = os.pipe()
     prog = tmp_path / "p.py"
-    prog.write_text("print('\\u00e9\\x00\\ud800')\nimport sys; print('x', file=sys.stderr)\n")
-    import subprocess
+    prog.write_text("print('\\u00e9\\x00\\udcff')\nimport sys; print('x', file=sys.stderr)\n")
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("CORO_TUTOR_")}
     env["CORO_TUTOR_EVENT_FD"] = str(w)
@@ -569,7 +611,8 @@ def test_wire_lines_decode_with_msgspec(tmp_path):
     lines = data.splitlines()
     assert len(lines) == 3
     decoded = [msgspec.json.decode(line) for line in lines]
-    assert decoded[0]["text"] == "\u00e9\x00\ufffd"
+    assert decoded[0]["text"] == "\u00e9\x00\ufffd\n"
+    assert base64.b64decode(decoded[0]["b64"]) == "\u00e9\x00".encode() + b"\xff\n"
     assert decoded[2]["type"] == "end"
 
 
@@ -629,10 +672,10 @@ def test_fork_child_events_carry_pid(tmp_path):
         tmp_path,
     )
     child = [e for e in res.events if "pid" in e]
-    assert [e["text"] for e in child] == ["child"]
+    assert [e["text"] for e in child] == ["child\n"]
     assert child[0]["pid"] != 0
     parent = [e["text"] for e in res.events if e["type"] == "stdout" and "pid" not in e]
-    assert parent == ["before parent"]
+    assert "".join(parent) == "before parent\n"
     assert [e["type"] for e in res.events].count("end") == 1
 
 

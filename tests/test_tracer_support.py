@@ -32,12 +32,22 @@ class Result:
     end: dict = field(default_factory=dict)
 
     def lines(self, kind=None):
-        """(runner, text) of the output events, in order."""
+        """(runner, text without its newline) of the output events, in order."""
         return [
-            (e["runner"], e["text"])
+            (e["runner"], e["text"][:-1] if e["text"].endswith("\n") else e["text"])
             for e in self.events
             if e["type"] in ("stdout", "stderr") and (kind is None or e["type"] == kind)
         ]
+
+    def data(self, kind="stdout") -> bytes:
+        """The bytes the program wrote to sys.stdout (or stderr): the event texts in order."""
+        import base64
+
+        return b"".join(
+            base64.b64decode(e["b64"]) if "b64" in e else e["text"].encode("utf-8")
+            for e in self.events
+            if e["type"] == kind
+        )
 
     def texts(self, kind=None):
         return [t for _, t in self.lines(kind)]
@@ -52,7 +62,8 @@ class Result:
             if e["type"] == "switch":
                 out.append(("switch", e["from"], e["to"]))
             elif e["type"] in ("stdout", "stderr"):
-                out.append((e["type"], e["runner"], e["text"]))
+                text = e["text"][:-1] if e["text"].endswith("\n") else e["text"]
+                out.append((e["type"], e["runner"], text))
         return out
 
 

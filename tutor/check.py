@@ -66,7 +66,7 @@ def runner_run(code: str, filename: str, timeout: float) -> list[Event]:
 
 def _rows(events: Sequence[Event]) -> list[tuple[str, str, str]]:
     return [
-        ("stdout" if isinstance(e, Stdout) else "stderr", e.runner, e.text)
+        ("stdout" if isinstance(e, Stdout) else "stderr", e.runner, e.line)
         for e in events
         if isinstance(e, (Stdout, Stderr))
     ]
@@ -80,7 +80,7 @@ def _failure(events: Sequence[Event], timeout: float) -> str | None:
         return None
     if end.reason == "timeout":
         return f"the program did not finish within {timeout:g} s"
-    last = next((e.text for e in reversed(events) if isinstance(e, Stderr) and e.text.strip()), "")
+    last = next((e.line for e in reversed(events) if isinstance(e, Stderr) and e.line.strip()), "")
     detail = f" ({last.strip()})" if last and last.strip() not in (end.message or "") else ""
     return f"the program failed: {end.message or end.reason}{detail}"
 

@@ -126,7 +126,7 @@ def _busiest(spans: list[tuple[int, int]]) -> int:
 
 
 def _lines(events: Sequence[Event]) -> list[str]:
-    return [e.text for e in events if isinstance(e, Stdout)]
+    return [e.line for e in events if isinstance(e, Stdout)]
 
 
 def _stdout(want: str, events: Sequence[Event], lang: str) -> tuple[bool, str]:
@@ -214,7 +214,7 @@ def _returncode(want: int, events: Sequence[Event], lang: str) -> tuple[bool, st
     if code == want:
         return True, tr("check.returncode.ok", lang, code=code)
     last = next(
-        (e.text.strip() for e in reversed(events) if isinstance(e, Stderr) and e.text.strip()), ""
+        (e.line.strip() for e in reversed(events) if isinstance(e, Stderr) and e.line.strip()), ""
     )
     detail = f" ({last})" if last else ""
     return False, tr("check.returncode.bad", lang, code=code, detail=detail, want=want)

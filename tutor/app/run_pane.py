@@ -58,6 +58,8 @@ class RunPane(Vertical):
         """The output holds a run's first line: the screen paints it at once (on_idle)."""
         self._first_output = False
         """A run started and nothing of it (output or outcome) is in the output yet."""
+        self._partial: dict[int, tuple[int, str, str]] = {}
+        """kind -> (seq, runner, text) of an output line waiting for its newline."""
         self._status_held = False
         """The status waits until the run's first line is painted (see start)."""
         self._status_timer = None
@@ -147,6 +149,7 @@ class RunPane(Vertical):
         self.output.notice(tr("lesson.run_header", self.lang, n=message.number))
         self.update_legend(force=True)
         self._first_output = True
+        self._partial = {}
 
     def on_run_event(self, message: RunEvent) -> None:
         message.stop()
@@ -170,13 +173,11 @@ class RunPane(Vertical):
 
     def show_events(self, events: list) -> None:
         """Route a run's events to the output, the timeline and the status."""
-        output, timeline, colors = self.output, self.timeline, self.runner_colors
+        timeline, colors = self.timeline, self.runner_colors
         for event in events:
             cls = type(event)
             if cls is Stdout or cls is Stderr:
-                output.add(event.seq, event.runner, STDOUT if cls is Stdout else STDERR, event.text)
-                if cls is Stderr:
-                    self._note_stderr(event.text)
+                self._add_output(event, STDOUT if cls is Stdout else STDERR)
                 colors.index(event.runner)
                 if self._first_output:
                     self._show_first()
@@ -218,7 +219,28 @@ class RunPane(Vertical):
             sentences.append(tr("lesson.no_keyboard", lang))
         return sentences
 
+    def _add_output(self, event, kind: int) -> None:
+        """Output texts are pieces of lines (a line ends with its newline): a line shows
+        once complete, coloured by the runner that began it; the stream keeps each piece's
+        runner."""
+        part = self._partial.pop(kind, None)
+        text = event.text
+        seq, runner = event.seq, event.runner
+        if part is not None:
+            seq, runner, text = part[0], part[1], part[2] + text
+        if text.endswith("\n"):
+            self.output.add(seq, runner, kind, text[:-1])
+            if kind == STDERR:
+                self._note_stderr(text[:-1])
+        else:
+            self._partial[kind] = (seq, runner, text)
+
     def _show_exit(self, event: Exit) -> None:
+        for kind, (seq, runner, text) in sorted(self._partial.items()):
+            self.output.add(seq, runner, kind, text)  # a last line without its newline
+            if kind == STDERR:
+                self._note_stderr(text)
+        self._partial = {}
         self.outcome = event
         self.switch_total = max(self.switch_total, event.switches)
         lang = self.lang

@@ -89,7 +89,7 @@ class Quiz:
         if self.kind != "next_switch":
             return []
         end = self.checkpoint_events[checkpoint]
-        return [(e.runner, e.text) for e in self.events[: end + 1] if isinstance(e, Stdout)]
+        return [(e.runner, e.line) for e in self.events[: end + 1] if isinstance(e, Stdout)]
 
     def marks(self) -> dict[int, str]:
         return {ev: f"checkpoint {n}" for n, ev in enumerate(self.checkpoint_events, 1)}
@@ -214,7 +214,7 @@ def _shuffled(lines: list[str], seed: str) -> list[str]:
 def _find_line(events: Sequence[Event], text: str, occurrence: int) -> int | None:
     seen = 0
     for index, event in enumerate(events):
-        if isinstance(event, Stdout) and (event.text == text or event.text.strip() == text.strip()):
+        if isinstance(event, Stdout) and (event.line == text or event.line.strip() == text.strip()):
             seen += 1
             if seen == occurrence:
                 return index
@@ -272,7 +272,7 @@ def prepare(lesson: Lesson, step_index: int, events: Sequence[Event]) -> Quiz:
                 f"`key_line` is {number} but the program prints {len(printed)} line(s)"
             )
         event = printed[number - 1]
-        decisive = event.runner if step.key_of == "runner" else event.text
+        decisive = event.runner if step.key_of == "runner" else event.line
         options = list(step.options or [])
         matches = [o for o in options if o == decisive or o.strip() == decisive.strip()]
         if len(matches) != 1:

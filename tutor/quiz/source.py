@@ -69,7 +69,7 @@ def printing_line(code: str, events: Sequence[Event], index: int) -> int | None:
     if not isinstance(event, Stdout):
         return None
     calls = print_calls(code)
-    matching = [c for c in calls if c[1].fullmatch(event.text)]
+    matching = [c for c in calls if c[1].fullmatch(event.line)]
     if len(matching) == 1:
         return matching[0][0]
     if not matching or not all(plain for _, _, plain in matching):
@@ -77,6 +77,6 @@ def printing_line(code: str, events: Sequence[Event], index: int) -> int | None:
     earlier = sum(
         1
         for e in events[:index]
-        if isinstance(e, Stdout) and any(p.fullmatch(e.text) for _, p, _ in matching)
+        if isinstance(e, Stdout) and any(p.fullmatch(e.line) for _, p, _ in matching)
     )
     return matching[earlier][0] if earlier < len(matching) else None

@@ -32,7 +32,7 @@ def stdout_events(events: Sequence[Event]) -> list[Stdout]:
 
 def output_lines(events: Sequence[Event]) -> list[str]:
     """The program's stdout lines, in the order printed."""
-    return [e.text for e in stdout_events(events)]
+    return [e.line for e in stdout_events(events)]
 
 
 def exit_event(events: Sequence[Event]) -> Exit | None:
@@ -54,7 +54,7 @@ def trace_rows(
         mark, answer = marks.get(index, ""), answers.get(index, "")
         if isinstance(event, (Stdout, Stderr)):
             kind = "stdout" if isinstance(event, Stdout) else "stderr"
-            rows.append(TraceRow(event.seq, kind, event.runner, event.text, mark, answer))
+            rows.append(TraceRow(event.seq, kind, event.runner, event.line, mark, answer))
         elif isinstance(event, Switch):
             fields = (event.seq, "switch", f"{event.from_} -> {event.to}", event.via)
             rows.append(TraceRow(*fields, mark, answer))

@@ -288,14 +288,15 @@ def _thread_base(t):
     name."""
     if t is None:
         return "thread"
-    target = getattr(t, "_target", None)
-    if target is not None:
-        return _fname(target)
     name = getattr(t, "name", None)
     if not isinstance(name, str):
         return "thread"
-    if name.startswith("Thread-") and name.endswith(")") and " (" in name:
-        return name[name.index(" (") + 2 : -1]
+    if name.startswith("Thread-"):  # the default name: "Thread-3 (worker)" or "Thread-3"
+        target = getattr(t, "_target", None)
+        if target is not None:
+            return _fname(target)
+        if name.endswith(")") and " (" in name:
+            return name[name.index(" (") + 2 : -1]
     return name
 
 

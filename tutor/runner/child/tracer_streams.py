@@ -68,9 +68,9 @@ class EventStream:
             return 0
         if not s.isascii():
             check_encodable(s, self._kind)  # raises as `python` would (print("\ud800"))
-        f = sys._getframe(1)
+        f = sys._getframe().f_back  # None when C code writes at exit (SystemExit("bye"))
         if self._parts:
-            if f is self._wf and f.f_lasti == self._wl:  # print()'s own newline
+            if f is self._wf and f is not None and f.f_lasti == self._wl:  # print()'s newline
                 runner = self._runner
             else:
                 runner = runner_here(f)
@@ -83,7 +83,7 @@ class EventStream:
             if not self._parts:
                 self._runner = runner
                 self._wf = f
-                self._wl = f.f_lasti
+                self._wl = f.f_lasti if f is not None else -1
                 OUT_WAITING[0] = True
             self._parts.append(s)
             self._size += len(s)
@@ -99,7 +99,7 @@ class EventStream:
             head = "".join(self._parts)
             self._parts = []
             self._size = 0
-        output_runner(runner)
+        output_runner(runner, f)
         if head.count("\n", 0, PIECE) == 1 and len(head) <= PIECE:
             send_output(self._kind, runner, head)
         else:
@@ -109,7 +109,7 @@ class EventStream:
             self._size = len(tail)
             self._runner = runner
             self._wf = f
-            self._wl = f.f_lasti
+            self._wl = f.f_lasti if f is not None else -1
             OUT_WAITING[0] = True
             if self._size > PIECE:
                 self.piece()
@@ -123,8 +123,8 @@ class EventStream:
             self._parts = []
             self._size = 0
             self._runner = None
-            self._wf = None
-            output_runner(runner)
+            f, self._wf = self._wf, None
+            output_runner(runner, f)
             send_lines(self._kind, runner, _split(text))
 
     def drop_partial(self):

@@ -87,16 +87,45 @@ def _pieces_out():
     _cur, _cur_via = cur, via
 
 
-def _report(name, via):
-    """The stream names a new runner: send (or, past the cap, count) a switch."""
-    global _reported, _switches, _sent
+def lesson_line(f):
+    """The line of the innermost lesson frame from f outwards (f may also be a code
+    object: its first line), or None."""
+    if type(f) is _CodeType:
+        return f.co_firstlineno if lesson_info(f) is not NO_INFO else None
+    while f is not None:
+        if lesson_info(f.f_code) is not NO_INFO:
+            return f.f_lineno
+        f = f.f_back
+    return None
+
+
+def lesson_frame(f):
+    """The innermost lesson frame from f outwards, or None."""
+    while f is not None and lesson_info(f.f_code) is NO_INFO:
+        f = f.f_back
+    return f
+
+
+_CodeType = type(lesson_line.__code__)
+_held = None  # where the last-named runner paused when no switch was sent then (a frame)
+
+
+def _report(name, via, lf=None, tf=None):
+    """The stream names a new runner: send (or, past the cap, count) a switch. `lf`: a
+    frame of the runner that stops (its pause line, unless it paused earlier, unseen:
+    _held), `tf`: of the one that goes on (its resume line)."""
+    global _reported, _switches, _sent, _held
     if OUT_WAITING[0]:
         _pieces_out()
     n = _switches = _switches + 1
     if n <= _cap:
         _sent += 1
         now = _clock()
-        send_switch(_reported, name, via, now)
+        h = _held
+        if h is not None:
+            _held = None
+            lf = h
+        send_switch(_reported, name, via, now, lesson_line(lf), lesson_line(tf))
         if n == _cap:
             send_cap(_sent, now)
             flush()
@@ -108,7 +137,16 @@ def _report(name, via):
         if n >= _unhook_at and Hooks.unhook is not None:
             u, Hooks.unhook = Hooks.unhook, None
             u()
+        _held = None
     _reported = name
+
+
+def hold(f):
+    """The runner the stream last named pauses at frame f with no switch sent now (a
+    task step ends, a greenlet switches to the hub): the next switch says that line."""
+    global _held
+    if _held is None and _switches < _cap:
+        _held = lesson_frame(f)
 
 
 def _counting_only():
@@ -116,12 +154,12 @@ def _counting_only():
         Hooks.on_cap()
 
 
-def _switch(name, via, visible=True):
+def _switch(name, via, visible=True, lf=None, tf=None):
     global _cur_via, _cur
     _cur = name
     _cur_via = via
     if visible and name != _reported:
-        _report(name, via)
+        _report(name, via, lf, tf)
 
 
 def settle():
@@ -132,22 +170,24 @@ def settle():
     p = _pend_g
     if p is not None:
         _pend_g = None
-        g, via = p
+        g, via, lf = p
         name = None
         gm = S.greenlet
-        if gm is not None and gm.getcurrent() is g:
+        here = gm is not None and gm.getcurrent() is g
+        if here:
             name = greenlet_name(g, sys._getframe())
         else:
             name = greenlet_name(g)
-        _switch(name or "greenlet", via, True)
+        _switch(name or "greenlet", via, True, lf, sys._getframe(1) if here else g.gr_frame)
     t = _tent
     if t is not None:
         _tent = None
-        _switch(t[1], t[3], t[4])
+        _switch(t[1], t[3], t[4], t[0].f_back, t[0])
 
 
-def output_runner(runner):
-    """Before an output event: make the switch stream agree with its runner."""
+def output_runner(runner, f=None):
+    """Before an output event (written at frame f): make the switch stream agree with
+    its runner. Such a switch knows where `to` is (f), not where `from` paused."""
     global _cur_via, _cur
     if _pend_g is not None or _tent is not None:
         settle()
@@ -158,7 +198,7 @@ def output_runner(runner):
             _cur_via = via
         else:
             via = "thread"
-        _report(runner, via)
+        _report(runner, via, None, f)
 
 
 def _take_via(f, default):
@@ -201,7 +241,7 @@ def on_resume(f, info, deleg, via_default=None):
     _cur = name
     _cur_via = via
     if name != _reported and via != "close":
-        _report(name, via)
+        _report(name, via, f.f_back, f)
 
 
 def _on_resume_full(f, info, deleg, via_default):
@@ -212,10 +252,12 @@ def _on_resume_full(f, info, deleg, via_default):
     if t is not None and f.f_back is t[0]:
         _tent = None
         rf, via, visible = t[2], t[3], t[4]
+        lf = t[0].f_back
     else:
         if t is not None:
             _tent = None
-            _switch(t[1], t[3], t[4])
+            _switch(t[1], t[3], t[4], t[0].f_back, t[0])
+        lf = f.f_back
         rf = _cur
         via = _take_via(f, via_default)
         visible = via != "close"  # close() is no switch of its own: same on every Python
@@ -228,7 +270,7 @@ def _on_resume_full(f, info, deleg, via_default):
     if deleg:
         _tent = [f, name, rf, via, visible]
     else:
-        _switch(name, via, visible)
+        _switch(name, via, visible, lf, f)
 
 
 def on_suspend(f, kind):
@@ -251,7 +293,7 @@ def on_suspend(f, kind):
     _cur = rf
     _cur_via = "yield"
     if rf != _reported:
-        _report(rf, "yield")
+        _report(rf, "yield", f, b)
 
 
 def _on_suspend_full(f, kind, rf, b):
@@ -271,9 +313,11 @@ def _on_suspend_full(f, kind, rf, b):
         else:
             target = rf if rf is not None else runner_here(b)
     task_step_ends = top is not None and top in _task_tops
-    if task_step_ends and top is f:
-        _task_tops.discard(f)
-    _switch(target, kind, not task_step_ends)
+    if task_step_ends:
+        if top is f:
+            _task_tops.discard(f)
+        hold(f)
+    _switch(target, kind, not task_step_ends, f, b)
     if task_step_ends and Wire.buf:
         _step_end_flush()
 
@@ -361,14 +405,24 @@ def on_greenlet(event, origin, target):
         _saved[origin] = _cur
     via = "throw" if event == "throw" else "greenlet"
     r = _saved.pop(target, None)
+    # greenlet calls this on the target's stack: the origin is suspended (gr_frame)
+    paused = origin.gr_frame if _switches < _cap else None
     if r is None:
         r = greenlet_name(target)
         if r is None:
-            _pend_g = (target, via)
+            _pend_g = (target, via, lesson_frame(paused))
             return
     if r == "hub":
+        if paused is not None:
+            hold(paused)
         _switch(r, via, False)
         flush()  # the hub waits for I/O or timers: an idle point
+    elif paused is not None or _switches < _cap:
+        tf = lesson_frame(sys._getframe(1))
+        if tf is None:  # it starts: where its function begins
+            run = getattr(target, "_run", None) or getattr(target, "run", None)
+            tf = getattr(run, "__code__", None)
+        _switch(r, via, True, paused, tf)
     else:
         _switch(r, via, True)
 
@@ -417,7 +471,7 @@ def _install_monitoring():
                 if off in info.deleg:  # straight into an await: tentative, see on_resume
                     _tent = [f, name, _cur, "task", True]
                 else:
-                    _switch(name, "task")
+                    _switch(name, "task", True, f.f_back, f)
                 return
         if k != K_GEN or _pending is not None or _tent is not None or _pend_g is not None:
             on_resume(f, info, off in info.deleg)
@@ -433,7 +487,7 @@ def _install_monitoring():
         if name != _reported:
             via = _take_via(f, None) if _switches < _cap else "next"
             _cur_via = via
-            _report(name, via)
+            _report(name, via, f.f_back, f)
         else:
             _cur_via = "next"
 
@@ -462,10 +516,12 @@ def _install_monitoring():
                 if b is None or not b.f_code.co_flags & GENFLAGS:
                     if t is not None:
                         _tent = None
-                        _switch(t[1], t[3], t[4])
+                        _switch(t[1], t[3], t[4], t[0].f_back, f)
                     task_tops.discard(f)
                     rf = resumed.pop(f, None)
                     if rf is not None:
+                        if _held is None:
+                            hold(f)
                         _cur = rf
                         _cur_via = "yield"
                         if Wire.buf:
@@ -485,7 +541,7 @@ def _install_monitoring():
         _cur = rf
         _cur_via = "yield"
         if rf != _reported:
-            _report(rf, "yield")
+            _report(rf, "yield", f, b)
 
     def return_(code, off, val):
         info = infos_get(id(code)) or info_of(code)
@@ -602,7 +658,7 @@ def _profile(frame, event, arg):
         _resumed[frame] = _cur
         _cur = name
         if name != _reported:
-            _report(name, _cur_via)
+            _report(name, _cur_via, frame.f_back, frame)
     elif event == "return":
         if (
             frame.f_lasti not in info.yields
@@ -621,7 +677,7 @@ def _profile(frame, event, arg):
         _cur = name
         _cur_via = "yield"
         if name != _reported:
-            _report(name, "yield")
+            _report(name, "yield", frame, frame.f_back)
 
 
 def _profile_info(co):
@@ -646,7 +702,7 @@ def _profile_coro_resume(f, info):
                 _cur = name
                 _cur_via = "task"
                 if name != _reported:
-                    _report(name, "task")
+                    _report(name, "task", f.f_back, f)
             return
     on_resume(f, info, f.f_lasti in info.deleg)
 
@@ -670,8 +726,10 @@ def _profile_suspend(f, info):
             if t is not None:
                 _tent = None
                 if t[4] and t[1] != _reported:
-                    _report(t[1], t[3])
+                    _report(t[1], t[3], t[0].f_back, f)
             _task_tops.discard(f)
+            if _held is None:
+                hold(f)
             _cur = rf
             _cur_via = "yield"
             if Wire.buf:

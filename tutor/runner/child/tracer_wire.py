@@ -3,7 +3,7 @@
 CORO_TUTOR_EVENT_FD, each line written whole with one os.write:
 
     {"type":"stdout"|"stderr","runner":R,"text":T,"t":S}     (+ "b64":B, see _jtext)
-    {"type":"switch","from":R,"to":R,"via":V,"t":S}
+    {"type":"switch","from":R,"to":R,"via":V,"line":L,"to_line":L,"t":S}
     {"type":"cap","after":N,"t":S}
     {"type":"end","switches":N,"dropped":M,"exception":"Name"|null,"t":S}
 
@@ -215,10 +215,18 @@ def send_lines(kind, runner, texts):
     flush()
 
 
-def send_switch(frm, to, via, now):
+def send_switch(frm, to, via, now, line, to_line):
     _queue(
-        '{"type":"switch","from":%s,"to":%s,"via":"%s","t":%.6f%s}\n'
-        % (_jname(frm), _jname(to), via, now - _T0, Wire.pid_tag),
+        '{"type":"switch","from":%s,"to":%s,"via":"%s","line":%s,"to_line":%s,"t":%.6f%s}\n'
+        % (
+            _jname(frm),
+            _jname(to),
+            via,
+            "null" if line is None else line,
+            "null" if to_line is None else to_line,
+            now - _T0,
+            Wire.pid_tag,
+        ),
         now,
     )
 
