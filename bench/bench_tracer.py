@@ -120,7 +120,7 @@ def run(python: str, prog: Path, traced: bool, cap: int) -> tuple[float, float, 
         data = sink[0]
         i = data.rfind(b'"text":"ELAPSED ')
         if i >= 0:
-            elapsed = float(data[i + 16 : data.index(b'"', i + 16)])
+            elapsed = float(data[i + 16 : data.index(b'"', i + 16)].removesuffix(b"\\n"))
         return elapsed, wall, len(data)
     for line in out.decode().splitlines():
         if line.startswith("ELAPSED"):

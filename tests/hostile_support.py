@@ -248,4 +248,4 @@ def exit_of(events: list[dict]) -> dict:
 
 
 def texts(events: list[dict], kind: str = "stdout") -> list[str]:
-    return [e["text"] for e in events if e["type"] == kind]
+    return [e["text"].removesuffix("\n") for e in events if e["type"] == kind]

@@ -82,6 +82,6 @@ def test_forged_event_lines_keep_the_json_stream_valid(tmp_path):
     assert "Traceback" not in result.stderr
     events = [json.loads(line) for line in result.stdout.splitlines()]  # text=True: UTF-8
     texts = [e.get("text") for e in events if e["type"] == "stdout"]
-    assert texts[-1] == "after"
+    assert texts[-1] == "after\n"
     if "forged" in texts:
         assert "\ud800 lone" in texts

@@ -155,7 +155,7 @@ def _output(events) -> tuple[list[str], str]:
     from tutor.runner.events import Exit, Stderr, Stdout
 
     lines = [
-        f"{'out' if isinstance(e, Stdout) else 'err'}: {e.text}"
+        f"{'out' if isinstance(e, Stdout) else 'err'}: {e.line}"
         for e in events
         if isinstance(e, (Stdout, Stderr))
     ]

@@ -351,7 +351,7 @@ def test_daemons_of_a_killed_tutor_end_at_the_next_start(tutor, tier):
     code = DAEMONS.format(marker=tutor.marker) + "    time.sleep(60)\n"
     proc = tutor.start(code, tier)
     line = proc.stdout.readline()
-    while line and b'"ready"' not in line:
+    while line and b'"ready\\n"' not in line:
         line = proc.stdout.readline()
     assert line, proc.stderr.read().decode(errors="replace")
     os.kill(proc.pid, 9)

@@ -23,7 +23,7 @@ TIERS = sandbox_tiers()
 
 
 def outputs(events, cls=Stdout) -> list[str]:
-    return [e.text for e in events if isinstance(e, cls)]
+    return [e.line for e in events if isinstance(e, cls)]
 
 
 def our_scratch_dirs() -> list[str]:
@@ -72,7 +72,7 @@ def test_output_order_and_bypass(tier):
     texts = outputs(events)
     assert "one" in texts and "raw line" in texts
     assert texts[-1].endswith("partial")
-    raw = [e for e in events if isinstance(e, Stdout) and e.text == "raw line"]
+    raw = [e for e in events if isinstance(e, Stdout) and e.line == "raw line"]
     assert raw[0].runner == "?"
 
 
@@ -100,7 +100,7 @@ async def test_stop_shows_traceback(tier):
     seen = []
     async for event in run.events():
         seen.append(event)
-        if isinstance(event, Stdout) and event.text == "started":
+        if isinstance(event, Stdout) and event.line == "started":
             asyncio.get_running_loop().call_soon(lambda: asyncio.ensure_future(run.stop()))
     end = seen[-1]
     assert isinstance(end, Exit)
@@ -253,7 +253,7 @@ def test_run_file_imports_its_siblings(tmp_path):
     cmd = [sys.executable, "-m", "tutor", "run", "--json", str(prog), "--isolation", "basic"]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
     events = [decode(line) for line in proc.stdout.splitlines()]
-    printed = [(e.runner, e.text) for e in events if isinstance(e, Stdout)]
+    printed = [(e.runner, e.line) for e in events if isinstance(e, Stdout)]
     assert printed == [("gen", "from helper")]  # helper.py is lesson code: gen is traced
     assert events[-1].reason == "ok"
 

@@ -20,7 +20,7 @@ def run(code: str, tier: str, **kw):
 
 
 def lines(events, cls=Stdout):
-    return [(e.runner, e.text) for e in events if isinstance(e, cls)]
+    return [(e.runner, e.line) for e in events if isinstance(e, cls)]
 
 
 @pytest.mark.parametrize("tier", TIERS)

@@ -7,6 +7,7 @@ bootstrap.py loads this folder as the package `_coro_tutor` (by file path: never
     tracer_wire.py      wire events: encoding, batching, the event fd
     tracer_names.py     lesson code, runner names, attribution at write time
     tracer_switch.py    the switch state and events; the 3.12+ and 3.10/3.11 hooks
+    tracer_block.py     the blocking watch (a thread, loaded at the first task step)
     tracer_greenlet.py  greenlet.settrace, once the program imports greenlet
     tracer_streams.py   the program's sys.stdout / sys.stderr
 
@@ -30,6 +31,7 @@ _streams = ()  # the program's sys.stdout and sys.stderr
 
 def _after_fork_child():
     after_fork_child()
+    tracer_switch.block_s = 0  # the watcher thread stayed with the parent
     for s in (sys.stdout, sys.stderr):
         if isinstance(s, EventStream):
             s.drop_partial()  # the partial line belongs to (and is flushed by) the parent
@@ -38,6 +40,7 @@ def _after_fork_child():
 def finish():
     """At exit: flush partial lines, settle the switch state, send `end` (only from
     the original process)."""
+    tracer_switch.block_s = 0  # the blocking watch ends with the program
     if os.getpid() == _pid:
         _teardown_main()
     for s in _streams:
@@ -102,6 +105,7 @@ def setup(program, source, t0=None):
     OWN_FILES.add(__file__)
     for m in (tracer_greenlet, tracer_names, tracer_streams, tracer_switch, tracer_wire):
         OWN_FILES.add(m.__file__)
+    OWN_FILES.add(os.path.join(here, "tracer_block.py"))
     tracer_names.setup(program)
 
     out = EventStream("stdout", 1, sys.__stdout__ or sys.stdout)
@@ -116,7 +120,9 @@ def setup(program, source, t0=None):
 
     atexit.register(finish)
 
-    tracer_switch.install(max(0, int(cap)) if cap else None, source)
+    block = env.pop("CORO_TUTOR_BLOCK_MS", None)
+    block_ms = int(block) if block and block.isdigit() else None
+    tracer_switch.install(max(0, int(cap)) if cap else None, source, block_ms)
     tracer_greenlet.install()
 
 

@@ -40,7 +40,7 @@ from .tracer_names import (
     runner_here,
     task_tops_named,
 )
-from .tracer_wire import Wire, flush, send_cap, send_switch
+from .tracer_wire import Wire, flush, send_block, send_cap, send_switch
 
 # --------------------------------------------------------------------------- state
 
@@ -107,6 +107,41 @@ def lesson_frame(f):
 
 
 _CodeType = type(lesson_line.__code__)
+
+# The blocking watch (tracer_block.py): a stretch is an asyncio task step, or a gevent
+# greenlet's run between two visits of the hub. Hot paths only store its start.
+block_s = 0.05  # the threshold (CORO_TUTOR_BLOCK_MS); 0: no watch
+step_t0 = 0.0  # clock() when the current stretch began; 0.0: none
+step_who = None  # its runner
+blocked = None  # (step_t0, line, call) set by the watcher once the stretch passed block_s
+_watching = False
+
+
+def step_begin(name):
+    """A stretch begins (the loop or hub handed control to runner `name`)."""
+    global step_t0, step_who, _watching
+    if not _watching:
+        _watching = True
+        from . import tracer_block
+
+        tracer_block.start()
+    step_t0 = _clock()
+    step_who = name
+
+
+def step_end():
+    """The stretch ends (the loop or hub runs again): a `block` event if it was long."""
+    global step_t0, blocked
+    b = blocked
+    if b is not None or _clock() - step_t0 >= block_s:
+        blocked = None
+        if b is None or b[0] != step_t0:
+            b = (step_t0, None, None)  # the watcher did not get to look (a busy machine)
+        now = _clock()
+        send_block(step_who, int((now - step_t0) * 1000), b[1], b[2], now)
+    step_t0 = 0.0
+
+
 _held = None  # where the last-named runner paused when no switch was sent then (a frame)
 
 
@@ -117,6 +152,8 @@ def _report(name, via, lf=None, tf=None):
     global _reported, _switches, _sent, _held
     if OUT_WAITING[0]:
         _pieces_out()
+        if name == _reported:  # the piece's own switch named it already
+            return
     n = _switches = _switches + 1
     if n <= _cap:
         _sent += 1
@@ -178,7 +215,12 @@ def settle():
             name = greenlet_name(g, sys._getframe())
         else:
             name = greenlet_name(g)
-        _switch(name or "greenlet", via, True, lf, sys._getframe(1) if here else g.gr_frame)
+        tf = sys._getframe(1) if here else g.gr_frame
+        if tf is not None:  # it has just started: where its function begins
+            while tf.f_back is not None:
+                tf = tf.f_back
+            tf = tf.f_code
+        _switch(name or "greenlet", via, True, lf, tf)
     t = _tent
     if t is not None:
         _tent = None
@@ -263,6 +305,8 @@ def _on_resume_full(f, info, deleg, via_default):
         visible = via != "close"  # close() is no switch of its own: same on every Python
     name, is_task = name_for(f, info)
     if is_task:
+        if block_s and f not in _task_tops:
+            step_begin(name)
         _task_tops.add(f)
         if via == "next":
             via = "task"
@@ -317,6 +361,8 @@ def _on_suspend_full(f, kind, rf, b):
         if top is f:
             _task_tops.discard(f)
         hold(f)
+        if step_t0:
+            step_end()
     _switch(target, kind, not task_step_ends, f, b)
     if task_step_ends and Wire.buf:
         _step_end_flush()
@@ -399,6 +445,7 @@ def on_greenlet(event, origin, target):
     global _pend_g
     if _pend_g is not None or _tent is not None:
         settle()
+    from_hub = _cur == "hub"
     if getattr(origin, "dead", False):
         _saved.pop(origin, None)
     else:
@@ -407,6 +454,7 @@ def on_greenlet(event, origin, target):
     r = _saved.pop(target, None)
     # greenlet calls this on the target's stack: the origin is suspended (gr_frame)
     paused = origin.gr_frame if _switches < _cap else None
+    fresh = r is None  # never switched out: it starts now
     if r is None:
         r = greenlet_name(target)
         if r is None:
@@ -415,13 +463,27 @@ def on_greenlet(event, origin, target):
     if r == "hub":
         if paused is not None:
             hold(paused)
+        if step_t0:
+            step_end()
         _switch(r, via, False)
         flush()  # the hub waits for I/O or timers: an idle point
-    elif paused is not None or _switches < _cap:
-        tf = lesson_frame(sys._getframe(1))
+    else:
+        if from_hub and block_s:
+            step_begin(r)
+        _greenlet_to(r, via, paused, target, fresh)
+
+
+def _greenlet_to(r, via, paused, target, fresh):
+    if paused is not None or _switches < _cap:
+        tf = None if fresh else lesson_frame(sys._getframe(2))
         if tf is None:  # it starts: where its function begins
             run = getattr(target, "_run", None) or getattr(target, "run", None)
             tf = getattr(run, "__code__", None)
+            if tf is None:  # a plain greenlet's run is gone: its bottom frame's code
+                tf = sys._getframe(2)
+                while tf.f_back is not None:
+                    tf = tf.f_back
+                tf = tf.f_code
         _switch(r, via, True, paused, tf)
     else:
         _switch(r, via, True)
@@ -466,6 +528,8 @@ def _install_monitoring():
             name = task_named(f)
             if name is not None:
                 # an asyncio task step begins (the task's own coroutine resumes)
+                if block_s:
+                    step_begin(name)
                 task_tops.add(f)
                 resumed[f] = _cur
                 if off in info.deleg:  # straight into an await: tentative, see on_resume
@@ -522,6 +586,8 @@ def _install_monitoring():
                     if rf is not None:
                         if _held is None:
                             hold(f)
+                        if step_t0:
+                            step_end()
                         _cur = rf
                         _cur_via = "yield"
                         if Wire.buf:
@@ -694,6 +760,8 @@ def _profile_coro_resume(f, info):
     if _tent is None and _pend_g is None and _pending is None:
         name = task_tops_named.get(f)
         if name is not None and (f.f_back is None or not f.f_back.f_code.co_flags & GENFLAGS):
+            if block_s:
+                step_begin(name)
             _task_tops.add(f)
             _resumed[f] = _cur
             if f.f_lasti in info.deleg:  # straight into an await: tentative
@@ -730,6 +798,8 @@ def _profile_suspend(f, info):
             _task_tops.discard(f)
             if _held is None:
                 hold(f)
+            if step_t0:
+                step_end()
             _cur = rf
             _cur_via = "yield"
             if Wire.buf:
@@ -761,12 +831,14 @@ def unhook_all():
     Hooks.g_unhooks = []
 
 
-def install(cap, source):
+def install(cap, source, block_ms=None):
     """Start the switch trace: send `cap` switch events (None: 10000), count to 10x the
-    cap, then unhook."""
-    global _cap, _unhook_at
+    cap, then unhook; watch for blocking stretches past block_ms (None: 50, 0: off)."""
+    global _cap, _unhook_at, block_s
     if cap is not None:
         _cap = cap
+    if block_ms is not None:
+        block_s = block_ms / 1000
     _unhook_at = max(10 * _cap, 1)
     if PY >= (3, 12):
         Hooks.hooked = _install_monitoring()

@@ -4,6 +4,7 @@ CORO_TUTOR_EVENT_FD, each line written whole with one os.write:
 
     {"type":"stdout"|"stderr","runner":R,"text":T,"t":S}     (+ "b64":B, see _jtext)
     {"type":"switch","from":R,"to":R,"via":V,"line":L,"to_line":L,"t":S}
+    {"type":"block","runner":R,"ms":N,"line":L,"call":C,"t":S}
     {"type":"cap","after":N,"t":S}
     {"type":"end","switches":N,"dropped":M,"exception":"Name"|null,"t":S}
 
@@ -229,6 +230,22 @@ def send_switch(frm, to, via, now, line, to_line):
         ),
         now,
     )
+
+
+def send_block(runner, ms, line, call, now):
+    _queue(
+        '{"type":"block","runner":%s,"ms":%d,"line":%s,"call":%s,"t":%.6f%s}\n'
+        % (
+            _jname(runner),
+            ms,
+            "null" if line is None else line,
+            "null" if call is None else _jstr(call),
+            now - _T0,
+            Wire.pid_tag,
+        ),
+        now,
+    )
+    flush()
 
 
 def send_cap(after, now):

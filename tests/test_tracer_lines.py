@@ -1,0 +1,277 @@
+"""Where each runner paused and resumed (switch `line`/`to_line`) and who blocked the
+event loop (`block` events), on every Python found (see test_tracer_support.py).
+
+Expected lines are found in the program text by a marker comment, never typed in."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from tests.test_tracer_support import interpreters, need, run_program
+
+INTERPS = interpreters()
+by_version = pytest.mark.parametrize("py", INTERPS, ids=[str(i) for i in INTERPS])
+
+
+def at(src: str, marker: str) -> int:
+    """The line number of the line holding `# marker`."""
+    lines = textwrap.dedent(src).splitlines()
+    found = [i for i, line in enumerate(lines, 1) if line.rstrip().endswith("# " + marker)]
+    assert len(found) == 1, marker
+    return found[0]
+
+
+def switches(res):
+    return [
+        (e["from"], e["to"], e["line"], e["to_line"]) for e in res.events if e["type"] == "switch"
+    ]
+
+
+def blocks(res):
+    return [e for e in res.events if e["type"] == "block"]
+
+
+GENERATORS = """\
+def consumer():  # def
+    r = ''
+    while True:
+        n = yield r  # yield
+        print('got', n)
+        r = 'ok'
+
+def produce(c):
+    c.send(None)  # start
+    for n in (1, 2):
+        r = c.send(n)  # send
+
+c = consumer()  # alive to the end: 3.10/3.11 would show its collection as a switch
+produce(c)
+"""
+
+
+@by_version
+def test_generator_switches_say_where_each_side_stands(py, tmp_path):
+    res = run_program(GENERATORS, tmp_path, python=py.path)
+    s = GENERATORS
+    start, send, yld, dfn = at(s, "start"), at(s, "send"), at(s, "yield"), at(s, "def")
+    assert switches(res) == [
+        ("main", "consumer", start, dfn),
+        ("consumer", "main", yld, start),
+        ("main", "consumer", send, yld),
+        ("consumer", "main", yld, send),
+        ("main", "consumer", send, yld),
+        ("consumer", "main", yld, send),
+    ]
+
+
+TASKS = """\
+import asyncio
+
+async def inner(n):
+    await asyncio.sleep(0.01 * n)  # sleep
+
+async def work(n):  # def work
+    await inner(n)
+    print('done', n)  # last
+
+async def main():  # def main
+    await asyncio.gather(work(1), work(2))  # gather
+
+asyncio.run(main())  # run
+"""
+
+
+@by_version
+def test_asyncio_task_switches_name_the_await_lines(py, tmp_path):
+    res = run_program(TASKS, tmp_path, python=py.path)
+    s = TASKS
+    sleep, last = at(s, "sleep"), at(s, "last")
+    assert switches(res) == [
+        ("main", "main#2", at(s, "run"), at(s, "def main")),
+        ("main#2", "work", at(s, "gather"), at(s, "def work")),
+        ("work", "work#2", sleep, at(s, "def work")),
+        ("work#2", "work", sleep, sleep),
+        ("work", "work#2", last, sleep),
+        ("work#2", "main#2", last, at(s, "gather")),
+    ]
+
+
+GREENLETS = """\
+import greenlet
+
+def ping():  # def ping
+    pong_g.switch()  # ping switch
+    pong_g.switch()  # ping again
+
+def pong():  # def pong
+    ping_g.switch()  # pong switch
+
+ping_g = greenlet.greenlet(ping)
+pong_g = greenlet.greenlet(pong)
+ping_g.switch()  # main switch
+"""
+
+
+@by_version
+def test_greenlet_switches_name_the_switch_lines(py, tmp_path):
+    need(py, "greenlet")
+    res = run_program(GREENLETS, tmp_path, python=py.path)
+    s = GREENLETS
+    got = switches(res)
+    assert got[1:4] == [
+        ("ping", "pong", at(s, "ping switch"), at(s, "def pong")),
+        ("pong", "ping", at(s, "pong switch"), at(s, "ping switch")),
+        ("ping", "pong", at(s, "ping again"), at(s, "pong switch")),
+    ]
+    assert got[0][:3] == ("main", "ping", at(s, "main switch"))
+    assert got[-1] == ("pong", "main", None, at(s, "main switch"))  # pong ended
+
+
+GEVENT = """\
+import gevent
+
+def f(n):  # def
+    gevent.sleep(0.05 * n)  # sleep
+    print('done', n)
+
+gevent.joinall([gevent.spawn(f, 1), gevent.spawn(f, 2)])  # join
+"""
+
+
+@by_version
+def test_gevent_switches_skip_the_hub_but_keep_the_lines(py, tmp_path):
+    need(py, "gevent")
+    res = run_program(GEVENT, tmp_path, python=py.path)
+    s = GEVENT
+    got = switches(res)
+    assert got[:2] == [
+        ("main", "f", at(s, "join"), at(s, "def")),
+        ("f", "f#2", at(s, "sleep"), at(s, "def")),
+    ]
+    assert ("f#2", "f", at(s, "sleep"), at(s, "sleep")) in got
+
+
+# --------------------------------------------------------------------------- blocking
+
+BLOCKING_TASK = """\
+import asyncio, time
+
+async def fetch(n):
+    if n == 2:
+        time.sleep(0.3)  # sleep
+    await asyncio.sleep(0.01)
+
+async def main():
+    await asyncio.gather(fetch(1), fetch(2), fetch(3))
+
+asyncio.run(main())
+"""
+
+CPU_TASK = """\
+import asyncio, time
+
+async def spin():
+    end = time.perf_counter() + 0.3
+    while time.perf_counter() < end:  # loop
+        pass
+
+async def main():
+    await asyncio.gather(asyncio.sleep(0.01), spin())
+
+asyncio.run(main())
+"""
+
+UNPATCHED_GEVENT = """\
+import gevent, time
+
+def worker(n):
+    if n == 1:
+        time.sleep(0.3)  # sleep
+    gevent.sleep(0.01)
+
+gevent.joinall([gevent.spawn(worker, 1), gevent.spawn(worker, 2)])
+"""
+
+
+@by_version
+@pytest.mark.parametrize(
+    "program, runner, marker, call",
+    [
+        (BLOCKING_TASK, "fetch#2", "sleep", "time.sleep"),
+        (CPU_TASK, "spin", "loop", None),
+        (UNPATCHED_GEVENT, "worker", "sleep", "time.sleep"),
+    ],
+    ids=["time.sleep in a task", "cpu loop in a task", "unpatched gevent sleep"],
+)
+def test_a_runner_holding_the_loop_gets_one_block_event(
+    py, program, runner, marker, call, tmp_path
+):
+    if "gevent" in program:
+        need(py, "gevent")
+    res = run_program(program, tmp_path, python=py.path)
+    mine = [b for b in blocks(res) if b["runner"] == runner]
+    assert len(mine) == 1, blocks(res)
+    b = mine[0]
+    assert b["line"] == at(program, marker)
+    assert 300 <= b["ms"] < 3000
+    if call is not None:
+        assert b["call"] == call
+
+
+NOT_BLOCKING = {
+    "asyncio.sleep": """\
+        import asyncio
+
+        async def nap(n):
+            await asyncio.sleep(0.3)
+            print('nap', n)
+
+        async def main():
+            await asyncio.gather(nap(1), nap(2))
+
+        asyncio.run(main())
+        """,
+    "patched gevent sleep": """\
+        from gevent import monkey
+        monkey.patch_all()
+        import gevent, time
+
+        def worker(n):
+            time.sleep(0.3)
+            print('worker', n)
+
+        gevent.joinall([gevent.spawn(worker, 1), gevent.spawn(worker, 2)])
+        """,
+    "plain generators": """\
+        import time
+
+        def slow():
+            while True:
+                time.sleep(0.3)
+                yield
+
+        g = slow()
+        next(g); next(g)
+        """,
+}
+
+
+@by_version
+@pytest.mark.parametrize("name", sorted(NOT_BLOCKING))
+def test_waiting_the_loops_way_is_not_blocking(py, name, tmp_path):
+    if "gevent" in name:
+        need(py, "gevent")
+    # a higher threshold than the default keeps a loaded test machine from showing blocks
+    res = run_program(
+        NOT_BLOCKING[name], tmp_path, python=py.path, env={"CORO_TUTOR_BLOCK_MS": "200"}
+    )
+    assert res.returncode == 0
+    assert blocks(res) == []
+
+
+def test_block_ms_zero_turns_the_watch_off(tmp_path):
+    res = run_program(BLOCKING_TASK, tmp_path, dedent=False, env={"CORO_TUTOR_BLOCK_MS": "0"})
+    assert res.returncode == 0
+    assert blocks(res) == []
