@@ -22,7 +22,8 @@ from tutor.app.messages import RunEvent, RunFailed, RunStarted, RunWaiting
 from tutor.app.output_view import STDERR, STDOUT, OutputView, TimelineView
 from tutor.app.run_controller import RunController
 from tutor.runner import UNATTRIBUTED
-from tutor.runner.events import Cap, Exit, Start, Stderr, Stdout, Switch
+from tutor.runner.events import Block, Cap, Exit, Start, Stderr, Stdout, Switch
+from tutor.runner.outcome import block_sentence
 from tutor.runner.outcome import render as render_outcome
 from tutor.runner.outcome import sentence as outcome_sentence
 from tutor.textsafe import visible
@@ -181,6 +182,9 @@ class RunPane(Vertical):
                 colors.index(event.runner)
                 if self._first_output:
                     self._show_first()
+            elif cls is Block:
+                sentence = block_sentence(event.runner, event.ms, event.line, event.call, self.lang)
+                self.output.notice(sentence, error=True, seq=event.seq)
             elif cls is Switch:
                 timeline.add(event.seq, event.from_, event.to, event.via)
                 self.switch_seqs.append(event.seq)

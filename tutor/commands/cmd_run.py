@@ -285,13 +285,17 @@ class _Plain:
 
     def report_block(self, event: dict) -> None:
         """One sentence on stderr: who held the event loop, how long, where."""
-        from tutor.strings import tr
+        from tutor.runner.outcome import block_sentence
 
-        runner = self.visible(event["runner"], one_line=True)
-        key = "cli.block_at" if event.get("call") else "cli.block_line"
-        key = key if event.get("line") else "cli.block"
-        call = self.visible(event.get("call") or "", one_line=True)
-        line = tr(key, self.lang, runner=runner, ms=event["ms"], line=event.get("line"), call=call)
+        one = {"one_line": True}
+        call = event.get("call")
+        line = block_sentence(
+            self.visible(event["runner"], **one),
+            event["ms"],
+            event.get("line"),
+            self.visible(call, **one) if call else None,
+            self.lang,
+        )
         if self.mid["stdout"] or self.mid["stderr"]:
             line = "\n" + line
             self.mid["stdout"] = self.mid["stderr"] = False

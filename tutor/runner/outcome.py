@@ -207,3 +207,11 @@ def sentence(exit_event: Exit, lang: str) -> str:
     if not exit_event.sentence:
         return exit_event.message
     return render(exit_event.sentence, exit_event.params, lang)
+
+
+def block_sentence(runner: str, ms: int, line: int | None, call: str | None, lang: str) -> str:
+    """A `block` event in one sentence: who held the event loop, how long, where."""
+    from tutor.strings import tr
+
+    key = "run.block" if not line else "run.block_at" if call else "run.block_line"
+    return tr(key, lang, runner=runner, ms=ms, line=line, call=call)

@@ -1,0 +1,137 @@
+"""`coro-tutor run` through the whole path (child, parent, CLI): piped output is byte for
+byte what `python prog.py` writes, `--json` stays valid UTF-8 JSON whose texts add up to
+it, forged event lines change nothing, and a blocked event loop is reported."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import pty
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from tests.conftest import REPO
+
+PROGRAMS = {
+    "unterminated last line": "print('a', end=' ')\nprint('b', end='')\n",
+    "a 5000-byte line": "print('x' * 5000)\nprint('done')\n",
+    "cr, nul, undecodable bytes": (
+        "import sys\nprint('a\\rb\\x00c')\nprint('bad \\udcff byte')\n"
+        "sys.stdout.flush()\nsys.stdout.buffer.write(b'raw \\xfe\\n')\n"
+    ),
+    "pieces from two runners": textwrap.dedent(
+        """\
+        def printer():
+            while True:
+                x = yield
+                print(x, end=' ')
+        def finisher():
+            while True:
+                yield
+                print('!')
+        p = printer(); next(p)
+        f = finisher(); next(f)
+        for i in range(3):
+            p.send(i)
+            next(f)
+        """
+    ),
+}
+
+
+def _run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    full = {**os.environ, "NO_COLOR": "", "FORCE_COLOR": "", **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "tutor", *args], cwd=REPO, env=full, capture_output=True, timeout=120
+    )
+
+
+@pytest.mark.parametrize("name", sorted(PROGRAMS))
+def test_piped_run_prints_exactly_what_python_prints(name, tmp_path):
+    prog = tmp_path / "prog.py"
+    prog.write_text(PROGRAMS[name], encoding="utf-8")
+    ref = subprocess.run([sys.executable, "-I", str(prog)], capture_output=True, cwd=tmp_path)
+    got = _run("run", str(prog))
+    assert got.stdout == ref.stdout
+    assert got.returncode == ref.returncode == 0
+
+
+@pytest.mark.parametrize("name", sorted(PROGRAMS))
+def test_json_texts_add_up_to_the_output(name, tmp_path):
+    prog = tmp_path / "prog.py"
+    prog.write_text(PROGRAMS[name], encoding="utf-8")
+    ref = subprocess.run([sys.executable, "-I", str(prog)], capture_output=True, cwd=tmp_path)
+    got = _run("run", "--json", str(prog))
+    events = [json.loads(line) for line in got.stdout.decode("utf-8").splitlines()]
+    data = b"".join(
+        base64.b64decode(e["b64"]) if "b64" in e else e["text"].encode()
+        for e in events
+        if e["type"] == "stdout"
+    )
+    assert data == ref.stdout
+    for e in events:
+        if e["type"] == "switch":
+            assert "line" in e and "to_line" in e
+
+
+BLOCKING = textwrap.dedent(
+    """\
+    import asyncio, time
+
+    async def fetch(n):
+        if n == 2:
+            time.sleep(0.3)
+        await asyncio.sleep(0.01)
+
+    async def main():
+        await asyncio.gather(fetch(1), fetch(2))
+
+    asyncio.run(main())
+    """
+)
+
+
+def test_json_carries_the_block_event(tmp_path):
+    prog = tmp_path / "prog.py"
+    prog.write_text(BLOCKING)
+    got = _run("run", "--json", str(prog))
+    blocks = [json.loads(line) for line in got.stdout.splitlines() if b'"block"' in line]
+    assert [(b["runner"], b["line"], b["call"]) for b in blocks] == [("fetch#2", 5, "time.sleep")]
+    assert blocks[0]["ms"] >= 300
+    off = _run("run", "--json", "--block-ms", "0", str(prog))
+    assert b'"block"' not in off.stdout
+
+
+def test_a_terminal_gets_one_sentence_per_block(tmp_path):
+    prog = tmp_path / "prog.py"
+    prog.write_text(BLOCKING)
+    master, slave = pty.openpty()
+    try:
+        p = subprocess.Popen(
+            [sys.executable, "-m", "tutor", "--lang", "en", "run", str(prog)],
+            cwd=REPO,
+            env={**os.environ, "NO_COLOR": "1"},
+            stdout=subprocess.PIPE,
+            stderr=slave,
+        )
+        os.close(slave)
+        out, _ = p.communicate(timeout=120)
+        err = b""
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            err += chunk
+    finally:
+        os.close(master)
+    assert out == b""  # the program printed nothing
+    text = err.decode("utf-8", "replace")
+    assert "fetch#2 held the event loop for" in text
+    assert "at line 5 (time.sleep)" in text
