@@ -1,6 +1,6 @@
 """Tracer overhead, as ratios measured in one run (traced / bare, best of N).
 
-    .venv/bin/python bench/bench_tracer.py [--python PATH] [-n 5] [--cap 10000]
+    .venv/bin/python bench/bench_tracer.py [--python PATH] [-n 5] [--cap 10000] [--block-ms 50]
 
 Each switch benchmark times its own hot loop (CPU time: process_time() inside the
 program), run bare (`python -I prog.py`) and traced (`python -I
@@ -89,6 +89,9 @@ def _drain(fd: int, sink: list) -> None:
         sink.append(f.read())
 
 
+BLOCK_MS = "50"  # the blocking watch's threshold (--block-ms; 0: off)
+
+
 def run(python: str, prog: Path, traced: bool, cap: int) -> tuple[float, float, int]:
     """(elapsed printed by the program, whole-process wall time, event bytes)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CORO_TUTOR_")}
@@ -97,6 +100,7 @@ def run(python: str, prog: Path, traced: bool, cap: int) -> tuple[float, float, 
         r, w = os.pipe()
         env["CORO_TUTOR_EVENT_FD"] = str(w)
         env["CORO_TUTOR_CAP"] = str(cap)
+        env["CORO_TUTOR_BLOCK_MS"] = BLOCK_MS
         argv = [python, "-I", str(BOOTSTRAP), str(prog)]
         fds = [w]
     else:
@@ -138,7 +142,10 @@ def main(argv=None) -> int:
     ap.add_argument("--python", default=sys.executable)
     ap.add_argument("-n", type=int, default=5, help="runs of each, best taken")
     ap.add_argument("--cap", type=int, default=10000)
+    ap.add_argument("--block-ms", default="50", help="the blocking watch (0: off)")
     args = ap.parse_args(argv)
+    global BLOCK_MS
+    BLOCK_MS = args.block_ms
     py = args.python
     if os.sep in py:  # the programs run with cwd = a temporary dir
         py = os.path.abspath(py)
