@@ -55,8 +55,8 @@ def finish():
         settle()
     except Exception:
         pass
-    n = tracer_switch._switches
-    send_end(n, n - tracer_switch._sent, _exception)
+    n, sent = tracer_switch.counts()
+    send_end(n, n - sent, _exception)
 
 
 def _teardown_main():

@@ -178,6 +178,11 @@ def _report(name, via, lf=None, tf=None):
     _reported = name
 
 
+def counts():
+    """(switches seen, switch events sent)."""
+    return _switches, _sent
+
+
 def hold(f):
     """The runner the stream last named pauses at frame f with no switch sent now (a
     task step ends, a greenlet switches to the hub): the next switch says that line."""
