@@ -108,9 +108,9 @@ async def test_a_timeout_with_a_traceback_points_at_it():
 
 async def test_input_says_programs_cannot_read_the_keyboard():
     events = ending(
-        (Stderr, "Traceback (most recent call last):"),
-        (Stderr, '  File "ask.py", line 1, in <module>'),
-        (Stderr, "EOFError: EOF when reading a line"),
+        (Stderr, "Traceback (most recent call last):\n"),
+        (Stderr, '  File "ask.py", line 1, in <module>\n'),
+        (Stderr, "EOFError: EOF when reading a line\n"),
         (Stdout, "Your name? "),
         exit={
             "returncode": 1,
