@@ -11,6 +11,7 @@ from test_app_exercise import LESSON
 from test_app_support import SIZE, open_first_run_step
 
 from tutor.app.lesson_screen import LessonScreen
+from tutor.app.main import TutorApp
 from tutor.lesson import load_course
 from tutor.progress import load_progress
 
@@ -231,3 +232,50 @@ async def test_palette_keeps_textuals_commands_and_any_theme_is_remembered():
     again = make_app()
     async with again.run_test(size=SIZE):
         assert again.theme == picked
+
+
+# --- an author's lessons folder, watched ----------------------------------------------
+
+
+def save_until(path, text: str, done):
+    """A condition for wait_for: saves `text` to `path` every half second until `done()`
+    (the watcher may start a moment after the app's first frame)."""
+    import time
+
+    last = [0.0]
+
+    def check() -> bool:
+        if done():
+            return True
+        if time.monotonic() - last[0] > 0.5:
+            path.write_text(text)
+            last[0] = time.monotonic()
+        return False
+
+    return check
+
+
+async def test_a_changed_lesson_file_is_reloaded_at_the_same_step(tmp_path):
+    from tutor.app.replay import replay
+
+    folder = tmp_path / "lessons"
+    folder.mkdir()
+    lesson_file = folder / "01-solve-me.yaml"
+    lesson_file.write_text(LESSON)
+    app = TutorApp(lessons=str(folder), start_run=replay([]), reopen=False)
+    async with app.run_test(size=SIZE) as pilot:
+        app.open_lesson(app.course.lessons[0], 1)
+        await pilot.pause()
+        first = app.screen
+        assert isinstance(first, LessonScreen) and first.step_index == 1
+        changed = LESSON.replace("Make it print 1.", "Make it print 1 and then 2.")
+        await wait_for(pilot, save_until(lesson_file, changed, lambda: app.screen is not first), 30)
+        screen = app.screen
+        assert isinstance(screen, LessonScreen) and screen.step_index == 1
+        assert screen.lesson.steps[1].text("en") == "Make it print 1 and then 2."
+        assert app.course.lessons[0] is screen.lesson
+
+        said = told(app)  # broken now: the last good version stays, one sentence says why
+        broken = changed.replace("steps:", "stepz:")
+        await wait_for(pilot, save_until(lesson_file, broken, lambda: said), 30)
+        assert "no longer loads" in said[0] and app.screen is screen

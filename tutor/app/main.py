@@ -7,6 +7,7 @@ first frame costs little more than a bare Textual app.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -65,6 +66,11 @@ class TutorApp(App[None]):
         reopen: bool = True,
     ) -> None:
         super().__init__()
+        self.lesson_watch = None
+        if lessons or os.environ.get("CORO_TUTOR_LESSONS"):  # an author's folder: watched
+            from tutor.app.lesson_watch import LessonWatch
+
+            self.lesson_watch = LessonWatch(self, lessons_dir(lessons))
         if course is None:
             from tutor.app.course_cache import load_course_cached
 
@@ -105,11 +111,17 @@ class TutorApp(App[None]):
         if self.progress_warning:
             self.notify(self.progress_warning, severity="warning", timeout=10, markup=False)
         self.call_after_refresh(self._freeze_startup_objects)
+        if self.lesson_watch is not None:
+            self.lesson_watch.start()
         self.theme_changed_signal.subscribe(self, self._remember_theme)
         last = self.progress.last_lesson if self.reopen else None
         lesson = self.course.get(last) if last else None
         if lesson is not None:
             self.call_after_refresh(self.open_lesson, lesson, self.progress.position(lesson.id))
+
+    def on_unmount(self) -> None:
+        if self.lesson_watch is not None:
+            self.lesson_watch.close()
 
     @staticmethod
     def _freeze_startup_objects() -> None:

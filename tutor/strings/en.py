@@ -254,6 +254,8 @@ STRINGS: dict[str, str] = {
     "watch.waiting": "{file} ended with code {code}; save it to run it again (ctrl+c ends)",
     "watch.again": "{file} changed: running it again",
     "watch.ended": "Stopped watching.",
+    "watch.lesson_reloaded": "Reloaded {title}: its file changed.",
+    "watch.lesson_broken": "The lesson's file changed and no longer loads ({error}): still showing the last version that did; fix it and save again.",
     "key.outside_editor": "Your editor",
     "cmd.outside_editor": "Open this step's code in your own editor ($VISUAL or $EDITOR); what you save comes back here",
     "editor.unset": "No editor is set: set VISUAL or EDITOR (for example `export EDITOR=nano`) and start the tutor again.",

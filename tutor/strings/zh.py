@@ -254,6 +254,8 @@ STRINGS: dict[str, str] = {
     "watch.waiting": "{file} 以代码 {code} 结束；保存它就会再运行一次（ctrl+c 结束）",
     "watch.again": "{file} 改变了：再运行一次",
     "watch.ended": "已停止监视。",
+    "watch.lesson_reloaded": "已重新载入{title}：它的文件改变了。",
+    "watch.lesson_broken": "课程文件改变后无法载入（{error}）：仍显示上一个能载入的版本；修好后再保存一次。",
     "key.outside_editor": "你的编辑器",
     "cmd.outside_editor": "用你自己的编辑器（$VISUAL 或 $EDITOR）打开这一步的代码；保存的内容会回到这里",
     "editor.unset": "没有设置编辑器：请设置 VISUAL 或 EDITOR（例如 `export EDITOR=nano`），然后重新启动本教程。",
