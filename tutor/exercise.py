@@ -24,7 +24,7 @@ import msgspec
 
 from tutor.lesson import ExerciseStep, Lesson
 from tutor.lesson_checks import Check, Concurrency, Range
-from tutor.runner.events import UNATTRIBUTED, Event, Exit, Stderr, Stdout, Switch
+from tutor.runner.events import UNATTRIBUTED, Block, Event, Exit, Stderr, Stdout, Switch
 from tutor.strings import tr
 
 UNFINISHED = ("timeout", "cpu", "memory", "output", "disk", "killed", "denied")
@@ -78,18 +78,16 @@ def _q(text: str) -> str:
 
 
 def _names(event: Event) -> tuple[str, ...]:
-    if isinstance(event, (Stdout, Stderr)):
+    if isinstance(event, (Stdout, Stderr, Block)):
         return (event.runner,)
     if isinstance(event, Switch):
         return (event.from_, event.to)
-    if is_block(event):
-        return (event.runner,)
     return ()
 
 
 def is_block(event: Event) -> bool:
     """A `block` event: a runner kept the event loop (or gevent's hub) from running."""
-    return type(event).__struct_config__.tag == "block"
+    return isinstance(event, Block)
 
 
 def lifetimes(events: Sequence[Event]) -> dict[str, tuple[int, int]]:
@@ -221,7 +219,7 @@ def _returncode(want: int, events: Sequence[Event], lang: str) -> tuple[bool, st
 
 
 def _no_blocking(_: bool, events: Sequence[Event], lang: str) -> tuple[bool, str]:
-    block = next((e for e in events if is_block(e)), None)
+    block = next((e for e in events if isinstance(e, Block)), None)
     if block is None:
         return True, tr("check.no_blocking.ok", lang)
     return False, tr(

@@ -8,7 +8,6 @@ messages bubble on to the screen. It never parses program output: it only reads 
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -28,6 +27,16 @@ from tutor.runner.outcome import render as render_outcome
 from tutor.runner.outcome import sentence as outcome_sentence
 from tutor.textsafe import visible
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any  # Widget's keyword arguments, passed on
+
+    from textual.timer import Timer
+
+    from tutor.runner import RunRequest
+    from tutor.runner.events import Event
+    from tutor.runner.streaming import StartRun
+
 TIER_STYLE = {"bwrap": "bold green", "unshare": "bold yellow", "basic": "bold red"}
 
 
@@ -36,7 +45,7 @@ class RunPane(Vertical):
 
     lang: var[str] = var("en", init=False)
 
-    def __init__(self, start_run: Callable | None = None, **kwargs) -> None:
+    def __init__(self, start_run: StartRun | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.runner_colors = RunnerColors()
         self.controller = RunController(self, start_run)
@@ -63,9 +72,9 @@ class RunPane(Vertical):
         """kind -> (seq, runner, text) of an output line waiting for its newline."""
         self._status_held = False
         """The status waits until the run's first line is painted (see start)."""
-        self._status_timer = None
+        self._status_timer: Timer | None = None
         self._legend_size = -1
-        self._static_keys: dict[str, tuple] = {}
+        self._static_keys: dict[str, tuple[object, ...]] = {}
         """What each status line (#status, #legend, #timeline-title) shows now."""
 
     def compose(self) -> ComposeResult:
@@ -94,7 +103,7 @@ class RunPane(Vertical):
 
     # --- runs ----------------------------------------------------------------------
 
-    def start(self, request) -> None:
+    def start(self, request: RunRequest) -> None:
         """Run `request`. The status line waits for the frame with the run's first line
         (show_running): restyling it would be work in that frame."""
         self._status_held = True
@@ -172,7 +181,7 @@ class RunPane(Vertical):
             return tr("lesson.runner_missing", self.lang, error=error)
         return tr("lesson.run_failed", self.lang, error=f"{type(error).__name__}: {error}")
 
-    def show_events(self, events: list) -> None:
+    def show_events(self, events: list[Event]) -> None:
         """Route a run's events to the output, the timeline and the status."""
         timeline, colors = self.timeline, self.runner_colors
         for event in events:
@@ -223,7 +232,7 @@ class RunPane(Vertical):
             sentences.append(tr("lesson.no_keyboard", lang))
         return sentences
 
-    def _add_output(self, event, kind: int) -> None:
+    def _add_output(self, event: Stdout | Stderr, kind: int) -> None:
         """Output texts are pieces of lines (a line ends with its newline): a line shows
         once complete, coloured by the runner that began it; the stream keeps each piece's
         runner."""

@@ -19,6 +19,11 @@ from tutor.runner.values import UNATTRIBUTED
 TYPE_CHECKING = False  # argparse only for help and errors: `run` must start fast
 if TYPE_CHECKING:
     import argparse
+    from collections.abc import Callable
+    from typing import Any, BinaryIO, TextIO
+
+    Wire = dict[str, Any]
+    """An event as the process layer hands it over (a dict in wire order)."""
 
 # Kept light on purpose: no asyncio, no textual, no lesson loader (`run` must start fast).
 
@@ -145,7 +150,7 @@ def main(argv: list[str], exit_at_end: bool = False) -> int:
 
 
 def _main(argv: list[str]) -> int:
-    args = _quick_parse(argv)
+    args: _Args | argparse.Namespace | None = _quick_parse(argv)
     if args is None:
         import argparse
 
@@ -166,7 +171,7 @@ def _main(argv: list[str]) -> int:
         return 0
 
 
-def _json_writer(out):
+def _json_writer(out: BinaryIO) -> Callable[[Wire], None]:
     """Events (dicts) as JSON lines, without the json package (it pulls in `re`)."""
     try:
         from _json import encode_basestring as enc
@@ -175,7 +180,7 @@ def _json_writer(out):
 
         enc = json.encoder.py_encode_basestring
 
-    def value(v) -> str:
+    def value(v: Any) -> str:  # any JSON value of an event
         if isinstance(v, str):
             return enc(v)
         if v is None:
@@ -190,7 +195,7 @@ def _json_writer(out):
             return "{" + ",".join(enc(k) + ":" + value(x) for k, x in v.items()) + "}"
         return str(int(v))
 
-    def write(event: dict) -> None:
+    def write(event: Wire) -> None:
         if event.get("type") == "start":  # every JSON output names the tutor's version
             from tutor import __version__
 
@@ -212,14 +217,15 @@ def use_colour(tty: bool) -> bool:
     return tty or (force != "" and force.lower() not in ("0", "false"))
 
 
-def _data(event: dict) -> bytes:
+def _data(event: Wire) -> bytes:
     """The exact bytes of an output event (its b64 when there is one)."""
     b64 = event.get("b64")
     if b64 is not None:
         import binascii
 
         return binascii.a2b_base64(b64)
-    return event["text"].encode("utf-8", "replace")
+    text: str = event["text"]
+    return text.encode("utf-8", "replace")
 
 
 class _Plain:
@@ -254,7 +260,7 @@ class _Plain:
             runner = self.visible(runner, one_line=True)
         return f"\x1b[{code}m{runner:>{self.width}} │\x1b[0m "
 
-    def _show(self, kind: str, stream, tty: bool, colour: bool, event: dict) -> None:
+    def _show(self, kind: str, stream: TextIO, tty: bool, colour: bool, event: Wire) -> None:
         if not (tty or colour):  # piped: exactly the program's bytes
             stream.flush()
             stream.buffer.write(_data(event))
@@ -268,7 +274,7 @@ class _Plain:
         stream.write(prefix + body + ("\n" if end else ""))
         stream.flush()
 
-    def __call__(self, event: dict) -> None:
+    def __call__(self, event: Wire) -> None:
         kind = event["type"]
         if kind == "stdout":
             self._show(kind, self.out, self.tty, self.colour, event)
@@ -283,7 +289,7 @@ class _Plain:
                     stream.write("\n")
                     self.mid[k] = False
 
-    def report_block(self, event: dict) -> None:
+    def report_block(self, event: Wire) -> None:
         """One sentence on stderr: who held the event loop, how long, where."""
         from tutor.runner.outcome import block_sentence
 
@@ -304,7 +310,7 @@ class _Plain:
         self.err.flush()
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: _Args | argparse.Namespace) -> int:
     # Events as plain dicts from the process layer: no msgspec, no asyncio (fast start).
     from tutor.runner import RunRequest, SandboxUnavailable
     from tutor.runner.driver import dict_factory, drive
@@ -319,11 +325,11 @@ def run(args: argparse.Namespace) -> int:
     request = RunRequest(
         path=path, timeout=args.timeout, isolation=args.isolation, block_ms=args.block_ms
     )
-    last: list[dict] = []
+    last: list[Wire] = []
     if args.json:
         write = _json_writer(sys.stdout.buffer)
 
-        def on_event(event: dict) -> None:
+        def on_event(event: Wire) -> None:
             write(event)
             if event["type"] == "exit":
                 last.append(event)
@@ -331,7 +337,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         plain = _Plain(args.lang or "en")
 
-        def on_event(event: dict) -> None:
+        def on_event(event: Wire) -> None:
             plain(event)
             if event["type"] == "exit":
                 last.append(event)
@@ -353,5 +359,5 @@ def run(args: argparse.Namespace) -> int:
         sys.stderr.write((f"\x1b[1m{line}\x1b[0m" if colour else line) + "\n")
     if end["reason"] == "timeout":
         return 124
-    rc = end["returncode"]
+    rc: int = end["returncode"]
     return 128 - rc if rc < 0 else rc

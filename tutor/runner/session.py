@@ -35,6 +35,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import Any
 
+    from tutor.runner.values import RunRequest
+
 GRACE = 1.0
 """Seconds of streaming after SIGINT before SIGKILL (the traceback shows where it was)."""
 DRAIN = 1.0
@@ -51,12 +53,12 @@ class Session:
 
     def __init__(
         self,
-        request,
+        request: RunRequest,
         tier: str,
         emit: Callable[[Any], None],
         add_reader: Callable[[int], None],
         remove_reader: Callable[[int], object],
-        make: Callable[[str, dict], Any],
+        make: Callable[[str, dict[str, Any]], Any],
     ) -> None:
         from tutor.runner import sandbox
 
@@ -90,7 +92,7 @@ class Session:
         self._status = 0
         self._cpu = 0.0
         self._swept = 0
-        self._end: dict | None = None
+        self._end: dict[str, Any] | None = None
         self._last_stderr: list[str] = []
         self._traceback = False
         """The program printed a traceback (a timeout's sentence points at it)."""
@@ -150,6 +152,7 @@ class Session:
             self._disk_at = self.t0 + DISK_CHECK
         for fd in self._fds:
             self._add_reader(fd)
+        assert self.pidfd is not None  # start() has spawned the child
         self._add_reader(self.pidfd)
         self._watched = True
         python = self.request.python or sys.executable
@@ -175,7 +178,7 @@ class Session:
         except OSError:
             return False
 
-    def go(self, request) -> bool:
+    def go(self, request: RunRequest) -> bool:
         """Hand a spare child its program (`request`: same tier/python/cap/limits/guard/
         read_only as the spare's; its code, filename, path and timeout are used). False
         (and nothing sent or started) if the child no longer waits: discard it then."""
@@ -183,8 +186,10 @@ class Session:
             return False
         self.request = request
         self.limits = (request.limits or Limits()).replace(wall=float(request.timeout))
+        assert self.scratch is not None  # a spare has its scratch dir
         program = self.program = write_program(request, self.scratch)
         go, self._go = self._go, None
+        assert go is not None  # waiting() saw the go pipe
         self.t0 = time.monotonic()
         try:
             os.write(go, os.fsencode(program) + b"\n")
@@ -207,25 +212,28 @@ class Session:
             now -= self._offset
         return round(max(0.0, now), 6)
 
-    def _emit(self, kind: str, **fields) -> None:
+    def _emit(self, kind: str, **fields: Any) -> None:
         self.seq += 1
         fields["seq"] = self.seq
         self._emit_cb(self._make(kind, fields))
 
-    def _output(self, kind: str, runner: str, text: str, t: float, pid, b64=None) -> None:
+    def _output(
+        self, kind: str, runner: str, text: str, t: float, pid: int | None, b64: str | None = None
+    ) -> None:
         """One output event (b64: exact bytes, see wire.piece); past the output limit the
         bytes up to it go out, then the run stops."""
         if self._stop == "output":
             return
-        text, b64, size = clip(text, b64, self.limits.output - self._output_bytes)
+        shown, b64, size = clip(text, b64, self.limits.output - self._output_bytes)
         if size < 0:  # past the limit: what fits (if anything) goes out, then the run stops
             self._output_bytes = self.limits.output + 1
             self._stop = "output"
             self.kill_all()
-            if text is None:
-                return
         else:
             self._output_bytes += size
+        if shown is None:  # past the limit, and nothing of it fits
+            return
+        text = shown
         if kind == "stderr" and pid is None:  # the outcome is the program's, not a fork's
             *lines, part = (self._err_part + text).split("\n")
             self._err_part = part[-4096:]

@@ -8,6 +8,14 @@ from __future__ import annotations
 
 import sys
 
+TYPE_CHECKING = False  # no `typing` import: `coro-tutor run` decodes with this module
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+    from typing import Any
+
+    Decoder = tuple[Callable[[bytes], Any], tuple[type[Exception], ...]]
+    """A line's decode function, and the exceptions it raises for a bad line."""
+
 
 class _ScanContext:
     """What _json.make_scanner reads from a json.JSONDecoder."""
@@ -17,14 +25,14 @@ class _ScanContext:
     object_pairs_hook = None
     parse_float = float
     parse_int = int
-    memo: dict = {}
+    memo: dict[str, str] = {}
 
     @staticmethod
     def parse_constant(name: str) -> float:
         return float(name.lower().replace("infinity", "inf"))
 
 
-def line_decoder():
+def line_decoder() -> Decoder:
     """(decode, errors): msgspec's decoder when msgspec is already loaded (the TUI), else
     the C scanner behind the json module (the json package would pull in `re`)."""
     ms = sys.modules.get("msgspec")
@@ -33,9 +41,10 @@ def line_decoder():
     try:
         from _json import make_scanner
 
-        scan = make_scanner(_ScanContext())
+        # typeshed asks for a JSONDecoder; the scanner reads only _ScanContext's attributes
+        scan = make_scanner(_ScanContext())  # type: ignore[arg-type]
 
-        def loads(line: bytes):
+        def loads(line: bytes) -> Any:
             text = line.decode("utf-8", "replace")
             value, end = scan(text, 0)
             if end != len(text) and text[end:].strip():
@@ -49,7 +58,7 @@ def line_decoder():
         return json.loads, (ValueError,)
 
 
-def clean_str(value) -> str:
+def clean_str(value: object) -> str:
     """A wire string as valid Unicode: a forged line's lone surrogates (which the JSON
     scanner accepts as escapes) become U+FFFD, anything else becomes its str()."""
     s = value if isinstance(value, str) else str(value)
@@ -60,7 +69,7 @@ def clean_str(value) -> str:
     return s
 
 
-def finite(value) -> float | None:
+def finite(value: object) -> float | None:
     """A number from the wire, or None when it is not one or not finite (1e999, NaN)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
@@ -71,7 +80,7 @@ def finite(value) -> float | None:
     return f if f - f == 0.0 else None
 
 
-def exact_bytes(text: str, b64) -> bytes:
+def exact_bytes(text: str, b64: object) -> bytes:
     """The bytes an output event stands for: its `b64` (base64, see docs/runner-tracer.md)
     when present and valid, else text as UTF-8."""
     if isinstance(b64, str):
@@ -95,11 +104,11 @@ def piece(data: bytes) -> tuple[str, str | None]:
         return data.decode("utf-8", "replace"), b2a_base64(data, newline=False).decode("ascii")
 
 
-def _line(n) -> int | None:
+def _line(n: object) -> int | None:
     return n if type(n) is int and 0 < n < 1 << 31 else None
 
 
-def switch_fields(d: dict) -> dict:
+def switch_fields(d: dict[str, Any]) -> dict[str, Any]:
     """A switch event's fields from a wire dict (KeyError when one is missing)."""
     return {
         "from": clean_str(d["from"]),
@@ -110,7 +119,7 @@ def switch_fields(d: dict) -> dict:
     }
 
 
-def block_fields(d: dict) -> dict:
+def block_fields(d: dict[str, Any]) -> dict[str, Any]:
     """A block event's fields from a wire dict (KeyError when one is missing)."""
     ms = finite(d.get("ms"))
     call = d.get("call")
@@ -122,7 +131,7 @@ def block_fields(d: dict) -> dict:
     }
 
 
-def pieces(data: bytes):
+def pieces(data: bytes) -> Iterator[tuple[str, str | None]]:
     """(text, b64) of each line of data (with its newline), see piece()."""
     start = 0
     n = len(data)
