@@ -152,7 +152,7 @@ async def test_ctrl_c_copies_when_nothing_runs_and_y_copies_the_output():
         assert len(stdout_lines) == sum(line.kind == STDOUT for line in output.lines)
         for event, line in zip(said, stdout_lines, strict=True):
             runner, _, text = line.partition(" | ")
-            assert (runner.strip(), text) == (event.runner, event.text)
+            assert (runner.strip(), text) == (event.runner, event.text.rstrip("\n"))
         assert "The program finished." in copied
 
         screen.editor.focus()
