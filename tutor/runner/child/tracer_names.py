@@ -12,6 +12,7 @@ hook, so it stays right after the cap, after unhooking and under another profile
 import os
 import sys
 from _thread import get_ident  # the real one, saved before gevent patches it
+from _weakref import ref as weak
 
 PY = sys.version_info[:2]
 MAIN_IDENT = get_ident()
@@ -156,6 +157,10 @@ def _alive(key):
     t = type(key)
     if t is str:  # the module-level runner, "main"
         return True
+    if t is weak:  # a task or greenlet, held weakly (see held_weakly)
+        key = key()
+        if key is None:
+            return False
     if t is _FrameType:
         # Nothing but our registry holds a frame whose generator is gone.
         return sys.getrefcount(key) > _Reg.refbase
@@ -231,6 +236,23 @@ def _prune(slots):
 
 
 task_tops_named = {}  # frame of a task's own coroutine -> the task's runner name
+
+
+def held_weakly(obj):
+    """The registry's key for a task or greenlet: a weak reference, so that naming a runner
+    never keeps it alive (a dropped Task must still be collected and warn, a dropped
+    greenlet still get GreenletExit and run its `finally`, as without the tutor). Any
+    other reference to `obj` (`weak(obj)`) finds it while it lives; when it dies, its
+    entry goes."""
+    return weak(obj, _collected)
+
+
+def _collected(key):
+    r = _Reg.names.pop(key, None)
+    if r is not None:
+        slots = _Reg.live.get(r[1])
+        if slots is not None and slots.get(r[2]) is key:
+            del slots[r[2]]
 
 
 def forget(key):
@@ -338,7 +360,7 @@ def _spawned_name(g, run):
 def greenlet_name(g, frame=None):
     """Runner name of greenlet g; None if it cannot be known yet (a plain greenlet that
     has not started: its `run` is gone when the trace callback fires)."""
-    r = _Reg.names.get(g)
+    r = _Reg.names.get(weak(g))
     if r is not None:
         return r[0]
     if getattr(g, "parent", 0) is None:  # a thread's main greenlet
@@ -360,7 +382,7 @@ def greenlet_name(g, frame=None):
                     base = type(g).__name__  # a greenlet subclass with its own run()
     if base is None:
         return None
-    return register(g, base)
+    return register(held_weakly(g), base)
 
 
 def _current_task():
@@ -374,7 +396,7 @@ def _current_task():
 
 
 def _task_name(task):
-    r = _Reg.names.get(task)
+    r = _Reg.names.get(weak(task))
     if r is not None:
         return r[0]
     try:
@@ -384,7 +406,7 @@ def _task_name(task):
     if not isinstance(base, str) or (base.startswith("Task-") and base[5:].isdigit()):
         coro = task.get_coro()
         base = getattr(coro, "__name__", None) or "task"
-    return register(task, base)
+    return register(held_weakly(task), base)
 
 
 def name_for(f, info):

@@ -39,6 +39,7 @@ from .tracer_names import (
     register,
     runner_here,
     task_tops_named,
+    weak,
 )
 from .tracer_wire import Wire, flush, send_block, send_cap, send_switch
 
@@ -69,7 +70,11 @@ class Hooks:
     g_unhooks = []  # each removes the greenlet hook
 
 
-_saved = {}  # greenlet -> runner that was running in it when it was switched out
+_saved = {}  # weak(greenlet) -> runner that was running in it when it was switched out
+
+
+def _unsave(key):
+    _saved.pop(key, None)
 
 
 OUT_WAITING = [False]  # set by a stream holding a partial line (cheap to test here)
@@ -452,11 +457,11 @@ def on_greenlet(event, origin, target):
         settle()
     from_hub = _cur == "hub"
     if getattr(origin, "dead", False):
-        _saved.pop(origin, None)
+        _saved.pop(weak(origin), None)
     else:
-        _saved[origin] = _cur
+        _saved[weak(origin, _unsave)] = _cur  # weakly: a dropped greenlet is still collected
     via = "throw" if event == "throw" else "greenlet"
-    r = _saved.pop(target, None)
+    r = _saved.pop(weak(target), None)
     # greenlet calls this on the target's stack: the origin is suspended (gr_frame)
     paused = origin.gr_frame if _switches < _cap else None
     fresh = r is None  # never switched out: it starts now
