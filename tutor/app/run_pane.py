@@ -185,16 +185,16 @@ class RunPane(Vertical):
         """Route a run's events to the output, the timeline and the status."""
         timeline, colors = self.timeline, self.runner_colors
         for event in events:
-            cls = type(event)
-            if cls is Stdout or cls is Stderr:
-                self._add_output(event, STDOUT if cls is Stdout else STDERR)
+            # exact type tests, cheapest on a flood of output (and mypy narrows on them)
+            if type(event) is Stdout or type(event) is Stderr:
+                self._add_output(event, STDOUT if type(event) is Stdout else STDERR)
                 colors.index(event.runner)
                 if self._first_output:
                     self._show_first()
-            elif cls is Block:
+            elif type(event) is Block:
                 sentence = block_sentence(event.runner, event.ms, event.line, event.call, self.lang)
                 self.output.notice(sentence, error=True, seq=event.seq)
-            elif cls is Switch:
+            elif type(event) is Switch:
                 timeline.add(event.seq, event.from_, event.to, event.via)
                 self.switch_seqs.append(event.seq)
                 self.switch_total += 1
