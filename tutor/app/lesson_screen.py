@@ -12,13 +12,13 @@ from textual import events
 from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
 from textual.reactive import var
 from textual.screen import Screen
 from textual.widgets import Footer, Static, TextArea
 
 from tutor.app.course_screen import TitleBar, missing_sentence
 from tutor.app.i18n import tr, translate_bindings
+from tutor.app.lesson_body import LessonBody
 from tutor.app.messages import RunFailed, RunFinished
 from tutor.app.quiz_panel import QuizPanel
 from tutor.app.run_pane import RunPane
@@ -105,7 +105,7 @@ class LessonScreen(Screen[None]):
         app = self.app
         yield TitleBar()
         yield Static(id="step-title")
-        with Horizontal(id="lesson-body"):
+        with LessonBody(id="lesson-body"):
             dark = app.current_theme.dark
             yield StepPane(self.lesson, app.progress, app.lang, dark, app.start_run, id="left")
             yield RunPane(app.start_run, id="right")
