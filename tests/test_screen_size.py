@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from test_app import make_app
+from test_app import make_app, wait_for
 from test_app_support import SIZE, open_first_run_step
 
 NARROW = (80, 24)
@@ -40,3 +40,63 @@ async def test_wide_screen_keeps_code_and_output_side_by_side():
         await pilot.resize_terminal(*NARROW)
         await pilot.pause()
         assert output.region.y >= code.region.bottom
+
+
+# --- 7: not colour alone --------------------------------------------------------------
+
+
+def output_rows(screen) -> list[str]:
+    from tutor.app.output_view import OutputView
+
+    output = screen.query_one(OutputView)
+    return ["".join(s.text for s in output.render_line(y)) for y in range(output.size.height)]
+
+
+async def test_no_color_shows_runner_names_in_the_output_and_k_toggles_them(monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_first_run_step(pilot)
+        screen = app.screen
+        await pilot.press("f5")
+        output = screen.query_one("#output")
+        await wait_for(pilot, lambda: not screen.running and output.pending == 0 and output.lines)
+        await pilot.pause()
+        rows = output_rows(screen)
+        consuming = next(row for row in rows if "Consuming 1" in row)
+        producing = next(row for row in rows if "Producing 1" in row)
+        assert "consumer" in consuming.split("[CONSUMER]")[0]
+        assert "main" in producing.split("[PRODUCER]")[0]
+        output.focus()
+        await pilot.press("k")
+        await pilot.pause()
+        rows = output_rows(screen)
+        consuming = next(row for row in rows if "Consuming 1" in row)
+        assert "consumer" not in consuming.split("[CONSUMER]")[0]
+
+
+async def test_runner_names_are_off_by_default_with_colour(monkeypatch):
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_first_run_step(pilot)
+        screen = app.screen
+        await pilot.press("f5")
+        output = screen.query_one("#output")
+        await wait_for(pilot, lambda: not screen.running and output.pending == 0 and output.lines)
+        await pilot.pause()
+        consuming = next(row for row in output_rows(screen) if "Consuming 1" in row)
+        assert "consumer" not in consuming.split("[CONSUMER]")[0]
+
+
+def test_runner_colours_are_unique_while_the_palette_lasts():
+    from textual.color import Color
+
+    from tutor.app.colors import DARK, RunnerColors
+
+    for dark, background in ((True, Color(30, 30, 30)), (False, Color(255, 255, 255))):
+        colors = RunnerColors()
+        colors.dark = dark
+        colors.backgrounds = (background,)
+        names = ["main"] + [f"downloader#{n}" for n in range(len(DARK) - 1)]
+        assert len({colors.color(name) for name in names}) == len(names)

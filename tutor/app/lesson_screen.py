@@ -64,6 +64,7 @@ class LessonScreen(Screen[None]):
         Binding("ctrl+l", "outside_editor", "Your editor", show=False, priority=True),
         Binding("e", "outside_editor", "Your editor", show=False),
         Binding("y", "copy_output", "Copy output", show=False),
+        Binding("k", "runner_names", "Runner names", show=False),
         # Letters for the F-keys (terminals and laptops that eat them): not priority, so
         # they type into the editor when it has focus; none is a quiz key.
         Binding("c", "check", "Check", show=False),
@@ -86,6 +87,7 @@ class LessonScreen(Screen[None]):
         "solution": "key.solution",
         "outside_editor": "key.outside_editor",
         "copy_output": "key.copy_output",
+        "runner_names": "key.runner_names",
     }
 
     running: var[bool] = var(False, init=False)
@@ -399,6 +401,9 @@ class LessonScreen(Screen[None]):
         self.app.copy_to_clipboard(text)
         self.notify(tr("lesson.output_copied", self.app.lang), timeout=2)
 
+    def action_runner_names(self) -> None:
+        self.run_pane.output.toggle_names()
+
     def action_escape(self) -> None:
         if self.running:
             self.action_stop()
@@ -486,6 +491,7 @@ class LessonScreen(Screen[None]):
             ("key.next", "cmd.next", self.action_next),
             ("key.back", "cmd.back", self.app.pop_screen),
             ("key.copy_output", "cmd.copy_output", self.action_copy_output),
+            ("key.runner_names", "cmd.runner_names", self.action_runner_names),
         ]
         if isinstance(self.step, PROGRAM_STEPS):
             commands.insert(

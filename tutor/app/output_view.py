@@ -9,6 +9,7 @@ width or the selection changes.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, NamedTuple
@@ -379,6 +380,26 @@ class OutputView(LineView):
         "output--error-notice",
     }
 
+    NAME_WIDTH = 14
+    """The runner-name column's widest (a longer name is cut with …)."""
+
+    def __init__(self, colors: RunnerColors | None = None, **kwargs: str | None) -> None:
+        super().__init__(colors, **kwargs)
+        self.show_names = bool(os.environ.get("NO_COLOR"))
+        """The runner-name column, so lines read without colour (on under NO_COLOR)."""
+        self._name_width = 0
+
+    def toggle_names(self) -> None:
+        self.show_names = not self.show_names
+        self._cache.clear()
+        self._width = self._measure(self.lines.rows)
+        self._grow(Size(self._width, len(self.lines)))
+        self.refresh()
+
+    def clear(self) -> None:
+        super().clear()
+        self._name_width = 0
+
     def add(self, seq: int, runner: str, kind: int, text: str) -> None:
         """Queue one line; it shows at the next flush (within 1/30 s)."""
         self._pending.append((seq, runner, kind, text))
@@ -402,7 +423,9 @@ class OutputView(LineView):
                 n = cell_len(text)
             if n > width:
                 width = n
-        return width + 3
+            if len(line[1]) > self._name_width:
+                self._name_width = min(self.NAME_WIDTH, len(line[1]))
+        return width + 3 + (self._name_width + 1 if self.show_names else 0)
 
     def _segments(self, index: int) -> list[Segment]:
         line = self.lines[index]
@@ -415,6 +438,11 @@ class OutputView(LineView):
                 else Segment(" ", runner_style)
             )
             segments = [Segment("▌", runner_style), marker, Segment(" " + text, runner_style)]
+            if self.show_names:
+                name = clean(line.runner)
+                if len(name) > self._name_width:
+                    name = name[: self._name_width - 1] + "…"
+                segments.insert(2, Segment(f" {name:<{self._name_width}}", runner_style))
         else:
             style = self._style("error-notice" if line.kind == ERROR_NOTICE else "notice")
             segments = [Segment(text, style)]
