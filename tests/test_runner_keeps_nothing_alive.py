@@ -67,3 +67,35 @@ def test_collected_runners_behave_as_under_plain_python(tmp_path: Path, source: 
         program_stderr == "" and plain.stderr == ""
     )
     assert outcome.startswith("[ok]")
+
+
+def test_the_blocking_watch_is_never_a_runner_after_monkey_patching(tmp_path: Path) -> None:
+    """The watcher thread loads at the first hub visit, after patch_all(): with gevent's
+    start_new_thread it would be a greenlet, and the trace would show it as a runner."""
+    pytest.importorskip("gevent")
+    program = tmp_path / "race.py"
+    program.write_text(
+        textwrap.dedent(
+            """
+            from gevent import monkey; monkey.patch_all()
+            import time, gevent
+
+            def runner(name, pause):
+                print(name, "step"); time.sleep(pause); print(name, "arrived")
+
+            gevent.joinall([gevent.spawn(runner, "tortoise", 0.1),
+                            gevent.spawn(runner, "hare", 0.05)])
+            """
+        )
+    )
+    traced = subprocess.run(
+        [sys.executable, "-m", "tutor", "run", "--json", "--isolation", "basic", str(program)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    import json
+
+    events = [json.loads(line) for line in traced.stdout.splitlines()]
+    runners = {e[k] for e in events if e["type"] == "switch" for k in ("from", "to")}
+    assert runners == {"main", "runner", "runner#2"}, runners

@@ -8,17 +8,17 @@ current stretch would pass the threshold and only then looks at the main thread'
 stretch ends (tracer_switch.step_end), with how long it lasted: one event per stretch.
 
 The thread is a bare _thread one (never `threading`, which gevent patches and which would
-list it), started with the primitives saved before the program runs, so that
-monkey.patch_all() cannot turn it into a greenlet.
+list it), started with the primitives tracer_names saved before the program ran (this
+module loads at the first stretch, maybe after monkey.patch_all()), so that gevent cannot
+turn it into a greenlet that the trace would show as a runner.
 """
 
 import sys
-from _thread import start_new_thread
 from time import perf_counter as _clock
-from time import sleep as _sleep
 
 from . import tracer_switch as S
-from .tracer_names import MAIN_IDENT, OWN_FILES, State
+from .tracer_names import MAIN_IDENT, OWN_FILES, State, start_new_thread
+from .tracer_names import sleep as _sleep
 
 _lines = {}  # file -> its lines (for the call's text)
 

@@ -11,8 +11,16 @@ hook, so it stays right after the cap, after unhooking and under another profile
 
 import os
 import sys
-from _thread import get_ident  # the real one, saved before gevent patches it
+from _thread import (
+    get_ident,  # the real one, saved before gevent patches it
+    start_new_thread,  # noqa: F401 - saved for tracer_block, see below
+)
 from _weakref import ref as weak
+from time import sleep  # noqa: F401 - saved for tracer_block, see below
+
+# tracer_block (the blocking watch) loads at the first task step, perhaps after
+# monkey.patch_all(): it takes the real start_new_thread and sleep from here, imported
+# before the program runs, or its thread would be a greenlet shown as a runner.
 
 PY = sys.version_info[:2]
 MAIN_IDENT = get_ident()
