@@ -154,3 +154,21 @@ async def test_language_switch_keeps_a_quiz_result():
         await _settle(pilot)
         assert app.screen.query_one(QuizPanel) is panel and panel.grade is not None
         assert panel.lang == "zh"
+
+
+# The sizes a learner's terminal has: the smallest that must work, and a common laptop one.
+SMALL_SIZES = [(80, 24), (100, 30)]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("size", SMALL_SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_course_screen_at(snap_compare, size, lang):
+    assert snap_compare(make_app(lang), terminal_size=size, run_before=_settle)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("size", SMALL_SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_lesson_after_run_at(snap_compare, size, lang):
+    assert snap_compare(make_app(lang), terminal_size=size, run_before=_lesson_after_run)
