@@ -106,7 +106,7 @@ class Exit(_Event, tag="exit"):
 Event = Start | Stdout | Stderr | Switch | Block | Cap | Exit
 
 _encoder = msgspec.json.Encoder()
-_decoder = msgspec.json.Decoder(Event)
+_decoder: msgspec.json.Decoder[Event] = msgspec.json.Decoder(Event)
 
 
 def encode(event: Event) -> bytes:
