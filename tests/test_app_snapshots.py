@@ -96,6 +96,7 @@ async def _quiz(pilot, *keys: str) -> None:
     app.open_lesson(lesson, next(i for i, s in enumerate(lesson.steps) if isinstance(s, QuizStep)))
     await pilot.pause()
     await app.workers.wait_for_complete()
+    await _settle(pilot)  # the panel scrolls its options into view once the key is in
     for key in keys:
         await pilot.press(key)
     await _settle(pilot)

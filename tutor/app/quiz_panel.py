@@ -457,7 +457,8 @@ class QuizPanel(Widget, can_focus=True):
     def _answered(self, grade: Grade) -> None:
         self.grade = grade
         self.render_all()
-        self.call_after_refresh(self.query_one("#quiz-result").scroll_visible, top=True)
+        result = self.query_one("#quiz-result")
+        self.call_after_refresh(result.scroll_visible, top=True, animate=False)
         self.post_message(self.Answered(self, grade))
 
     def action_page(self, direction: int) -> None:
