@@ -88,15 +88,21 @@ async def loop_runs(learner: Learner, until: float, latencies: list[float]) -> t
 def answer_quizzes(home: Path, rounds: int) -> int:
     """Record answers from the command line into the learner's home, as the app saves too."""
     answers = home / "answers.json"
-    answers.write_text(json.dumps({"4": ["consumer", "main"]}))  # the next_switch quiz
+    answers.write_text(json.dumps({"4": ["main", "main", "main"]}))  # graded and recorded
     env = dict(os.environ, CORO_TUTOR_HOME=str(home))
+    recorded = 0
     for _ in range(rounds):
-        subprocess.run(
+        done = subprocess.run(
             [sys.executable, "-m", "tutor", "quiz", "producer-consumer", "--answers", str(answers)],
             env=env,
             capture_output=True,
+            text=True,
         )
-    return rounds
+        try:
+            recorded += json.loads(done.stdout).get("graded", 0)
+        except ValueError:
+            pass
+    return recorded
 
 
 def rss_of_apps(server_pid: int) -> list[int]:
@@ -170,22 +176,26 @@ async def main() -> None:
             *(loop_runs(learner, until, latencies) for learner in learners), *quiz
         )
         runs = results[: len(learners)]
+        recorded = sum(results[len(learners) :])
         memory = rss_of_apps(server.pid)
         kept = 0
         for home in homes:
             progress = json.loads((home / "progress.json").read_text())
-            record = progress["lessons"]["producer-consumer"]["quizzes"].get("3", {})
-            kept += record.get("attempts", 0)
+            quizzes = progress["lessons"].get("producer-consumer", {}).get("quizzes", {})
+            kept += sum(q.get("attempts", 0) for q in quizzes.values())
         for learner in learners:
             await learner.session.close()
     finally:
         server.terminate()
-        server.wait(10)
+        try:
+            server.wait(10)
+        except subprocess.TimeoutExpired:
+            server.kill()
     done, refused = sum(r[0] for r in runs), sum(r[1] for r in runs)
     latencies.sort()
     p95 = latencies[max(0, int(len(latencies) * 0.95) - 1)] if latencies else float("nan")
-    print(f"runs: {done} done, {refused} refused (max {args.max_runs} at once)")
-    print(f"answers: {rounds * len(homes)} recorded from the CLI, {kept} kept")
+    print(f"runs: {done} done, {refused} whose output did not arrive (max {args.max_runs} at once)")
+    print(f"answers: {recorded} recorded from the CLI, {kept} kept in the learners' progress")
     if memory:
         print(f"memory: {statistics.mean(memory) / 2**20:.0f} MiB RSS per learner's app")
     if latencies:
