@@ -10,8 +10,9 @@ from test_app_support import SIZE, fixed_course, open_first_run_step, producer_c
 
 from tutor.app.colors import RunnerColors
 from tutor.app.main import TutorApp
-from tutor.app.output_view import STDERR, OutputView, TimelineView
+from tutor.app.output_view import STDERR, OutputView
 from tutor.app.replay import replay
+from tutor.app.timeline_view import TimelineView
 from tutor.lesson import RunStep
 
 
@@ -435,7 +436,7 @@ async def test_output_flood_is_coalesced_and_renders_visible_lines_only():
 
 
 def test_control_characters_are_made_visible():
-    from tutor.app.output_view import clean
+    from tutor.app.line_view import clean
 
     assert clean("a\x1b[31mb") == "a␛[31mb"
     assert clean("x\ty") == "x       y"

@@ -9,7 +9,8 @@ from __future__ import annotations
 import pytest
 from rich.color import Color as RichColor
 
-from tutor.app.output_view import OutputView, TimelineView
+from tutor.app.output_view import OutputView
+from tutor.app.timeline_view import TimelineView
 
 AA = 4.5
 

@@ -9,7 +9,8 @@ import pytest
 from test_app import make_app, wait_for
 from test_app_support import SIZE, fixed_course, open_first_run_step, producer_consumer_events
 
-from tutor.app.output_view import OutputView, TimelineView
+from tutor.app.output_view import OutputView
+from tutor.app.timeline_view import TimelineView
 from tutor.runner.events import Exit, Start, Stderr, Stdout
 
 

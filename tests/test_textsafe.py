@@ -117,7 +117,7 @@ def test_run_piped_keeps_the_exact_bytes(tmp_path):
 
 
 def test_lesson_texts_and_app_lines_are_made_visible():
-    from tutor.app.output_view import clean
+    from tutor.app.line_view import clean
     from tutor.lesson import Text as LessonText
 
     title = LessonText(en="Title\x1b]0;pwned\x07", zh="标题\x1b[2J")

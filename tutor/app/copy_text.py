@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from tutor.app.output_view import STDERR, STDOUT, OutLine, SwitchLine
+from tutor.app.output_view import STDERR, STDOUT, OutLine
+from tutor.app.timeline_view import SwitchLine
 
 
 def line_text(line: OutLine | SwitchLine, width: int = 0) -> str:

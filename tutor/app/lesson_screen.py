@@ -377,7 +377,7 @@ class LessonScreen(Screen[None]):
         """ctrl+c when no program runs: Textual's text selection, else the output or
         timeline line picked (the editor's own ctrl+c copies its selection)."""
         from tutor.app.copy_text import line_text
-        from tutor.app.output_view import LineView
+        from tutor.app.line_view import LineView
 
         text = self.get_selected_text()
         focused = self.focused

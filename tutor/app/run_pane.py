@@ -18,8 +18,9 @@ from textual.widgets import Static
 from tutor.app.colors import RunnerColors
 from tutor.app.i18n import tr
 from tutor.app.messages import RunEvent, RunFailed, RunStarted, RunWaiting
-from tutor.app.output_view import STDERR, STDOUT, OutputView, TimelineView
+from tutor.app.output_view import STDERR, STDOUT, OutputView
 from tutor.app.run_controller import RunController
+from tutor.app.timeline_view import TimelineView
 from tutor.runner import UNATTRIBUTED
 from tutor.runner.events import Block, Cap, Exit, Start, Stderr, Stdout, Switch
 from tutor.runner.outcome import block_sentence

@@ -1,0 +1,347 @@
+"""The shared base of the output pane and the timeline: a Line-API ScrollView that renders
+only the visible lines.
+
+Lines arrive one event at a time from the runner. They are appended to a pending list and
+flushed to the view at most every 1/30 s (one virtual-size update, one scroll, one refresh
+per flush), so a print flood costs a list append per line. Each visible line becomes a
+`Strip` built from plain `Segment`s — never markup — and is cached until the theme, the
+width or the selection changes.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding
+from textual.cache import LRUCache
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from tutor.app.colors import RunnerColors, painted_backgrounds
+from tutor.app.textual_private import sync_scrollbars
+from tutor.textsafe import visible
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from textual.color import Color
+    from textual.timer import Timer
+
+Row = tuple[Any, ...]
+"""A stored line: the fields of the view's named tuple (OutLine, SwitchLine), plain."""
+
+FLUSH_INTERVAL = 1 / 30
+QUIET = 0.008
+"""A line that arrives this long after the last flush is shown at once (no batch is building)."""
+
+
+def clean(text: str) -> str:
+    """Program text made safe to paint: tabs expanded, control characters made visible
+    (tutor.textsafe: they would move the terminal's cursor, or worse)."""
+    if text.isprintable():
+        return text
+    return visible(text.expandtabs(8), one_line=True)
+
+
+class Rows:
+    """Stored lines as plain tuples (the garbage collector stops tracking those, so 200k lines
+    cost nothing at a full collection); items come back as the view's named tuple."""
+
+    __slots__ = ("rows", "make")
+
+    def __init__(self, make: Callable[[Row], Any]) -> None:
+        self.rows: list[Row] = []
+        self.make = make
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __bool__(self) -> bool:
+        return bool(self.rows)
+
+    def __getitem__(self, index: int | slice) -> Any:
+        if isinstance(index, slice):
+            return [self.make(row) for row in self.rows[index]]
+        return self.make(self.rows[index])
+
+    def __iter__(self) -> Iterator[Any]:
+        return map(self.make, self.rows)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Iterable) and list(self) == list(other)
+
+    def extend(self, rows: list[Row]) -> None:
+        self.rows.extend(rows)
+
+    def clear(self) -> None:
+        self.rows.clear()
+
+
+class LineView(ScrollView, can_focus=True):
+    """Append-only lines, coalesced flushes, cached strips, a selectable cursor line."""
+
+    DEFAULT_CSS = """
+    LineView {
+        background: $surface;
+        color: $foreground;
+    }
+    """
+    PREFIX = "output"
+    ROW: type[Any]
+    """The named tuple a stored row comes back as (OutLine, SwitchLine)."""
+    BINDINGS = [
+        Binding("up", "cursor(-1)", "Line up", show=False),
+        Binding("down", "cursor(1)", "Line down", show=False),
+    ]
+
+    class Selected(Message):
+        """The learner picked a line (by click or keys)."""
+
+        def __init__(self, view: LineView, index: int, seq: int) -> None:
+            super().__init__()
+            self.view = view
+            self.index = index
+            self.seq = seq
+
+        @property
+        def control(self) -> LineView:
+            return self.view
+
+    def __init__(
+        self,
+        colors: RunnerColors | None = None,
+        *,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.runner_colors = colors or RunnerColors()
+        self.lines = Rows(self.ROW._make)
+        self._pending: list[Row] = []
+        self._flush_timer: Timer | None = None
+        self._width = 0
+        self._cache: LRUCache[tuple[int, int], Strip] = LRUCache(2048)
+        self._styles: dict[str, Style] = {}
+        self.cursor = -1
+        self._last_flush = 0.0
+        self._follow = True
+        """Keep the end in view: dropped when the view scrolls up, taken back at the end."""
+        self.flushes = 0
+        """How many times pending lines were moved into the view (for tests and the bench)."""
+
+    # --- feeding -------------------------------------------------------------------
+
+    def _schedule(self) -> None:
+        """Flush 1/30 s after the previous flush (a steady cadence under a flood: the time
+        spent painting is not added to the wait), or at once after a quiet spell (the
+        first line of a run, a program that prints now and then)."""
+        if self.is_mounted:
+            since = time.monotonic() - self._last_flush
+            if since >= QUIET:
+                self.flush()
+            else:
+                self._flush_timer = self.set_timer(FLUSH_INTERVAL - since, self._timed_flush)
+
+    def on_mount(self) -> None:
+        self.runner_colors.dark = self.app.current_theme.dark
+        self.runner_colors.backgrounds = self._painted_backgrounds()
+        self.app.theme_changed_signal.subscribe(self, lambda _theme: self._theme_changed())
+        if self._pending and self._flush_timer is None:
+            self._schedule()
+
+    def on_resize(self) -> None:
+        self._cache.clear()
+        self._sync_scrollbars()
+
+    def _timed_flush(self) -> None:
+        self._flush_timer = None
+        self.flush()
+
+    def flush(self) -> None:
+        """Move pending lines into the view now."""
+        if self._flush_timer is not None:  # called early: the timed flush has nothing to do
+            self._flush_timer.stop()
+            self._flush_timer = None
+        self._last_flush = time.monotonic()
+        pending = self._pending
+        if not pending:
+            return
+        self._pending = []
+        self.flushes += 1
+        follow = self._follow or self.is_vertical_scroll_end
+        self._width = max(self._width, self._measure(pending))
+        self.lines.extend(pending)
+        self._grow(Size(self._width, len(self.lines)))
+        if follow and not self.is_vertical_scrollbar_grabbed:
+            self.scroll_end(animate=False, immediate=True, x_axis=False, force=True)
+        self.refresh()
+
+    def _grow(self, size: Size) -> None:
+        """Set the virtual size without a screen-wide layout pass when no scrollbar appears
+        or goes.
+
+        `virtual_size` is a layout reactive: every change reflows and repaints the whole
+        screen (the editor, the Markdown...), ~30 ms a time. Growing while the scrollbars
+        stay as they are, or shrinking while none is shown (clearing the pane for a run),
+        only needs this widget's scrollbars told and itself repainted."""
+        old = self.virtual_size
+        view = self.size
+        vertical, horizontal = self.show_vertical_scrollbar, self.show_horizontal_scrollbar
+        needs_layout = (
+            ((size.height < old.height or size.width < old.width) and (vertical or horizontal))
+            or (size.height > view.height - 1 and not vertical)
+            or (size.width > view.width - 2 and not horizontal)
+        )
+        if needs_layout:
+            self.virtual_size = size
+            self.call_after_refresh(self._sync_scrollbars)
+        else:
+            self.set_reactive(LineView.virtual_size, size)
+            sync_scrollbars(self, size)
+
+    def watch_show_vertical_scrollbar(self, shown: bool) -> None:
+        if shown:
+            self.call_after_refresh(self._sync_scrollbars)
+
+    def watch_show_horizontal_scrollbar(self, shown: bool) -> None:
+        if shown:
+            self.call_after_refresh(self._sync_scrollbars)
+
+    def _sync_scrollbars(self) -> None:
+        """A scroll made before a new scrollbar was laid out left its thumb at the top, and a
+        new horizontal scrollbar takes a row: follow the end again."""
+        if self._follow and self.scroll_y < self.max_scroll_y:
+            self.scroll_end(animate=False, immediate=True, x_axis=False, force=True)
+        if self.show_vertical_scrollbar:
+            self.vertical_scrollbar.position = self.scroll_y
+        if self.show_horizontal_scrollbar:
+            self.horizontal_scrollbar.position = self.scroll_x
+
+    def clear(self) -> None:
+        if not self.lines and not self._pending and self.cursor < 0 and not self.scroll_offset:
+            self._follow = True  # nothing to clear, nothing to repaint (an unused timeline)
+            return
+        self._pending.clear()
+        if self._flush_timer is not None:
+            self._flush_timer.stop()
+            self._flush_timer = None
+        self.lines.clear()
+        self._width = 0
+        self._cache.clear()
+        self.cursor = -1
+        self._grow(Size(0, 0))
+        self.scroll_to(0, 0, animate=False, immediate=True)
+        self._follow = True
+        self.refresh()
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        if new_value < old_value:
+            self._follow = False
+        elif new_value >= self.max_scroll_y:
+            self._follow = True
+
+    @property
+    def pending(self) -> int:
+        return len(self._pending)
+
+    # --- selection -----------------------------------------------------------------
+
+    def select(self, index: int, post: bool = False, scroll: bool = True) -> None:
+        """Highlight line `index` (-1: none)."""
+        if index >= len(self.lines):
+            index = len(self.lines) - 1
+        self.cursor = index
+        self._cache.clear()
+        if (
+            scroll
+            and index >= 0
+            and not (self.scroll_y <= index < self.scroll_y + self.size.height)
+        ):
+            self.scroll_to(y=max(0, index - self.size.height // 2), animate=False)
+        self.refresh()
+        if post and index >= 0:
+            self.post_message(self.Selected(self, index, self.lines[index].seq))
+
+    def action_cursor(self, delta: int) -> None:
+        if not self.lines:
+            return
+        if self.cursor < 0:
+            start = min(len(self.lines) - 1, int(self.scroll_y) + self.size.height - 1)
+            index = start if delta < 0 else int(self.scroll_y)
+        else:
+            index = max(0, min(len(self.lines) - 1, self.cursor + delta))
+        self.select(index, post=True)
+
+    def on_click(self, event: events.Click) -> None:
+        index = int(self.scroll_y) + event.y
+        if 0 <= index < len(self.lines):
+            self.select(index, post=True, scroll=False)
+
+    # --- rendering -----------------------------------------------------------------
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._cache.clear()
+        self._styles.clear()
+
+    def _painted_backgrounds(self) -> tuple[Color, ...]:
+        """The pane's and the selected line's backgrounds: runner colours keep 4.5:1 on both."""
+        cursor = self.get_component_rich_style(f"{self.PREFIX}--cursor").bgcolor
+        return painted_backgrounds((self.rich_style.bgcolor, cursor), self.app.current_theme.dark)
+
+    def _theme_changed(self) -> None:
+        self.runner_colors.dark = self.app.current_theme.dark
+        self.runner_colors.backgrounds = self._painted_backgrounds()
+        self._cache.clear()
+        self._styles.clear()
+        self.refresh()
+
+    def _style(self, key: str) -> Style:
+        style = self._styles.get(key)
+        if style is None:
+            base = self.rich_style
+            if key.startswith("runner:"):
+                style = base + self.runner_colors.style(key[7:])
+            elif key == "bg":
+                style = base
+            else:
+                style = base + self.get_component_rich_style(f"{self.PREFIX}--{key}", partial=True)
+            self._styles[key] = style
+        return style
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        index = scroll_y + y
+        width = self.size.width
+        if index >= len(self.lines):
+            return Strip.blank(width, self._style("bg"))
+        strip = self._cache.get((index, 0))
+        if strip is None:
+            strip = self._render_index(index)
+            self._cache[(index, 0)] = strip
+        return strip.crop_extend(scroll_x, scroll_x + width, self._style("bg"))
+
+    def _measure(self, lines: list[Row]) -> int:
+        raise NotImplementedError
+
+    def _segments(self, index: int) -> list[Segment]:
+        raise NotImplementedError
+
+    def _render_index(self, index: int) -> Strip:
+        segments = self._segments(index)
+        if index == self.cursor:
+            cursor = self.get_component_rich_style(f"{self.PREFIX}--cursor", partial=True)
+            segments = [Segment(s.text, (s.style or Style()) + cursor) for s in segments]
+            strip = Strip(segments)
+            return strip.extend_cell_length(
+                max(self.size.width, strip.cell_length), self._style("bg") + cursor
+            )
+        return Strip(segments)
