@@ -24,7 +24,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from tutor.runner import RunRequest, sandbox, start_run  # noqa: E402
+from tutor.runner import RunRequest, start_run  # noqa: E402
+from tutor.runner import tiers as sandbox_tiers  # noqa: E402
 from tutor.runner.events import Stdout  # noqa: E402
 
 PY = sys.executable
@@ -61,13 +62,13 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=15, help="rounds (best of N is reported)")
     parser.add_argument("--tiers", default="auto,full,partial,basic")
     args = parser.parse_args()
-    status = sandbox.probe()
+    status = sandbox_tiers.probe()
     tiers = []
     for t in args.tiers.split(","):
         if t == "auto" or status[t].available:
             tiers.append(t)
         else:
-            print(f"skip {t}: {sandbox.describe(status[t])}")
+            print(f"skip {t}: {sandbox_tiers.describe(status[t])}")
     with tempfile.TemporaryDirectory() as tmp:
         hello = os.path.join(tmp, "hello.py")
         Path(hello).write_text("print('hello')\n")
@@ -89,7 +90,7 @@ def main() -> None:
                 api[t].append(loop.run_until_complete(first_event(t)))
         loop.close()
     base = min(samples["python hello.py"])
-    auto_tier = sandbox.choose("auto")
+    auto_tier = sandbox_tiers.choose("auto")
     print(
         f"best of {args.n}, interleaved; auto = {auto_tier}; {os.cpu_count()} cores; "
         f"load {os.getloadavg()[0]:.2f}"

@@ -27,13 +27,13 @@ def tutor_home(tmp_path_factory, monkeypatch) -> Path:
 
 def sandbox_tiers() -> list:
     """One pytest param per sandbox tier; the tiers this machine lacks skip with the reason."""
-    from tutor.runner import sandbox
+    from tutor.runner import tiers
 
-    status = sandbox.probe()
+    status = tiers.probe()
     params = []
-    for tier in sandbox.TIERS:
+    for tier in tiers.TIERS:
         s = status[tier]
-        marks = [] if s.available else [pytest.mark.skip(reason=sandbox.describe(s))]
+        marks = [] if s.available else [pytest.mark.skip(reason=tiers.describe(s))]
         params.append(pytest.param(tier, marks=marks, id=tier))
     return params
 

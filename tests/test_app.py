@@ -447,7 +447,7 @@ def test_app_module_imports_stay_light():
     code = (
         "import sys, tutor.app.main, tutor.app.course_screen;"
         "heavy = [m for m in ('tree_sitter', 'markdown_it', 'tutor.app.lesson_screen',"
-        " 'tutor.runner.sandbox') if m in sys.modules];"
+        " 'tutor.runner.sandbox', 'tutor.runner.tiers') if m in sys.modules];"
         "print(heavy)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

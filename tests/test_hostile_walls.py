@@ -16,9 +16,9 @@ import threading
 import pytest
 
 from tests.hostile_support import NS_TIERS, TIERS, Tutor, exit_of, texts
-from tutor.runner import sandbox
+from tutor.runner import tiers
 
-ABI = sandbox.landlock_abi()
+ABI = tiers.landlock_abi()
 
 
 @pytest.fixture

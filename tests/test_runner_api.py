@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import sandbox_tiers
-from tutor.runner import RunRequest, run_to_end, sandbox, start_run
+from tutor.runner import RunRequest, run_to_end, start_run, tiers
 from tutor.runner.events import Exit, Start, Stderr, Stdout, decode
 from tutor.runner.scratch import scratch_base
 
@@ -50,7 +50,7 @@ def open_fds() -> int:
 def test_hello_events(tier):
     events = run_to_end(RunRequest(code="print('hi')\n", isolation=tier))
     assert isinstance(events[0], Start)
-    assert events[0].isolation == sandbox.ISOLATION[tier]
+    assert events[0].isolation == tiers.ISOLATION[tier]
     assert isinstance(events[-1], Exit)
     assert [e.seq for e in events] == list(range(1, len(events) + 1))
     assert outputs(events) == ["hi"]
@@ -184,18 +184,18 @@ def test_run_starts_light(tmp_path, json_flag):
 
 def test_forced_tier_unavailable_says_why(monkeypatch):
     monkeypatch.setattr(
-        sandbox,
+        tiers,
         "probe",
         lambda refresh=False: {
-            "full": sandbox.TierStatus("full", False, "bubblewrap (bwrap) is not installed",
-                                       "install bubblewrap: sudo apt install bubblewrap"),
-            "partial": sandbox.TierStatus("partial", True),
-            "basic": sandbox.TierStatus("basic", True),
+            "full": tiers.TierStatus("full", False, "bubblewrap (bwrap) is not installed",
+                                     "install bubblewrap: sudo apt install bubblewrap"),
+            "partial": tiers.TierStatus("partial", True),
+            "basic": tiers.TierStatus("basic", True),
         },
     )  # fmt: skip
-    with pytest.raises(sandbox.SandboxUnavailable, match="sudo apt install bubblewrap"):
+    with pytest.raises(tiers.SandboxUnavailable, match="sudo apt install bubblewrap"):
         run_to_end(RunRequest(code="pass", isolation="full"))
-    assert sandbox.choose("auto") == "partial"
+    assert tiers.choose("auto") == "partial"
 
 
 def _other_pythons() -> list:

@@ -11,7 +11,7 @@ import time
 import pytest
 from test_runner_api import TIERS, live_children, open_fds, our_scratch_dirs, outputs
 
-from tutor.runner import RunRequest, Spare, prepare_run, sandbox, start_run
+from tutor.runner import RunRequest, Spare, prepare_run, start_run, tiers
 from tutor.runner.events import Exit, Start
 
 PROGRAM = textwrap.dedent(
@@ -73,7 +73,7 @@ async def test_spared_run_matches_a_normal_one(tier):
     assert shape(spared) == shape(normal)
     assert [e.seq for e in spared] == list(range(1, len(spared) + 1))
     assert isinstance(spared[0], Start) and spared[0].t == 0.0
-    assert spared[0].isolation == sandbox.ISOLATION[tier]
+    assert spared[0].isolation == tiers.ISOLATION[tier]
     end = spared[-1]
     assert isinstance(end, Exit) and end.reason == "error" and end.returncode == 1
     # counted from GO, not from the spawn 0.6 s earlier (whatever the machine's load)

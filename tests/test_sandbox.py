@@ -10,54 +10,54 @@ import textwrap
 
 import pytest
 
-from tutor.runner import outcome, sandbox
+from tutor.runner import Limits, outcome, sandbox, tiers, wallspec
 from tutor.runner.outcome import Facts, decide
 
 
 def test_cache_file_is_in_the_tutor_cache_dir(tutor_home):
     from tutor.paths import cache_dir
 
-    assert sandbox.cache_file() == str(cache_dir() / "sandbox-probe.json")
+    assert tiers.cache_file() == str(cache_dir() / "sandbox-probe.json")
 
 
 def test_cache_file_without_override_matches_platformdirs(monkeypatch):
     from tutor.paths import cache_dir
 
     monkeypatch.delenv("CORO_TUTOR_HOME")
-    assert sandbox.cache_file() == str(cache_dir() / "sandbox-probe.json")
+    assert tiers.cache_file() == str(cache_dir() / "sandbox-probe.json")
 
 
 def test_probe_is_cached_and_invalidated(tutor_home, monkeypatch):
-    monkeypatch.setattr(sandbox, "_memo", None)
+    monkeypatch.setattr(tiers, "_memo", None)
     calls = []
-    real_full = sandbox._probe_full
+    real_full = tiers._probe_full
 
     def counting(fp):
         calls.append(1)
         return real_full(fp)
 
-    monkeypatch.setattr(sandbox, "_probe_full", counting)
-    first = sandbox.probe()
+    monkeypatch.setattr(tiers, "_probe_full", counting)
+    first = tiers.probe()
     assert calls == [1]
-    assert open(sandbox.cache_file()).read().startswith("coro-tutor sandbox probe\n")
-    monkeypatch.setattr(sandbox, "_memo", None)
-    again = sandbox.probe()  # from the file
+    assert open(tiers.cache_file()).read().startswith("coro-tutor sandbox probe\n")
+    monkeypatch.setattr(tiers, "_memo", None)
+    again = tiers.probe()  # from the file
     assert calls == [1]
     assert {t: s.available for t, s in again.items()} == {t: s.available for t, s in first.items()}
     # a different kernel (or tool) invalidates the cache
-    real_fp = sandbox._fingerprint
-    monkeypatch.setattr(sandbox, "_fingerprint", lambda: {**real_fp(), "kernel": "other"})
-    monkeypatch.setattr(sandbox, "_memo", None)
-    sandbox.probe()
+    real_fp = tiers._fingerprint
+    monkeypatch.setattr(tiers, "_fingerprint", lambda: {**real_fp(), "kernel": "other"})
+    monkeypatch.setattr(tiers, "_memo", None)
+    tiers.probe()
     assert calls == [1, 1]
 
 
 def test_missing_bwrap_says_how_to_get_it(monkeypatch):
-    fp = sandbox._fingerprint()
+    fp = tiers._fingerprint()
     fp["tools"]["bwrap"] = None
-    status = sandbox._probe_full(fp)
+    status = tiers._probe_full(fp)
     assert not status.available
-    text = sandbox.describe(status)
+    text = tiers.describe(status)
     assert "bubblewrap (bwrap) is not installed" in text
     assert "sudo apt install bubblewrap" in text
 
@@ -65,26 +65,26 @@ def test_missing_bwrap_says_how_to_get_it(monkeypatch):
 def test_auto_picks_the_best_available(monkeypatch):
     def fake(full, partial):
         return lambda refresh=False: {
-            "full": sandbox.TierStatus("full", full, "" if full else "no bwrap"),
-            "partial": sandbox.TierStatus("partial", partial, "" if partial else "no userns"),
-            "basic": sandbox.TierStatus("basic", True),
+            "full": tiers.TierStatus("full", full, "" if full else "no bwrap"),
+            "partial": tiers.TierStatus("partial", partial, "" if partial else "no userns"),
+            "basic": tiers.TierStatus("basic", True),
         }
 
-    monkeypatch.setattr(sandbox, "probe", fake(True, True))
-    assert sandbox.choose("auto") == "full"
-    monkeypatch.setattr(sandbox, "probe", fake(False, True))
-    assert sandbox.choose("auto") == "partial"
-    monkeypatch.setattr(sandbox, "probe", fake(False, False))
-    assert sandbox.choose("auto") == "basic"
-    assert sandbox.choose("basic") == "basic"
-    with pytest.raises(sandbox.SandboxUnavailable, match="no userns"):
-        sandbox.choose("partial")
+    monkeypatch.setattr(tiers, "probe", fake(True, True))
+    assert tiers.choose("auto") == "full"
+    monkeypatch.setattr(tiers, "probe", fake(False, True))
+    assert tiers.choose("auto") == "partial"
+    monkeypatch.setattr(tiers, "probe", fake(False, False))
+    assert tiers.choose("auto") == "basic"
+    assert tiers.choose("basic") == "basic"
+    with pytest.raises(tiers.SandboxUnavailable, match="no userns"):
+        tiers.choose("partial")
     with pytest.raises(ValueError):
-        sandbox.choose("bogus")
-    assert "basic" in sandbox.doctor_line()
-    assert "not available" in sandbox.doctor_line()
-    if sandbox.landlock_abi():
-        assert "kernel walls, basic:   landlock-" in sandbox.doctor_line()
+        tiers.choose("bogus")
+    assert "basic" in tiers.doctor_line()
+    assert "not available" in tiers.doctor_line()
+    if tiers.landlock_abi():
+        assert "kernel walls, basic:   landlock-" in tiers.doctor_line()
 
 
 def test_full_command_line(monkeypatch, tmp_path):
@@ -109,8 +109,8 @@ def test_full_command_line(monkeypatch, tmp_path):
 
 def test_walls_spec_per_tier():
     specs = {
-        t: sandbox.walls_spec(t, "/s", sys.executable, keep_fds=(5, 7), abi=7).splitlines()
-        for t in sandbox.TIERS
+        t: wallspec.walls_spec(t, "/s", sys.executable, keep_fds=(5, 7), abi=7).splitlines()
+        for t in tiers.TIERS
     }
     for tier, spec in specs.items():
         assert spec[:3] == ["keep 5", "keep 7", "landlock 7"]
@@ -119,17 +119,17 @@ def test_walls_spec_per_tier():
         assert ("w /tmp" in spec) == (tier != "basic")  # a private tmpfs only in namespaces
         assert ("seccomp" in spec) == (tier != "full")  # full mounts no host socket file
         assert ("rofs" in spec) == (tier == "partial")
-    assert "landlock" not in " ".join(sandbox.walls_spec("basic", "/s", sys.executable, abi=0))
+    assert "landlock" not in " ".join(wallspec.walls_spec("basic", "/s", sys.executable, abi=0))
 
 
 def test_walls_in_a_child(tmp_path):
     """child/walls.py on its own, in a plain child: writes beside the scratch dir, a signal
     to the parent and a Unix socket are refused by the kernel; the scratch dir works."""
-    if sandbox.landlock_abi() < 6:
+    if tiers.landlock_abi() < 6:
         pytest.skip("Landlock ABI 6+ is not available here")
     scratch = tmp_path / "scratch"
     scratch.mkdir()
-    spec = sandbox.walls_spec("basic", str(scratch), sys.executable)
+    spec = wallspec.walls_spec("basic", str(scratch), sys.executable, abi=tiers.landlock_abi())
     code = textwrap.dedent(
         f"""
         import importlib.util, os, socket
@@ -191,7 +191,7 @@ def test_basic_and_partial_die_with_the_tutor():
 
 
 def test_limits_spec_round_trip():
-    lim = sandbox.Limits()
+    lim = Limits()
     assert lim.spec() == (
         "cpu=10:11,data=536870912,nproc=64,fsize=10485760,nofile=256,core=0,"
         "as=805306368,stack=1048576,disk=67108864"
@@ -325,12 +325,12 @@ def test_doctor_shows_the_sandbox():
 
 
 def test_a_tier_whose_walls_fail_is_not_available(monkeypatch):
-    if not sandbox.probe()["full"].available:
+    if not tiers.probe()["full"].available:
         pytest.skip("the full tier is not available here")
-    real = sandbox.walls_spec
+    real = wallspec.walls_spec
     monkeypatch.setattr(
-        sandbox, "walls_spec", lambda *a, **k: real(*a, **k) + "\nrofs\nw /no-such-folder-here"
+        wallspec, "walls_spec", lambda *a, **k: real(*a, **k) + "\nrofs\nw /no-such-folder-here"
     )
-    status = sandbox._probe_with("full", sandbox._fingerprint())
+    status = tiers._probe_with("full", tiers._fingerprint())
     assert not status.available
     assert status.reason.startswith("the kernel refused the sandbox's walls (")

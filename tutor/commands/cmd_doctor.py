@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
         if version is None:
             missing.append(name)
     print(f"progress     {data_dir()}")
-    from tutor.runner.sandbox import doctor_line
+    from tutor.runner.tiers import doctor_line
 
     print(f"sandbox      {doctor_line()}")
     clashes = clashing_packages()

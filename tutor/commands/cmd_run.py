@@ -314,7 +314,7 @@ def run(args: _Args | argparse.Namespace) -> int:
     # Events as plain dicts from the process layer: no msgspec, no asyncio (fast start).
     from tutor.runner import RunRequest, SandboxUnavailable
     from tutor.runner.driver import dict_factory, drive
-    from tutor.runner.sandbox import choose
+    from tutor.runner.tiers import choose
 
     path = os.path.abspath(args.file)
     if not os.path.isfile(path):

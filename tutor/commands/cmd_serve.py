@@ -72,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
     except ImportError as exc:
         print(tr("serve.missing", lang, error=exc, python=sys.executable), file=sys.stderr)
         return 2
-    from tutor.runner.sandbox import choose
+    from tutor.runner.tiers import choose
 
     refused = sandbox_refusal(choose("auto"), args.allow_weak_sandbox, lang)
     if refused:

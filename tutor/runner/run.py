@@ -6,7 +6,7 @@ asyncio and msgspec are imported only when these are used: `coro-tutor run` uses
 
 from __future__ import annotations
 
-from tutor.runner.sandbox import SandboxUnavailable
+from tutor.runner.tiers import SandboxUnavailable, choose
 from tutor.runner.values import Limits, RunRequest
 
 TYPE_CHECKING = False  # no `typing` import: `coro-tutor run` starts fast
@@ -20,9 +20,7 @@ if TYPE_CHECKING:
 
 def resolve_tier(isolation: str) -> str:
     """The tier a request runs in (probing once, cached). Raises SandboxUnavailable."""
-    from tutor.runner import sandbox
-
-    return sandbox.choose(isolation)
+    return choose(isolation)
 
 
 class Run:

@@ -1,4 +1,5 @@
-"""Start a run's child: its environment, its command line (tutor.runner.sandbox), the pipes,
+"""Start a run's child: its environment and walls, its command line (tutor.runner.sandbox),
+the pipes,
 os.posix_spawn and a pidfd.
 
 posix_spawn rather than `subprocess`: no import cost for `coro-tutor run`, and safe from any
@@ -12,6 +13,8 @@ import sys
 
 from tutor.runner import sandbox
 from tutor.runner.procs import basic_run_ended, basic_run_started
+from tutor.runner.tiers import landlock_abi
+from tutor.runner.wallspec import walls_spec
 
 TYPE_CHECKING = False  # no `typing` import: `coro-tutor run` starts fast
 if TYPE_CHECKING:
@@ -59,8 +62,8 @@ def spawn_child(
         extra["CORO_TUTOR_GUARD"] = "1"
         if tier == "partial":
             extra["CORO_TUTOR_GUARD_ALLOW"] = ":".join(sandbox.hidden_paths())
-    extra["CORO_TUTOR_WALLS"] = sandbox.walls_spec(
-        tier, scratch, python, tuple(request.read_only), tuple(keep)
+    extra["CORO_TUTOR_WALLS"] = walls_spec(
+        tier, scratch, python, tuple(request.read_only), tuple(keep), abi=landlock_abi()
     )
     if tier != "basic":  # the scratch dir is a tmpfs there; the program comes from the inbox
         extra["CORO_TUTOR_INBOX"] = sandbox.INBOX

@@ -15,7 +15,7 @@ mount) and before any line of the program runs, the bootstrap calls `apply(spec)
    scoped to the sandbox's own processes (and ptrace, so ``/proc/<tutor>/mem``, is closed by
    Landlock itself). Rights unknown to the running kernel's ABI are dropped.
 
-The spec (CORO_TUTOR_WALLS, built by tutor/runner/sandbox.py) is one item per line:
+The spec (CORO_TUTOR_WALLS, built by tutor/runner/wallspec.py) is one item per line:
 ``keep FD``, ``rofs``, ``seccomp``, ``landlock ABI`` (the ABI the parent probed), ``r PATH``,
 ``w PATH``, ``f PATH``. A wall the kernel refuses raises `WallError`: the bootstrap then
 stops before the program runs, as the sandbox could not start.
