@@ -24,14 +24,16 @@ No textual import here; asyncio and msgspec only when the API that needs them is
 (`coro-tutor run` imports neither). Details: docs/runner-sandbox.md.
 
 This module is the public API only. Inside: values (RunRequest, Limits, ...), run (Run,
-Spare), session (one child: spawn, pipes, the stop sequence, the end), driver (the CLI's
-epoll loop), procs (/proc, sweeping, reaping), scratch (scratch dirs), spawn, wire,
-sandbox (tiers, command lines), outcome (what the end means), child/ (the child side).
+Spare), session (one child: spawn, GO, the stop sequence, the end), pipes (its pipes read
+into events), driver (the CLI's epoll loop), procs (/proc, sweeping, reaping), scratch
+(scratch dirs), spawn, wire, tiers (the probe, choosing a tier), sandbox (command lines,
+binds), wallspec (the kernel walls' spec), outcome (what the end means), child/ (the child
+side).
 """
 
 from __future__ import annotations
 
-from tutor.runner.sandbox import SandboxUnavailable
+from tutor.runner.tiers import SandboxUnavailable
 from tutor.runner.values import UNATTRIBUTED, Limits, RunRequest
 
 TYPE_CHECKING = False  # no `typing` import: `coro-tutor run` starts fast
