@@ -20,17 +20,13 @@ if TYPE_CHECKING:
 
 
 def struct_factory() -> Callable[..., Any]:
-    """Events as tutor.runner.events structs (the API)."""
+    """Events as tutor.runner.events structs (the API): one class per tag of the `Event`
+    union, so a new event type reaches the API as soon as it is in the union."""
+    from typing import get_args
+
     from tutor.runner import events as ev
 
-    classes = {
-        "start": ev.Start,
-        "stdout": ev.Stdout,
-        "stderr": ev.Stderr,
-        "switch": ev.Switch,
-        "cap": ev.Cap,
-        "exit": ev.Exit,
-    }
+    classes = {cls.__struct_config__.tag: cls for cls in get_args(ev.Event)}
 
     def make(kind: str, fields: dict[str, Any]) -> Any:
         if kind == "switch":
