@@ -30,9 +30,9 @@ def fake(outputs: dict[str, list[list]]):
     cycles = {code: itertools.cycle(runs) for code, runs in outputs.items()}
     lock = threading.Lock()
 
-    def run(code, filename, timeout):
+    def run(request):
         with lock:
-            return next(cycles[code])
+            return next(cycles[request.code])
 
     return run
 
@@ -132,7 +132,7 @@ def test_quiz_key_problems(tmp_path):
 def test_a_runner_exception_becomes_a_problem(tmp_path):
     lesson = lesson_of(tmp_path, "- kind: run\n  code: A\n")
 
-    def broken(code, filename, timeout):
+    def broken(request):
         raise RuntimeError("boom")
 
     report = check_lessons([lesson], run=broken)
@@ -144,8 +144,8 @@ def test_a_lesson_for_a_newer_python_is_skipped_with_a_sentence(tmp_path):
     newer.requires = ["python>=3.99"]
     ran = []
 
-    def run(code, filename, timeout):
-        ran.append(code)
+    def run(request):
+        ran.append(request.code)
         return lines("1")
 
     said = []
@@ -155,3 +155,50 @@ def test_a_lesson_for_a_newer_python_is_skipped_with_a_sentence(tmp_path):
     assert "1 lesson(s) skipped" in report.summary()
     newer.requires = ["python>=3.10"]
     assert check_lessons([newer], run=run, runs=1).skipped == [] and ran == ["A"]
+
+
+BLOCKING = """\
+import asyncio, time
+
+async def fetch(n):
+    if n == 2:
+        time.sleep(0.3)
+    await asyncio.sleep(0.01)
+
+async def main():
+    await asyncio.gather(fetch(1), fetch(2))
+
+asyncio.run(main())
+"""
+
+
+def _run_step(code: str, *extra: str) -> str:
+    return "- kind: run\n  code: |\n" + textwrap.indent(code, "    ") + "".join(extra)
+
+
+def test_a_program_that_blocks_the_loop_must_say_so(tmp_path):
+    """The real runner: an unmarked blocking step is reported with where it blocked; the
+    same step marked `blocks: true` passes; a marked step that never blocks is reported."""
+    unmarked = lesson_of(tmp_path, _run_step(BLOCKING), name="unmarked.yaml")
+    marked = lesson_of(tmp_path, _run_step(BLOCKING, "  blocks: true\n"), name="marked.yaml")
+    idle = BLOCKING.replace("time.sleep(0.3)", "await asyncio.sleep(0.3)")
+    wrong = lesson_of(tmp_path, _run_step(idle, "  blocks: true\n"), name="wrong.yaml")
+    report = check_lessons([unmarked, marked, wrong], runs=1)
+    found = {p.path: p.message for p in report.problems}
+    assert set(found) == {unmarked.path, wrong.path}, found
+    assert found[unmarked.path].startswith("fetch#2 held the event loop for ")
+    assert "at line 5 (time.sleep)" in found[unmarked.path]
+    assert "`blocks: true`" in found[unmarked.path]
+    assert found[wrong.path].startswith("the step says `blocks: true` but nothing held")
+
+
+def test_a_lesson_sets_its_own_blocking_threshold(tmp_path):
+    """`limits.block_ms` reaches the runner: 1000 ms lets a 0.3 s stretch pass, 0 turns the
+    watch off, so neither lesson is reported."""
+    for name, limit in (("slow.yaml", 1000), ("off.yaml", 0)):
+        lesson = lesson_of(tmp_path, _run_step(BLOCKING), name=name)
+        path = tmp_path / name
+        path.write_text(path.read_text() + f"limits: {{block_ms: {limit}}}\n")
+        lesson, errors = load_lesson(path, name)
+        assert not errors and lesson is not None and lesson.block_ms == limit
+        assert check_lessons([lesson], runs=1).problems == []

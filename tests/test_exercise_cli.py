@@ -139,9 +139,9 @@ def test_check_judges_start_solution_and_flaky_checks(tmp_path):
     solution = lesson.steps[1].solution
     calls = {"n": 0}
 
-    def fake(code, filename, timeout):  # the solution prints b only every other run
-        assert filename == "ex_step2.py"
-        if code != solution:
+    def fake(request):  # the solution prints b only every other run
+        assert request.filename == "ex_step2.py"
+        if request.code != solution:
             return _run(1, ["a"])
         calls["n"] += 1
         return _run(1, ["a", "b"] if calls["n"] % 2 else ["a"])
@@ -154,14 +154,14 @@ def test_check_judges_start_solution_and_flaky_checks(tmp_path):
         "loosen it or make the solution steadier"
     ]
 
-    def start_passes(code, filename, timeout):
+    def start_passes(request):
         return _run(1, ["a", "b"])
 
     problems, _, _ = check_exercises([lesson], start_passes, runs=2, jobs=2)
     assert len(problems) == 1
     assert "the starting `code` passes every check (run 1 of 2)" in problems[0].message
 
-    def solution_fails(code, filename, timeout):
+    def solution_fails(request):
         return _run(1, ["a"], code=1)
 
     problems, _, _ = check_exercises([lesson], solution_fails, runs=1)

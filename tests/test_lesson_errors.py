@@ -134,7 +134,7 @@ BROKEN = [
         "    hint: {en: Top to bottom., zh: 从上到下。}\n    tip: x",
         18,
         "unknown key `tip` (allowed here: quiz, code, question, hint, explanation, options, "
-        "key_line, key_of, checkpoints, answer)",
+        "key_line, key_of, checkpoints, answer, blocks)",
     ),
     (
         "    text: {en: Hello., zh: 你好。}",

@@ -7,6 +7,8 @@ reported as ``file:line: message`` with the line of the step, when:
   with a short wall limit and must be stopped by it);
 * its output (lines and the runner that printed each) differs between runs;
 * a run step's `expect` differs from the real output;
+* a runner holds the event loop (a `block` event) in a program whose step does not say
+  `blocks: true`, or a step that says so runs without one;
 * a quiz has no usable key (a checkpoint line never printed, `key_line` past the end, ...),
   its key differs between runs, or the author's written key differs from the real one.
 
@@ -21,6 +23,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from tutor.lesson import Lesson, LessonError, QuizStep, RunStep
 from tutor.programs import program_request
@@ -32,10 +35,13 @@ from tutor.quiz import (
     step_cache_key,
     store_trace,
 )
-from tutor.runner.events import Event, Stderr, Stdout
+from tutor.runner.events import Block, Event, Stderr, Stdout
 
-RunFunction = Callable[[str, str, float], Sequence[Event]]
-"""(code, filename, timeout) -> the events of one run."""
+if TYPE_CHECKING:
+    from tutor.runner import RunRequest
+
+RunFunction = Callable[["RunRequest"], Sequence[Event]]
+"""A step's request -> the events of one run."""
 FOREVER_WALL = 2.0
 
 
@@ -58,10 +64,10 @@ class Report:
         )
 
 
-def runner_run(code: str, filename: str, timeout: float) -> list[Event]:
-    from tutor.runner import RunRequest, run_to_end
+def runner_run(request: RunRequest) -> list[Event]:
+    from tutor.runner import run_to_end
 
-    return list(run_to_end(RunRequest(code=code, filename=filename, timeout=timeout)))
+    return list(run_to_end(request))
 
 
 def _rows(events: Sequence[Event]) -> list[tuple[str, str, str]]:
@@ -100,9 +106,34 @@ def _show(row: tuple[str, str, str] | None) -> str:
     return f"{text!r} from {runner}{where}"
 
 
+def _blocking(step: RunStep | QuizStep, runs: list[list[Event]], block_ms: int | None) -> str:
+    """What is wrong with the `block` events of a step's runs ("" when nothing): a lesson
+    that holds the event loop on purpose says so, and then does it in every run."""
+    if block_ms == 0:
+        return ""
+    for number, events in enumerate(runs, 1):
+        found = next((e for e in events if isinstance(e, Block)), None)
+        run = f" in run {number} of {len(runs)}" if len(runs) > 1 else ""
+        if found is not None and not step.blocks:
+            where = f" at line {found.line}" if found.line else ""
+            call = f" ({found.call})" if found.call else ""
+            return (
+                f"{found.runner} held the event loop for {found.ms} ms{where}{call}{run}: "
+                "wait the loop's way (await asyncio.sleep, gevent.sleep), or mark the step "
+                "`blocks: true` if blocking is its point"
+            )
+        if found is None and step.blocks:
+            return (
+                f"the step says `blocks: true` but nothing held the event loop{run}: "
+                "remove `blocks`, or make the program block (e.g. time.sleep in a task)"
+            )
+    return ""
+
+
 def _judge(lesson: Lesson, index: int, runs: list[list[Event]], timeout: float) -> list[str]:
     """Messages about one program, given its runs."""
     step = lesson.steps[index]
+    assert isinstance(step, (RunStep, QuizStep))  # only steps with a program are judged
     if isinstance(step, RunStep) and step.runs_forever:
         end = exit_event(runs[0])
         if end is not None and end.reason == "timeout":
@@ -113,6 +144,9 @@ def _judge(lesson: Lesson, index: int, runs: list[list[Event]], timeout: float) 
         failure = _failure(events, timeout)
         if failure:
             return [failure + (f" in run {number} of {len(runs)}" if number > 1 else "")]
+    blocking = _blocking(step, runs, lesson.block_ms)
+    if blocking:
+        return [blocking]
     messages = []
     first = _rows(runs[0])
     for number, events in enumerate(runs[1:], 2):
@@ -187,9 +221,7 @@ def check_lessons(
     def one(job: tuple[Lesson, int, float, int], _: int) -> list[Event]:
         lesson, index, timeout, _n = job
         try:
-            request = program_request(lesson, index, timeout=timeout)
-            assert request.code is not None  # a step's program is always code
-            return list(run(request.code, request.filename, request.timeout))
+            return list(run(program_request(lesson, index, timeout=timeout)))
         except Exception as exc:  # a runner bug must not hide the other lessons' results
             from tutor.runner.events import Exit
 

@@ -19,8 +19,12 @@ from tutor.exercise import Grading, grade_events
 from tutor.lesson import ExerciseStep, Lesson, LessonError
 from tutor.runner.events import Event, Exit
 
-RunFunction = Callable[[str, str, float], Sequence[Event]]
-"""(code, filename, timeout) -> the events of one run (tutor.check.runner_run)."""
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from tutor.runner import RunRequest
+
+RunFunction = Callable[["RunRequest"], Sequence[Event]]
+"""A step's request -> the events of one run (tutor.check.runner_run)."""
 
 
 def judge_exercise(
@@ -71,14 +75,14 @@ def check_exercises(
     progress: Callable[[str], None] | None = None,
 ) -> tuple[list[LessonError], int, int]:
     """Run and judge every exercise of `lessons`: (problems, exercises, runs made)."""
-    from tutor.programs import program_filename
+    from tutor.programs import program_request
 
     plan = [(lesson, index, step) for lesson in lessons for index, step in lesson.exercises]
     problems: list[LessonError] = []
 
     def one(lesson: Lesson, index: int, code: str) -> list[Event]:
         try:
-            return list(run(code, program_filename(lesson, index), lesson.wall))
+            return list(run(program_request(lesson, index, code=code)))
         except Exception as exc:  # a runner bug must not hide the other lessons' results
             return _failed_run(exc)
 

@@ -56,6 +56,9 @@ class Limits(msgspec.Struct, forbid_unknown_fields=True):
 
     wall: Annotated[float, msgspec.Meta(gt=0, le=120)] | None = None
     """Wall-clock seconds before the program is stopped."""
+    block_ms: Annotated[int, msgspec.Meta(ge=0, le=10_000)] | None = None
+    """How long a runner may hold the event loop (or gevent's hub) before a `block` event
+    says so (default 50 ms, the runner's; 0: no watch)."""
 
 
 class ReadStep(msgspec.Struct, tag="read", tag_field="kind", forbid_unknown_fields=True):
@@ -77,6 +80,9 @@ class RunStep(msgspec.Struct, tag="run", tag_field="kind", forbid_unknown_fields
     """A deliberate endless loop: the learner is meant to press Stop."""
     watch: Text | None = None
     """What to look for in the output and the timeline, shown beside the code."""
+    blocks: bool = False
+    """The program holds the event loop on purpose (its point is the block notice):
+    `check` expects a `block` event in every run, and reports one anywhere else."""
 
 
 class Checkpoint(msgspec.Struct, forbid_unknown_fields=True):
@@ -107,6 +113,9 @@ class QuizStep(msgspec.Struct, tag="quiz", tag_field="kind", forbid_unknown_fiel
     """next_switch: the pauses at which the learner predicts the next runner."""
     answer: str | list[str] | None = None
     """The author's key: the ordered lines (predict_order) or the option (multiple_choice)."""
+    blocks: bool = False
+    """The program holds the event loop on purpose (its point is the block notice):
+    `check` expects a `block` event in every run, and reports one anywhere else."""
 
     def __post_init__(self) -> None:
         if self.quiz == "multiple_choice":
@@ -171,6 +180,11 @@ class Lesson(msgspec.Struct, forbid_unknown_fields=True):
     def wall(self) -> float:
         """The wall-clock limit for this lesson's programs."""
         return self.limits.wall if self.limits and self.limits.wall else DEFAULT_WALL
+
+    @property
+    def block_ms(self) -> int | None:
+        """The lesson's blocking threshold, or None for the runner's default."""
+        return self.limits.block_ms if self.limits else None
 
     @property
     def quiz_count(self) -> int:

@@ -24,11 +24,14 @@ def program_request(
     lesson: Lesson, step_index: int, code: str | None = None, timeout: float | None = None
 ) -> RunRequest:
     """The RunRequest for a step's program: its own code unless `code` (an edit) is given,
-    the lesson's wall limit unless `timeout` is given."""
+    the lesson's wall limit unless `timeout` is given, the lesson's blocking threshold."""
     from tutor.runner import RunRequest
 
-    return RunRequest(
+    request = RunRequest(
         code=code if code is not None else lesson.code_of(step_index),
         filename=program_filename(lesson, step_index),
         timeout=lesson.wall if timeout is None else timeout,
     )
+    if lesson.block_ms is not None:
+        request.block_ms = lesson.block_ms
+    return request
