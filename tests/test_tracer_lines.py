@@ -275,3 +275,34 @@ def test_block_ms_zero_turns_the_watch_off(tmp_path):
     res = run_program(BLOCKING_TASK, tmp_path, dedent=False, env={"CORO_TUTOR_BLOCK_MS": "0"})
     assert res.returncode == 0
     assert blocks(res) == []
+
+
+ASYNC_GEN = """\
+import asyncio, time
+
+async def numbers():
+    for i in (1, 2):
+        time.sleep(0.2)  # sleep
+        yield i  # yield
+
+async def main():
+    async for n in numbers():  # for
+        print(n)
+
+asyncio.run(main())
+"""
+
+
+@by_version
+def test_an_async_generator_yields_to_its_async_for_inside_one_task_step(py, tmp_path):
+    """`yield x` in an async generator hands the value to the `async for` in the same task
+    step: a switch to the iterating task at the `async for` line, and no loop visit, so
+    the two sleeps are one blocking stretch (one event, both sleeps long)."""
+    res = run_program(ASYNC_GEN, tmp_path, python=py.path)
+    s = ASYNC_GEN
+    value_yields = [w for w in switches(res) if w[0] == "numbers" and w[2] == at(s, "yield")]
+    assert [w[1] for w in value_yields] == ["main#2", "main#2"], switches(res)
+    assert {w[3] for w in value_yields} == {at(s, "for")}
+    (b,) = blocks(res)
+    assert (b["runner"], b["line"], b["call"]) == ("main#2", at(s, "sleep"), "time.sleep")
+    assert b["ms"] >= 400

@@ -90,6 +90,34 @@ def _send_offsets(code):
     return s
 
 
+_valueoffs = {}  # id(code) -> frozenset of f_lasti values of an async generator's `yield x`
+
+
+def agen_value_yield(frame):
+    """Is this async generator frame suspended at its own `yield x` (the value goes to the
+    `async for` that asked for it, in the same task step), not inside an await? 3.10: every
+    YIELD_VALUE (awaits are YIELD_FROM); 3.11+: a YIELD_VALUE not behind SEND (and its
+    caches). 3.13 reports f_lasti on the RESUME after it: both offsets count."""
+    co = frame.f_code
+    s = _valueoffs.get(id(co))
+    if s is None:
+        s = set()
+        op_send, op_yield = _ops()[:2]
+        b = co.co_code
+        for i in range(0, len(b), 2):
+            if b[i] != op_yield:
+                continue
+            j = i - 2
+            while PY >= (3, 11) and j > 0 and b[j] == 0:  # CACHE entries
+                j -= 2
+            if PY < (3, 11) or j < 0 or b[j] != op_send:
+                s.add(i)
+                s.add(i + 2)
+        s = _valueoffs[id(co)] = frozenset(s)
+        _pinned.append(co)
+    return frame.f_lasti in s
+
+
 def lesson_info(code):
     info = infos.get(id(code))
     if info is not None:

@@ -28,6 +28,7 @@ from .tracer_names import (
     NO_INFO,
     PY,
     State,
+    agen_value_yield,
     at_send,
     forget,
     get_ident,
@@ -353,12 +354,17 @@ def on_suspend(f, kind):
 def _on_suspend_full(f, kind, rf, b):
     top = f
     if kind == "yield":
-        while b is not None and at_send(b):  # the value goes up past delegating frames
-            top = b
-            b = b.f_back
-        if top is not f:
-            rf = _resumed.get(top, rf)
-        target = rf if rf is not None else runner_here(b)
+        if b is not None and f.f_code.co_flags & 0x200 and agen_value_yield(f):
+            # An async generator's own `yield x`: the frame running `async for` takes the
+            # value and goes on in the same task step (the loop does not run).
+            target = runner_here(b)
+        else:
+            while b is not None and at_send(b):  # the value goes up past delegating frames
+                top = b
+                b = b.f_back
+            if top is not f:
+                rf = _resumed.get(top, rf)
+            target = rf if rf is not None else runner_here(b)
     else:
         forget(f)
         if b is not None and at_send(b) and lesson_info(b.f_code).kind > 0:
