@@ -6,7 +6,6 @@ it is used, so `list`, `check` and `run` start fast and never import textual.
 
 from __future__ import annotations
 
-import importlib
 import sys
 
 from tutor import __version__
@@ -42,6 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"coro-tutor {__version__}")
     add_common(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    import importlib  # not at the top: `run` does without it (and the `warnings` it loads)
+
     for name, (module, help_text) in COMMANDS.items():
         command = importlib.import_module(f"tutor.commands.{module}")
         sub_parser = sub.add_parser(name, help=help_text, description=command.__doc__)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 MAX_TIMEOUT = 3600.0
 """The longest wall-clock limit a command accepts, in seconds (an hour)."""
 
@@ -14,7 +12,7 @@ def parse_timeout(text: str) -> float | None:
         value = float(text)
     except ValueError:
         return None
-    return value if math.isfinite(value) and 0 < value <= MAX_TIMEOUT else None
+    return value if 0 < value <= MAX_TIMEOUT else None  # also False for nan and inf
 
 
 def timeout_type(text: str) -> float:

@@ -14,23 +14,21 @@ import time
 SIGINT, SIGKILL = 2, 9  # Linux numbers (the `signal` module pulls in enum)
 
 _PR_SET_CHILD_SUBREAPER = 36
-_prctl = None
 _basic_runs = 0
 """Basic-tier runs in progress: the tutor is a child subreaper only while there are any."""
 _subreaper_ok = False
 
 
 def _set_subreaper(on: bool) -> bool:
-    global _prctl
+    """prctl through child/walls.py's bare `_ctypes` binding: the `ctypes` package would
+    cost `coro-tutor run` several ms of imports."""
     if not sys.platform.startswith("linux"):
         return False
     try:
-        if _prctl is None:
-            import ctypes
+        from tutor.runner.child.walls import prctl
 
-            _prctl = ctypes.CDLL(None, use_errno=True).prctl
-        result: int = _prctl(_PR_SET_CHILD_SUBREAPER, 1 if on else 0, 0, 0, 0)
-        return result == 0
+        prctl(_PR_SET_CHILD_SUBREAPER, 1 if on else 0, 0, 0, 0)
+        return True
     except (OSError, AttributeError, ImportError):
         return False
 

@@ -114,8 +114,15 @@ class Session:
         except BaseException:
             self.cleanup()
             raise
-        # While the child starts (the parent only waits), load what the end will need.
+        # While the child starts (the parent only waits), load what the end will need:
+        # the outcome, its English sentence (the exit event's message) and the `resource`
+        # module that os.wait4 imports for its rusage.
+        import resource  # noqa: F401
+
         from tutor.runner import outcome  # noqa: F401
+        from tutor.strings import catalog
+
+        catalog("en")
 
     def _begin(self) -> None:
         """The run's clock starts: watch the pipes and the pidfd, send the start event."""

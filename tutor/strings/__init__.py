@@ -9,8 +9,6 @@ never a crash. tests/test_strings.py checks that every language has every key.
 
 from __future__ import annotations
 
-from importlib import import_module
-
 LANGUAGES = ("en", "zh")
 
 _catalogs: dict[str, dict[str, str]] = {}
@@ -21,7 +19,9 @@ def catalog(lang: str) -> dict[str, str]:
     found = _catalogs.get(lang)
     if found is None:
         name = lang if lang in LANGUAGES else "en"
-        found = _catalogs[lang] = import_module(f"tutor.strings.{name}").STRINGS
+        # __import__, not importlib: `coro-tutor run` renders its outcome line with this
+        module = __import__(f"tutor.strings.{name}", fromlist=("STRINGS",))
+        found = _catalogs[lang] = module.STRINGS
     return found
 
 

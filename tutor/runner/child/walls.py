@@ -26,6 +26,7 @@ import costs several ms) and three raw syscalls (444-446, the same on every arch
 
 import os
 import sys
+from stat import S_ISDIR
 
 # Landlock (include/uapi/linux/landlock.h)
 _CREATE, _ADD_RULE, _RESTRICT = 444, 445, 446
@@ -92,6 +93,12 @@ def _call(nr, *args, fn="syscall"):
         err = lib["errno"]()
         raise OSError(err, os.strerror(err))
     return ret
+
+
+def prctl(option, *args):
+    """prctl(option, *args) (raises OSError). The parent uses it too: its subreaper flag
+    without the cost of importing the `ctypes` package."""
+    return _call(option, *args, fn="prctl")
 
 
 def abi():
@@ -211,7 +218,7 @@ def _landlock(version, reads, writes, files):
                     continue  # not on this system (or not in this sandbox)
                 try:
                     mask = allowed
-                    if not os.path.isdir(f"/proc/self/fd/{fd}"):
+                    if not S_ISDIR(os.fstat(fd).st_mode):
                         mask &= _FILE_RIGHTS
                     rule = _u64(mask) + fd.to_bytes(4, sys.byteorder, signed=True)
                     _call(_ADD_RULE, ruleset, 1, rule, 0)  # LANDLOCK_RULE_PATH_BENEATH
