@@ -159,6 +159,27 @@ def test_walls_in_a_child(tmp_path):
     assert not (tmp_path / "outside.txt").exists() and not (tmp_path / "o2.txt").exists()
 
 
+@pytest.mark.parametrize("mine", [True, False])
+def test_a_child_whose_tutor_is_gone_never_runs_the_program(tmp_path, mine):
+    """`pdeathsig PID` (the basic tier): armed first; if the parent is no longer PID (the
+    tutor died before the signal was armed) the child ends before anything else runs."""
+    parent = os.getpid() if mine else 1
+    code = textwrap.dedent(
+        f"""
+        import importlib.util
+        spec = importlib.util.spec_from_file_location("w", {sandbox.WALLS!r})
+        w = importlib.util.module_from_spec(spec); spec.loader.exec_module(w)
+        w.apply("pdeathsig {parent}")
+        print("ran")
+        """
+    )
+    out = subprocess.run([sys.executable, "-I", "-c", code], capture_output=True, text=True)
+    if mine:
+        assert (out.returncode, out.stdout) == (0, "ran\n"), out.stderr
+    else:
+        assert (out.returncode, out.stdout) == (137, ""), out.stderr
+
+
 def test_hidden_home_rebinds_what_the_child_needs(monkeypatch, tmp_path):
     home = tmp_path / "home"
     venv = home / "venv"
@@ -178,10 +199,12 @@ def test_nested_hidden_folders_are_not_mounted_twice(monkeypatch, tmp_path):
 
 
 def test_basic_and_partial_die_with_the_tutor():
-    basic = sandbox.command("basic", ["py"], "/s", sys.executable)
-    if sandbox.tool("setpriv"):
-        assert basic[:3] == [sandbox.tool("setpriv"), "--pdeathsig", "KILL"]
-    assert basic[-1] == "py"
+    # the basic tier is the child alone: walls.py arms its parent-death signal
+    assert sandbox.command("basic", ["py"], "/s", sys.executable) == ["py"]
+    spec = wallspec.walls_spec("basic", "/s", sys.executable, abi=0, parent=1234).splitlines()
+    assert spec[0] == "pdeathsig 1234"
+    assert not any(line.startswith("pdeathsig") for line in wallspec.walls_spec(
+        "partial", "/s", sys.executable, abi=0).splitlines())  # fmt: skip
     partial = sandbox.command("partial", ["py"], "/s", sys.executable, keep_fds=(3, 4))
     script = partial[partial.index("-c") + 1]
     assert "ip link set lo up" in script

@@ -191,17 +191,16 @@ def command(
     """The full command line that runs `argv` (the child python) in `tier` with cwd `scratch`
     (`disk`: the size of each private tmpfs).
 
-    The first word is an absolute path (the caller uses posix_spawn). The basic and partial
-    tiers start with `setpriv --pdeathsig KILL` (the sandbox dies with the tutor; bwrap does
-    that itself with --die-with-parent), the basic tier then `env -C scratch` for the cwd.
+    The first word is an absolute path (the caller uses posix_spawn). The partial tier
+    starts with `setpriv --pdeathsig KILL` (the sandbox dies with the tutor; bwrap does that
+    itself with --die-with-parent). The basic tier is the child alone: it sets its parent-
+    death signal and cwd itself, first thing (CORO_TUTOR_WALLS' `pdeathsig`, CORO_TUTOR_CWD),
+    two execs fewer on the way to the program.
     """
+    if tier == "basic":
+        return list(argv)
     setpriv = tool("setpriv")
     deathsig = [setpriv, "--pdeathsig", "KILL", "--"] if setpriv else []
-    if tier == "basic":
-        env = tool("env")
-        if env:
-            return deathsig + [env, "-C", scratch, "--"] + list(argv)
-        return deathsig + ["/bin/sh", "-c", 'cd "$0" && exec "$@"', scratch] + list(argv)
     if tier == "full":
         return _bwrap(argv, scratch, python, extra_ro, disk)
     if tier == "partial":

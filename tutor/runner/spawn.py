@@ -62,10 +62,19 @@ def spawn_child(
         extra["CORO_TUTOR_GUARD"] = "1"
         if tier == "partial":
             extra["CORO_TUTOR_GUARD_ALLOW"] = ":".join(sandbox.hidden_paths())
+    basic = tier == "basic"
     extra["CORO_TUTOR_WALLS"] = walls_spec(
-        tier, scratch, python, tuple(request.read_only), tuple(keep), abi=landlock_abi()
+        tier,
+        scratch,
+        python,
+        tuple(request.read_only),
+        tuple(keep),
+        abi=landlock_abi(),
+        parent=os.getpid() if basic else None,
     )
-    if tier != "basic":  # the scratch dir is a tmpfs there; the program comes from the inbox
+    if basic:  # no `env -C` before it (sandbox.command): the child goes there itself
+        extra["CORO_TUTOR_CWD"] = scratch
+    else:  # the scratch dir is a tmpfs there; the program comes from the inbox
         extra["CORO_TUTOR_INBOX"] = sandbox.INBOX
     env = sandbox.child_env(scratch, extra)
     argv = sandbox.command(

@@ -48,7 +48,7 @@ def _read(path: str) -> str:
 def _fingerprint() -> Fingerprint:
     """What the probe result depends on; the cache is used only while all of it is unchanged."""
     tools: dict[str, list[object] | None] = {}
-    for name in ("bwrap", "unshare", "ip", "mount", "setpriv", "env"):
+    for name in ("bwrap", "unshare", "ip", "mount", "setpriv"):
         where = tool(name, fresh=True)
         if where:
             st = os.stat(where)

@@ -28,10 +28,13 @@ def walls_spec(
     keep_fds: tuple[int, ...] = (),
     *,
     abi: int,
+    parent: int | None = None,
 ) -> str:
     """CORO_TUTOR_WALLS: what child/walls.py puts up in the child (see its docstring), with
-    Landlock at `abi` (tiers.landlock_abi(); 0: none)."""
-    lines = [f"keep {fd}" for fd in keep_fds]
+    Landlock at `abi` (tiers.landlock_abi(); 0: none); `parent`: the child dies with that
+    process, its parent (the basic tier, which has no setpriv or bwrap to see to it)."""
+    lines = [] if parent is None else [f"pdeathsig {parent}"]
+    lines += [f"keep {fd}" for fd in keep_fds]
     if abi:
         lines.append(f"landlock {abi}")
     if tier != "full":  # the full tier mounts no socket file; the others keep the host's

@@ -5,7 +5,8 @@ Launched by the parent as
 
     <sandbox prefix> python -I /abs/path/tutor/runner/child/bootstrap.py PROGRAM [ARGS...]
 
-with cwd = a scratch dir and CORO_TUTOR_EVENT_FD (wire events), CORO_TUTOR_CAP,
+with cwd = a scratch dir (or CORO_TUTOR_CWD, the basic tier: the bootstrap goes there
+first) and CORO_TUTOR_EVENT_FD (wire events), CORO_TUTOR_CAP,
 CORO_TUTOR_RLIMITS, CORO_TUTOR_WALLS (walls.py: fds, Landlock, seccomp, read-only root, put
 up first of all) and CORO_TUTOR_GUARD in the environment (see tracer_wire.py for the
 wire format). With CORO_TUTOR_INBOX (the namespace tiers) the scratch dir is a fresh tmpfs
@@ -99,6 +100,14 @@ def main():
     if go is None and len(sys.argv) < 2:
         sys.__stderr__.write("usage: bootstrap.py PROGRAM [ARGS...]\n")
         return 2
+    cwd = env.pop("CORO_TUTOR_CWD", None)
+    if cwd is not None:
+        try:
+            os.chdir(cwd)
+        except OSError as e:
+            sys.__stderr__.write("coro-tutor-init: no scratch folder (%s)\n" % e)
+            sys.__stderr__.flush()
+            os._exit(126)
     spec = env.pop("CORO_TUTOR_WALLS", None)
     if spec is not None:
         _walls(spec)

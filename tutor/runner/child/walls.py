@@ -3,7 +3,9 @@
 In every tier, after bwrap/unshare have set up their mounts (a Landlocked process cannot
 mount) and before any line of the program runs, the bootstrap calls `apply(spec)`:
 
-1. closes every fd but 0-2 and the ones it must keep (the event pipe, the go pipe);
+1. closes every fd but 0-2 and the ones it must keep (the event pipe, the go pipe); then
+   ``pdeathsig PID`` (the basic tier, started without setpriv): PR_SET_PDEATHSIG=SIGKILL,
+   and if the parent is no longer PID (the tutor died before that), exit at once;
 2. ``rofs``: makes the whole mount tree read-only (`mount_setattr`, AT_RECURSIVE) and then
    the writable mounts (the scratch dir and the private tmpfs folders) writable again
    (the partial tier, which keeps the host's ``/`` otherwise);
@@ -16,9 +18,9 @@ mount) and before any line of the program runs, the bootstrap calls `apply(spec)
    Landlock itself). Rights unknown to the running kernel's ABI are dropped.
 
 The spec (CORO_TUTOR_WALLS, built by tutor/runner/wallspec.py) is one item per line:
-``keep FD``, ``rofs``, ``seccomp``, ``landlock ABI`` (the ABI the parent probed), ``r PATH``,
-``w PATH``, ``f PATH``. A wall the kernel refuses raises `WallError`: the bootstrap then
-stops before the program runs, as the sandbox could not start.
+``pdeathsig PID``, ``keep FD``, ``rofs``, ``seccomp``, ``landlock ABI`` (the ABI the parent
+probed), ``r PATH``, ``w PATH``, ``f PATH``. A wall the kernel refuses raises `WallError`:
+the bootstrap then stops before the program runs, as the sandbox could not start.
 
 Stdlib only, and cheap: the bare ``_ctypes`` extension (not the ``ctypes`` package, whose
 import costs several ms) and three raw syscalls (444-446, the same on every architecture).
@@ -43,6 +45,7 @@ _MOUNT_SETATTR, _AT_FDCWD, _AT_RECURSIVE, _MOUNT_ATTR_RDONLY = 442, -100, 0x8000
 _ARCH = {"x86_64": (0xC000003E, 41), "aarch64": (0xC00000B7, 198)}
 _IO_URING_SETUP = 425
 _PR_SET_NO_NEW_PRIVS, _PR_SET_SECCOMP, _SECCOMP_MODE_FILTER = 38, 22, 2
+_PR_SET_PDEATHSIG, _SIGKILL = 1, 9
 _RET_ALLOW, _RET_ERRNO = 0x7FFF0000, 0x00050000
 _EACCES, _ENOSYS = 13, 38
 
@@ -233,10 +236,12 @@ def apply(spec):
     """Put up the walls `spec` names (see the module docstring). Returns their words."""
     keep, reads, writes, files = [], [], [], []
     rofs = seccomp = False
-    version = 0
+    version = parent = 0
     for line in spec.split("\n"):
         word, _, arg = line.partition(" ")
-        if word == "keep":
+        if word == "pdeathsig":
+            parent = int(arg)
+        elif word == "keep":
             keep.append(int(arg))
         elif word == "r":
             reads.append(arg)
@@ -252,6 +257,10 @@ def apply(spec):
             version = int(arg)
     _close_fds(keep)
     try:
+        if parent:
+            _call(_PR_SET_PDEATHSIG, _SIGKILL, 0, 0, 0, fn="prctl")
+            if os.getppid() != parent:  # the tutor died before the signal was armed
+                os._exit(128 + _SIGKILL)
         if rofs:
             _read_only_root(writes)
         if seccomp or version:
