@@ -42,6 +42,61 @@ async def test_wide_screen_keeps_code_and_output_side_by_side():
         assert output.region.y >= code.region.bottom
 
 
+async def run_and_settle(pilot, screen) -> None:
+    await pilot.press("f5")
+    output = screen.query_one("#output")
+    await wait_for(pilot, lambda: not screen.running and output.pending == 0 and output.lines)
+    await wait_for(pilot, lambda: screen.has_class("-ran"))
+    await pilot.pause()
+
+
+async def test_at_80x24_a_run_leaves_rows_for_several_lines_and_switches():
+    app = make_app()
+    async with app.run_test(size=NARROW) as pilot:
+        await open_first_run_step(pilot, lesson_index=1)
+        screen = app.screen
+        screen.set_focus(None)
+        output, timeline, code = (screen.query_one(x) for x in ("#output", "#timeline", "#code"))
+        before = output.size.height, timeline.size.height
+        await run_and_settle(pilot, screen)
+        assert output.size.height >= 5 and timeline.size.height >= 3, (output.size, timeline.size)
+        assert output.size.height > before[0] and timeline.size.height > before[1]
+        assert code.size.height >= 3  # the code stays in view, smaller
+        for button in ("#run", "#next"):
+            assert inside(screen.query_one(button), screen), button
+        # editing again: the code gets its rows back
+        ran_code = code.size.height
+        code.focus()
+        await pilot.pause()
+        assert code.size.height > ran_code
+        # z (once the editor is left) gives the output and timeline all but the buttons
+        screen.set_focus(None)
+        await pilot.pause()
+        shared = output.size.height + timeline.size.height
+        await pilot.press("z")
+        await pilot.pause()
+        assert not code.display or code.size.height == 0
+        assert output.size.height + timeline.size.height >= shared + 5
+        for button in ("#run", "#next"):
+            assert inside(screen.query_one(button), screen), button
+        await pilot.press("z")
+        await pilot.pause()
+        assert code.size.height > 0
+
+
+async def test_zoom_on_a_wide_screen_gives_the_run_pane_the_full_width():
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_first_run_step(pilot, lesson_index=1)
+        screen = app.screen
+        screen.set_focus(None)
+        output = screen.query_one("#output")
+        half = output.size.width
+        await pilot.press("z")
+        await pilot.pause()
+        assert output.size.width > half + SIZE[0] // 3
+
+
 # --- 7: not colour alone --------------------------------------------------------------
 
 

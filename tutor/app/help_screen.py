@@ -33,6 +33,7 @@ KEYS: list[tuple[str, str, str]] = [
     ("help.lesson", "ctrl+c", "help.copy"),
     ("help.lesson", "y", "cmd.copy_output"),
     ("help.lesson", "k", "cmd.runner_names"),
+    ("help.lesson", "z", "cmd.zoom"),
     ("help.lesson", "F6, u", "cmd.reset"),
     ("help.lesson", "F7, p", "cmd.prev"),
     ("help.lesson", "F8, n", "help.next_end"),

@@ -86,6 +86,8 @@ class LessonRun:
         screen = self.screen
         screen.step_pane.running = screen.running
         screen.run_pane.show_running(screen.running)
+        if screen.running:  # the run pane gets more rows when stacked (a layout, after the
+            screen.add_class("-ran")  # first line's frame): tutor.tcss
 
     def finished(self, message: RunFinished) -> None:
         self.screen.running = False

@@ -61,6 +61,7 @@ class LessonScreen(Screen[None]):
         Binding("e", "outside_editor", "Your editor", show=False),
         Binding("y", "copy_output", "Copy output", show=False),
         Binding("k", "runner_names", "Runner names", show=False),
+        Binding("z", "zoom", "Zoom output", show=False),
         # Letters for the F-keys (terminals and laptops that eat them): not priority, so
         # they type into the editor when it has focus; none is a quiz key.
         Binding("c", "check", "Check", show=False),
@@ -84,6 +85,7 @@ class LessonScreen(Screen[None]):
         "outside_editor": "key.outside_editor",
         "copy_output": "key.copy_output",
         "runner_names": "key.runner_names",
+        "zoom": "key.zoom",
     }
 
     running: var[bool] = var(False, init=False)
@@ -124,7 +126,7 @@ class LessonScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Footer shows Run/Reset only on program steps, Stop only while running."""
-        if action in ("run", "reset", "outside_editor"):
+        if action in ("run", "reset", "outside_editor", "zoom"):
             return isinstance(self.step, PROGRAM_STEPS) and not (action == "run" and self.running)
         if action in ("check", "hint", "solution"):
             return isinstance(self.step, ExerciseStep)
@@ -167,6 +169,7 @@ class LessonScreen(Screen[None]):
         step = self.step
         for name, kind in KIND_CLASSES.items():
             self.set_class(isinstance(step, kind), name)
+        self.remove_class("-ran")  # its panes start empty (see LessonRun)
         runnable = isinstance(step, PROGRAM_STEPS)
         self.step_pane.show(self.step_index, self.code.saved())
         self.show_title()
@@ -304,6 +307,16 @@ class LessonScreen(Screen[None]):
     def action_runner_names(self) -> None:
         self.run_pane.output.toggle_names()
 
+    def action_zoom(self) -> None:
+        """The output and timeline get the whole lesson body but the buttons, or give it
+        back (for small terminals: 80x24 stacked leaves them few rows)."""
+        if not isinstance(self.step, PROGRAM_STEPS):
+            raise SkipAction()
+        self.toggle_class("-zoom")
+        focused = self.focused
+        if self.has_class("-zoom") and focused is not None and self.step_pane in focused.ancestors:
+            self.run_pane.output.focus()  # the editor is hidden
+
     # --- command palette -----------------------------------------------------------
 
     def palette_commands(self) -> list[SystemCommand]:
@@ -319,6 +332,7 @@ class LessonScreen(Screen[None]):
             ("key.back", "cmd.back", self.app.pop_screen),
             ("key.copy_output", "cmd.copy_output", self.action_copy_output),
             ("key.runner_names", "cmd.runner_names", self.action_runner_names),
+            ("key.zoom", "cmd.zoom", self.action_zoom),
         ]
         if isinstance(self.step, PROGRAM_STEPS):
             commands.insert(

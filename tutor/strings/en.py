@@ -248,6 +248,8 @@ STRINGS: dict[str, str] = {
     "cmd.copy_output": "Copy the run's output as text, each line after its runner's name",
     "key.runner_names": "Runner names",
     "cmd.runner_names": "Show or hide each output line's runner name, so lines read without colour",
+    "key.zoom": "Zoom output",
+    "cmd.zoom": "Output and timeline fill the screen, or share it with the code again",
     "help.copy": "Copy the selected text or output line (when no program runs)",
     "help.letters": "Where the code editor has no focus, letters do what the F-keys do (for terminals that take the F-keys): ? help, l language, d theme, x run, u reset, p/n previous/next step, c check, v review.",
     "lesson.copied": "Copied.",

@@ -248,6 +248,8 @@ STRINGS: dict[str, str] = {
     "cmd.copy_output": "把这次运行的输出复制为文本，每行前面是它的执行者名字",
     "key.runner_names": "执行者名字",
     "cmd.runner_names": "显示或隐藏每行输出的执行者名字，不靠颜色也能分辨",
+    "key.zoom": "放大输出",
+    "cmd.zoom": "让输出和时间线占满屏幕，再按一次把位置还给代码",
     "help.copy": "复制选中的文本或输出行（没有程序在运行时）",
     "help.letters": "代码编辑器没有焦点时，字母键也能做 F 键的事（给会吞掉 F 键的终端用）：? 帮助，l 语言，d 主题，x 运行，u 还原，p/n 上一步/下一步，c 检查，v 复习。",
     "lesson.copied": "已复制。",
