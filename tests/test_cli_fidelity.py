@@ -23,6 +23,10 @@ PROGRAMS = {
         "import sys\nprint('a\\rb\\x00c')\nprint('bad \\udcff byte')\n"
         "sys.stdout.flush()\nsys.stdout.buffer.write(b'raw \\xfe\\n')\n"
     ),
+    "print and buffer.write, no flush": (
+        "import sys\nprint('a')\nsys.stdout.buffer.write(b'\\xffb\\n')\n"
+        "print('c', end='')\nsys.stdout.buffer.write(bytearray(b'd'))\nprint('e')\n"
+    ),
     "pieces from two runners": textwrap.dedent(
         """\
         def printer():
@@ -43,6 +47,12 @@ PROGRAMS = {
 }
 
 
+PYTHON_U = [sys.executable, "-I", "-u"]
+"""The reference: output in the order the program wrote it. Block-buffered python (a pipe
+without PYTHONUNBUFFERED) lets bytes written to sys.stdout.buffer overtake earlier print()
+text; the tutor, like `python -u` and a terminal for whole lines, keeps program order."""
+
+
 def _run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     full = {**os.environ, "NO_COLOR": "", "FORCE_COLOR": "", **(env or {})}
     return subprocess.run(
@@ -54,7 +64,7 @@ def _run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
 def test_piped_run_prints_exactly_what_python_prints(name, tmp_path):
     prog = tmp_path / "prog.py"
     prog.write_text(PROGRAMS[name], encoding="utf-8")
-    ref = subprocess.run([sys.executable, "-I", str(prog)], capture_output=True, cwd=tmp_path)
+    ref = subprocess.run(PYTHON_U + [str(prog)], capture_output=True, cwd=tmp_path)
     got = _run("run", str(prog))
     assert got.stdout == ref.stdout
     assert got.returncode == ref.returncode == 0
@@ -64,7 +74,7 @@ def test_piped_run_prints_exactly_what_python_prints(name, tmp_path):
 def test_json_texts_add_up_to_the_output(name, tmp_path):
     prog = tmp_path / "prog.py"
     prog.write_text(PROGRAMS[name], encoding="utf-8")
-    ref = subprocess.run([sys.executable, "-I", str(prog)], capture_output=True, cwd=tmp_path)
+    ref = subprocess.run(PYTHON_U + [str(prog)], capture_output=True, cwd=tmp_path)
     got = _run("run", "--json", str(prog))
     events = [json.loads(line) for line in got.stdout.decode("utf-8").splitlines()]
     data = b"".join(
@@ -76,6 +86,21 @@ def test_json_texts_add_up_to_the_output(name, tmp_path):
     for e in events:
         if e["type"] == "switch":
             assert "line" in e and "to_line" in e
+
+
+def test_bytes_written_to_the_buffer_carry_their_runner(tmp_path):
+    prog = tmp_path / "prog.py"
+    prog.write_text(
+        "import sys\ndef gen():\n    sys.stdout.buffer.write(b'from gen \\xff\\n')\n"
+        "    yield\nnext(gen())\nsys.stdout.buffer.write(b'from main\\n')\n",
+        encoding="utf-8",
+    )
+    got = _run("run", "--json", str(prog))
+    events = [json.loads(line) for line in got.stdout.decode("utf-8").splitlines()]
+    assert [(e["runner"], e["text"]) for e in events if e["type"] == "stdout"] == [
+        ("gen", "from gen \ufffd\n"),
+        ("main", "from main\n"),
+    ]
 
 
 BLOCKING = textwrap.dedent(

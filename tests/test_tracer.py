@@ -616,7 +616,9 @@ def test_wire_lines_decode_with_msgspec(tmp_path):
     assert decoded[2]["type"] == "end"
 
 
-def test_bypassing_output_goes_to_fd_1_and_2_only(tmp_path):
+def test_bypassing_output_goes_to_fd_1_and_2_only_and_buffer_writes_stay_in_order(tmp_path):
+    """os.write bypasses sys.stdout (fd 1/2, unattributed); bytes written to
+    sys.stdout.buffer are events in order with the text, like `python prog.py` prints."""
     res = run_program(
         """\
         import os, sys, subprocess
@@ -630,8 +632,8 @@ def test_bypassing_output_goes_to_fd_1_and_2_only(tmp_path):
         """,
         tmp_path,
     )
-    assert res.texts() == ["via print", "1 2 False utf-8 True"]
-    assert res.fd1 == b"raw fd1\nvia buffer\n"
+    assert res.texts() == ["via print", "via buffer", "1 2 False utf-8 True"]
+    assert res.fd1 == b"raw fd1\n"
     assert res.fd2 == b"raw fd2\n"
 
 

@@ -2,10 +2,11 @@
 """The program's sys.stdout and sys.stderr."""
 
 import sys
+from io import BufferedIOBase
 
 from .tracer_names import runner_here
 from .tracer_switch import OUT_WAITING, output_runner
-from .tracer_wire import ENCODINGS, check_encodable, send_lines, send_output
+from .tracer_wire import ENCODINGS, check_encodable, send_bytes, send_lines, send_output
 
 
 def _split(text):
@@ -23,6 +24,19 @@ def _split(text):
 
 
 PIECE = 1 << 16  # a partial line longer than this is sent as a piece (characters)
+
+
+def _split_bytes(b):
+    """_split for bytes written to .buffer."""
+    out = []
+    n = len(b)
+    i = 0
+    while i < n:
+        j = b.find(b"\n", i, i + PIECE)
+        j = i + PIECE if j < 0 else j + 1
+        out.append(b[i:j])
+        i = j
+    return out
 
 
 class EventStream:
@@ -55,6 +69,7 @@ class EventStream:
         self._wf = None  # the frame and f_lasti of the write that started it
         self._wl = -1
         self.closed = False
+        self._buffer = _Buffer(self)
 
     # the I/O protocol
     def write(self, s):
@@ -127,6 +142,20 @@ class EventStream:
             output_runner(runner, f)
             send_lines(self._kind, runner, _split(text))
 
+    def write_bytes(self, b, f):
+        """Bytes written to .buffer by frame f: events in order with the text, the partial
+        text line first as its own piece (python keeps that order too)."""
+        if self.closed:
+            raise ValueError("I/O operation on closed file.")
+        if not b:
+            return 0
+        runner = runner_here(f)
+        if self._parts:
+            self.piece()
+        output_runner(runner, f)
+        send_bytes(self._kind, runner, _split_bytes(b))
+        return len(b)
+
     def drop_partial(self):
         self._parts = []
         self._size = 0
@@ -179,8 +208,36 @@ class EventStream:
 
     @property
     def buffer(self):
-        # Bytes written here bypass sys.stdout: they reach fd 1/2 and show as runner "?".
-        return self._raw.buffer
+        return self._buffer
 
     def __repr__(self):
         return "<_io.TextIOWrapper name='%s' mode='w' encoding='utf-8'>" % self.name
+
+
+class _Buffer(BufferedIOBase):
+    """sys.stdout.buffer / sys.stderr.buffer: bytes become events of the stream, in order
+    with its text and attributed to the runner that wrote them (`python prog.py` keeps
+    print() and buffer.write() in order; fd 1 directly would not)."""
+
+    def __init__(self, stream):
+        self._stream = stream
+        self.name = stream.name
+        self.mode = "wb"
+
+    def write(self, b):
+        if isinstance(b, str):
+            raise TypeError("a bytes-like object is required, not 'str'")
+        return self._stream.write_bytes(bytes(b), sys._getframe().f_back)
+
+    def writable(self):
+        return True
+
+    def fileno(self):
+        return self._stream.fileno()
+
+    def isatty(self):
+        return False
+
+    @property
+    def raw(self):
+        return self._stream._raw.buffer.raw

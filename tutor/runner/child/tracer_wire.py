@@ -216,6 +216,25 @@ def send_lines(kind, runner, texts):
     flush()
 
 
+def send_bytes(kind, runner, chunks):
+    """Pieces of bytes the program wrote to sys.stdout.buffer, in order with its text: each
+    an output event whose text is their UTF-8 reading (U+FFFD where they are not UTF-8),
+    with the exact bytes in b64 when that reading is not exact."""
+    jr = _jname(runner)
+    tag = Wire.pid_tag
+    t = _clock() - _T0
+    for b in chunks:
+        s = b.decode("utf-8", "replace")
+        if s.encode("utf-8") == b:
+            jt = '"text":' + _jstr(s)
+        else:
+            from binascii import b2a_base64
+
+            jt = '"text":%s,"b64":"%s"' % (_jstr(s), b2a_base64(b, newline=False).decode("ascii"))
+        _queue_output('{"type":"%s","runner":%s,%s,"t":%.6f%s}\n' % (kind, jr, jt, t, tag))
+    flush()
+
+
 def send_switch(frm, to, via, now, line, to_line):
     _queue(
         '{"type":"switch","from":%s,"to":%s,"via":"%s","line":%s,"to_line":%s,"t":%.6f%s}\n'
