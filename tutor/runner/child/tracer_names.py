@@ -43,12 +43,16 @@ def _is_lesson_file(fn):
 
 
 class _Info:
-    __slots__ = ("kind", "deleg", "yields")
+    __slots__ = ("kind", "deleg", "yields", "thrown")
 
-    def __init__(self, kind, deleg, yields):
+    def __init__(self, kind, deleg, yields, thrown=frozenset()):
         self.kind = kind
         self.deleg = deleg  # offsets at which a resume goes straight into yield from / await
         self.yields = yields  # offsets at which a 'return' profile event is a yield (3.10/3.11)
+        # 3.11: offsets at which a 'call' profile event is an exception thrown in (throw(),
+        # close(), finalization): a resume sits on the RESUME after the yield, a throw on
+        # the YIELD_VALUE itself (or on RETURN_GENERATOR, not started). 3.10 cannot tell.
+        self.thrown = thrown
 
 
 NO_INFO = _Info(-1, frozenset(), frozenset())  # not lesson code
@@ -70,6 +74,7 @@ def _ops():
             m["YIELD_VALUE"],
             m.get("RESUME", -1),
             m.get("JUMP_BACKWARD_NO_INTERRUPT", -1),
+            m.get("RETURN_GENERATOR", -1),
         )
     return _OPS
 
@@ -132,22 +137,27 @@ def lesson_info(code):
             info = _PLAIN
         else:
             kind = K_AGEN if fl & 0x200 else K_CORO if fl & 0x180 else K_GEN
-            op_send, op_yield, op_resume, op_jbni = _ops()
+            op_send, op_yield, op_resume, op_jbni, op_retgen = _ops()
             b = code.co_code
             n = len(b)
             deleg = set()
             yields = set()
+            thrown = set()
             for i in range(0, n, 2):
                 op = b[i]
                 if op == op_yield:
                     yields.add(i)
+                    if PY == (3, 11):
+                        thrown.add(i)
+                elif op == op_retgen and PY == (3, 11):
+                    thrown.add(i)
                 elif PY < (3, 11):
                     if op == op_send and i >= 2:  # YIELD_FROM: f_lasti sits one before it
                         deleg.add(i - 2)
                         yields.add(i - 2)
                 elif op == op_resume and i + 2 < n and b[i + 2] == op_jbni:
                     deleg.add(i)
-            info = _Info(kind, frozenset(deleg), frozenset(yields))
+            info = _Info(kind, frozenset(deleg), frozenset(yields), frozenset(thrown))
     infos[id(code)] = info
     _pinned.append(code)
     return info

@@ -246,7 +246,7 @@ def output_runner(runner, f=None):
         settle()
     if runner != _reported:
         if get_ident() == MAIN_IDENT:
-            via = _cur_via if runner == _cur else "next"
+            via = _cur_via if runner == _cur else _unseen_via(f)
             _cur = runner
             _cur_via = via
         else:
@@ -254,13 +254,32 @@ def output_runner(runner, f=None):
         _report(runner, via, None, f)
 
 
-def _take_via(f, default):
+def _unseen_via(f):
+    """How a runner the hooks did not see resume got control: `close` when it goes on
+    after a close()/throw() it delegated (3.11 reports no event for that), else `next`."""
     global _pending
+    p = _pending
+    if p is not None and p[0] == "close":
+        while f is not None and not f.f_code.co_flags & GENFLAGS:
+            f = f.f_back
+        if f is not None and _frame_of(p[1]) is f:
+            _pending = None
+            return "close"
+    return "next"
+
+
+def _take_via(f, default):
+    global _pending, _closing
     p = _pending
     if p is not None:
         _pending = None
+        _closing = None
         via, obj = p
         if obj is None or _frame_of(obj) is f:
+            return via
+        if (via == "close" or via == "throw") and id(f) in _chain:
+            # close()/throw() on a generator in a `yield from` goes to the innermost first
+            _closing = (id(f), weak(obj))
             return via
     if default is not None:
         return default
@@ -273,6 +292,32 @@ def _take_via(f, default):
 def _frame_of(obj):
     a = _FRAME_ATTR.get(type(obj))
     return getattr(obj, a, None) if a is not None else None
+
+
+_chain = ()  # with a close()/throw() pending: ids of the frames its generator delegates to
+
+
+def _note_chain(obj):
+    """close()/throw() is called on obj: note the frames it delegates to (yield from /
+    await), at any depth, now (3.13 no longer says once the close has begun). By id: a
+    reference would keep an ended generator's name reserved."""
+    global _chain
+    ids = []
+    for _ in range(1000):
+        obj = getattr(obj, "gi_yieldfrom", None) or getattr(obj, "cr_await", None)
+        f = _frame_of(obj)
+        if f is None:
+            break
+        ids.append(id(f))
+    _chain = ids
+
+
+# close()/throw() on a delegating generator T goes first to its innermost delegate F
+# (_closing = (id(F), weak(T)) meanwhile, until the next send/next/... call at most); when
+# F ends, CPython resumes T with what F raised or returned, part of the same
+# close()/throw(): like close(), not a switch of its own (3.10 cannot tell that resume
+# from an ordinary one, so it is made a pending close()).
+_closing = None
 
 
 def on_resume(f, info, deleg, via_default=None):
@@ -341,6 +386,7 @@ def on_suspend(f, kind):
         or kind != "yield"
         or _task_tops
         or (b is not None and b.f_code.co_flags & GENFLAGS)
+        or _closing is not None
     ):
         _on_suspend_full(f, kind, rf, b)
         return
@@ -352,6 +398,20 @@ def on_suspend(f, kind):
 
 
 def _on_suspend_full(f, kind, rf, b):
+    global _closing, _pending
+    c = _closing
+    if c is not None and c[0] == id(f):
+        _closing = None
+        # Ended by the close()/throw() (on 3.10 an exception passing through a `yield
+        # from` leaves where it delegates, like a value passed up): its delegator T goes on.
+        t = c[1]()
+        if t is not None and (
+            kind == "return" or (PY < (3, 11) and f.f_lasti in lesson_info(f.f_code).deleg)
+        ):
+            forget(f)
+            _pending = ("close", t)
+            _switch(rf if rf is not None else runner_here(b), "return", True, f, b)
+            return
     top = f
     if kind == "yield":
         if b is not None and f.f_code.co_flags & 0x200 and agen_value_yield(f):
@@ -408,12 +468,16 @@ def on_call(callable_, arg0):
     v = _METHODS.get(callable_)
     if v is not None:
         _pending = (v, arg0)
+        if v == "close" or v == "throw":
+            _note_chain(arg0)
         return True
     s = getattr(callable_, "__self__", None)
     if s is not None and type(s) in _GEN_TYPES and type(callable_) is _BuiltinMethod:
         v = _VIA_OF.get(callable_.__name__)
         if v is not None:
             _pending = (v, s)
+            if v == "close" or v == "throw":
+                _note_chain(s)
             return True
     return False
 
@@ -704,6 +768,8 @@ def _profile(frame, event, arg):
             # past the cap only close() matters (it is not a switch)
             if v is not None and (_switches < _cap or v == "close"):
                 _pending = (v, arg.__self__)
+                if v == "close" or v == "throw":
+                    _note_chain(arg.__self__)
         elif arg is next:
             if _switches < _cap:
                 _pending = ("next", None)
@@ -728,8 +794,13 @@ def _profile(frame, event, arg):
             or _pend_g is not None
             or (_pending is not None and _pending[0] == "close")
             or frame.f_lasti in info.deleg
+            or frame.f_lasti in info.thrown
         ):
-            on_resume(frame, info, frame.f_lasti in info.deleg)
+            # 3.11: thrown into with no throw()/close() call from Python: finalized (the
+            # last reference dropped, or the collector), like close(): not a switch.
+            lasti = frame.f_lasti
+            quiet = lasti in info.thrown and _pending is None and info.kind == K_GEN
+            on_resume(frame, info, lasti in info.deleg, "close" if quiet else None)
             return
         # on_resume's common case: a plain generator resumed by its caller
         name = name[0]
