@@ -66,7 +66,11 @@ print('after collect')
 print('drop: a yield from chain')
 o = None
 print('after chain')
-left = primed(9)
+many = [primed(2) for _ in range(70)]
+print('drop: seventy')
+many = None
+print('after seventy')
+left = [primed(9) for _ in range(3)]  # names freed by the finalized ones: countdown ...
 print('last line')
 """
 

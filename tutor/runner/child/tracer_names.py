@@ -178,6 +178,7 @@ class _Reg:
     prune_at = {}  # base -> how many slots trigger dropping the ended ones
     free_from = {}  # base -> the lowest generator slot that may be free (many generators)
     refbase = None
+    prune_base = None
 
 
 _FEW = 64  # up to this many generators of one name, the lowest free number is searched
@@ -264,9 +265,10 @@ def register(key, base):
     else:
         _Reg.next[base] = i + 1
     if len(slots) >= _Reg.prune_at.get(base, _FEW):
-        _prune(slots)
+        low = _prune(slots)
         _Reg.prune_at[base] = max(_FEW, 2 * len(slots))
-        _Reg.free_from[base] = 1
+        if frame and low is not None and low < _Reg.free_from[base]:
+            _Reg.free_from[base] = low  # not 1: that walked every live one again
     slots[i] = key
     name = base if i == 1 else "%s#%d" % (base, i)
     _Reg.names[key] = (name, base, i)
@@ -274,11 +276,20 @@ def register(key, base):
 
 
 def _prune(slots):
-    """Drop the runners that ended, so the registry does not keep them alive."""
+    """Drop the runners that ended, so the registry does not keep them alive; return the
+    lowest slot freed (None: none). A frame is tested inline (thousands of them): its
+    reference count here, with only the registry holding it, is _Reg.prune_base."""
+    low = None
+    names = _Reg.names
+    dead_at = _Reg.prune_base
+    count = sys.getrefcount
     for i, k in list(slots.items()):
-        if not _alive(k):
+        if count(k) <= dead_at if type(k) is _FrameType else not _alive(k):
             del slots[i]
-            _Reg.names.pop(k, None)
+            names.pop(k, None)
+            if low is None or i < low:
+                low = i
+    return low
 
 
 task_tops_named = {}  # frame of a task's own coroutine -> the task's runner name
@@ -328,6 +339,10 @@ def _calibrate():
     del f
     k = slots.get(0)
     _Reg.refbase = _count(k)
+    del k
+    count = sys.getrefcount
+    for _i, k in list(slots.items()):  # as _prune() sees it
+        _Reg.prune_base = count(k)
     del _Reg.names[k]
 
 

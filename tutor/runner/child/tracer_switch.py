@@ -322,7 +322,7 @@ _closing = None
 
 def on_resume(f, info, deleg, via_default=None):
     """A lesson generator/coroutine frame starts or resumes."""
-    global _cur_via, _cur
+    global _cur_via, _cur, _closed_by, _going_on
     if deleg or info.kind != K_GEN or _pend_g is not None or _tent is not None:
         _on_resume_full(f, info, deleg, via_default)
         return
@@ -338,8 +338,20 @@ def on_resume(f, info, deleg, via_default=None):
         via = "next"  # only counted: the detail does not matter
     _cur = name
     _cur_via = via
-    if name != _reported and via != "close":
+    if via == "close":
+        if id(f) == _going_on:  # a delegator going on after its delegate's close()/throw()
+            _going_on = None
+        else:
+            _closed_by = (f, _resumed.pop(f))
+    elif name != _reported:
         _report(name, via, f.f_back, f)
+
+
+# A generator resumed by close() (or finalized) ends there, whatever its last profile
+# event looks like (3.11: a yield): (frame, who resumed it) until it suspends. Not so a
+# delegator going on after its delegate ended (_going_on): it may catch and yield.
+_closed_by = None
+_going_on = None
 
 
 def _on_resume_full(f, info, deleg, via_default):
@@ -398,7 +410,12 @@ def on_suspend(f, kind):
 
 
 def _on_suspend_full(f, kind, rf, b):
-    global _closing, _pending
+    global _closing, _pending, _closed_by, _going_on
+    c = _closed_by
+    if c is not None and c[0] is f:
+        _closed_by = None
+        kind = "return"
+        rf = c[1]
     c = _closing
     if c is not None and c[0] == id(f):
         _closing = None
@@ -410,6 +427,7 @@ def _on_suspend_full(f, kind, rf, b):
         ):
             forget(f)
             _pending = ("close", t)
+            _going_on = id(_frame_of(t))
             _switch(rf if rf is not None else runner_here(b), "return", True, f, b)
             return
     top = f
