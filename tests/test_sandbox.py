@@ -14,17 +14,35 @@ from tutor.runner import Limits, outcome, sandbox, tiers, wallspec
 from tutor.runner.outcome import Facts, decide
 
 
+def _is_probe_cache(path: str, folder: str) -> bool:
+    name = os.path.basename(path)
+    return (
+        os.path.dirname(path) == folder
+        and name.startswith("sandbox-probe-")
+        and name.endswith(".json")
+        and all(c in "0123456789abcdef" for c in name[len("sandbox-probe-") : -len(".json")])
+    )
+
+
 def test_cache_file_is_in_the_tutor_cache_dir(tutor_home):
     from tutor.paths import cache_dir
 
-    assert tiers.cache_file() == str(cache_dir() / "sandbox-probe.json")
+    assert _is_probe_cache(tiers.cache_file(), str(cache_dir()))
 
 
 def test_cache_file_without_override_matches_platformdirs(monkeypatch):
     from tutor.paths import cache_dir
 
     monkeypatch.delenv("CORO_TUTOR_HOME")
-    assert tiers.cache_file() == str(cache_dir() / "sandbox-probe.json")
+    assert _is_probe_cache(tiers.cache_file(), str(cache_dir()))
+
+
+def test_each_install_keeps_its_own_probe(tutor_home, monkeypatch):
+    """Two venvs of one user: their probes do not overwrite each other."""
+    mine = tiers.cache_file()
+    assert tiers.cache_file() == mine
+    monkeypatch.setattr(sys, "prefix", sys.prefix + "-other")
+    assert tiers.cache_file() != mine
 
 
 def test_probe_is_cached_and_invalidated(tutor_home, monkeypatch):

@@ -72,8 +72,12 @@ def _fingerprint() -> Fingerprint:
 
 
 def cache_file() -> str:
-    """tutor.paths.cache_dir()/sandbox-probe.json, without importing pathlib/platformdirs on
-    Linux (the same rule as platformdirs' user_cache_dir there): `run` must start fast."""
+    """tutor.paths.cache_dir()/sandbox-probe-KEY.json, without importing pathlib/platformdirs
+    on Linux (the same rule as platformdirs' user_cache_dir there): `run` must start fast.
+
+    KEY names the install (interpreter prefix, this package's folder): a user's other venvs
+    and checkouts have fingerprints of their own, and one shared file made each of them
+    probe again (100+ ms) whenever another had run in between."""
     override = os.environ.get("CORO_TUTOR_HOME")
     if override:
         folder = os.path.join(os.path.expanduser(override), "cache")
@@ -85,7 +89,10 @@ def cache_file() -> str:
         from tutor.paths import cache_dir
 
         folder = str(cache_dir())
-    return os.path.join(folder, "sandbox-probe.json")
+    key = 0x811C9DC5  # FNV-1a (no hashlib import)
+    for byte in f"{sys.prefix}\0{RUNNER_DIR}".encode("utf-8", "surrogateescape"):
+        key = ((key ^ byte) * 0x01000193) & 0xFFFFFFFF
+    return os.path.join(folder, f"sandbox-probe-{key:08x}.json")
 
 
 _memo: tuple[Fingerprint, dict[str, TierStatus]] | None = None
