@@ -76,3 +76,72 @@ async def test_runner_colours_are_readable_on_every_theme(theme: str) -> None:
             if ratio < AA:
                 problems.append(f"{part} on the timeline: {ratio:.2f}")
         assert problems == [], f"{theme}: " + "; ".join(problems)
+
+
+@pytest.mark.parametrize("theme", all_themes())
+async def test_error_and_notice_lines_are_readable_on_every_theme(theme: str) -> None:
+    """stderr lines (`!` and all), our notices and error notices, as painted: each text
+    segment's colour on its own background, with no line selected and each one selected."""
+    from textual.app import App, ComposeResult
+
+    from tutor.app.output_view import STDERR
+
+    class Pane(App):
+        def compose(self) -> ComposeResult:
+            yield OutputView(id="out")
+
+    app = Pane()
+    app.theme = theme
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        output = app.query_one(OutputView)
+        output.add(1, "main", STDERR, "Traceback (most recent call last):")
+        output.notice("Run 1")
+        output.notice("The program failed: ZeroDivisionError.", error=True)
+        output.flush()
+        await pilot.pause()
+        problems = set()
+        for selected in (-1, 0, 1, 2):
+            output.select(selected)
+            for y in range(3):
+                for segment in output.render_line(y):
+                    style = segment.style
+                    if not segment.text.strip() or style is None or style.color is None:
+                        continue
+                    ratio = contrast(style.color, style.bgcolor)
+                    if ratio < AA:
+                        where = "selected" if y == selected else "unselected"
+                        problems.add(f"{segment.text.strip()[:12]!r} ({where}): {ratio:.2f}")
+        assert not problems, f"{theme}: " + "; ".join(sorted(problems))
+
+
+@pytest.mark.parametrize("theme", all_themes())
+async def test_the_sandbox_badge_is_readable_on_every_theme(theme: str) -> None:
+    from textual.app import App, ComposeResult
+    from textual.geometry import Region
+
+    from tutor.app.run_pane import RunPane
+    from tutor.runner.events import Start
+
+    class Pane(App):
+        def compose(self) -> ComposeResult:
+            yield RunPane(id="pane")
+
+    app = Pane()
+    app.theme = theme
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        pane = app.query_one(RunPane)
+        status = pane.query_one("#status")
+        problems = []
+        for tier in ("bwrap", "unshare", "basic"):
+            pane.show_events([Start(seq=0, t=0.0, isolation=tier, python="3.11.7")])
+            await pilot.pause()
+            (strip,) = status.render_lines(Region(0, 0, status.size.width, 1))
+            badge = [s for s in strip if s.text.strip() and s.style and s.style.bold]
+            assert badge, tier
+            for segment in badge:
+                ratio = contrast(segment.style.color, segment.style.bgcolor)
+                if ratio < AA:
+                    problems.append(f"{tier}: {ratio:.2f}")
+        assert problems == [], f"{theme}: " + "; ".join(problems)

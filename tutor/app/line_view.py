@@ -19,18 +19,18 @@ from rich.style import Style
 from textual import events
 from textual.binding import Binding
 from textual.cache import LRUCache
+from textual.color import Color
 from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from tutor.app.colors import RunnerColors, painted_backgrounds
+from tutor.app.colors import RunnerColors, painted_backgrounds, readable
 from tutor.app.textual_private import sync_scrollbars
 from tutor.textsafe import visible
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from textual.color import Color
     from textual.timer import Timer
 
 Row = tuple[Any, ...]
@@ -93,6 +93,9 @@ class LineView(ScrollView, can_focus=True):
     }
     """
     PREFIX = "output"
+    TEXT_PARTS: frozenset[str] = frozenset()
+    """Component parts painted as text: their colour is moved to keep 4.5:1 on the pane and
+    on the selected line, like runner colours (tutor.app.colors.readable)."""
     ROW: type[Any]
     """The named tuple a stored row comes back as (OutLine, SwitchLine)."""
     BINDINGS = [
@@ -313,7 +316,13 @@ class LineView(ScrollView, can_focus=True):
             elif key == "bg":
                 style = base
             else:
-                style = base + self.get_component_rich_style(f"{self.PREFIX}--{key}", partial=True)
+                part = self.get_component_rich_style(f"{self.PREFIX}--{key}", partial=True)
+                backgrounds = self.runner_colors.backgrounds
+                if key in self.TEXT_PARTS and part.color is not None and backgrounds:
+                    # a theme's $error or $text-muted can be too faint on its own surface
+                    color = readable(Color.from_rich_color(part.color).hex, backgrounds)
+                    part += Style(color=color)
+                style = base + part
             self._styles[key] = style
         return style
 

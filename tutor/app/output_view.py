@@ -30,6 +30,7 @@ class OutputView(LineView):
     ROW = OutLine
 
     PREFIX = "output"
+    TEXT_PARTS = frozenset({"stderr", "notice", "error-notice"})
     DEFAULT_CSS = """
     OutputView {
         background: $surface;

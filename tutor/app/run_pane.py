@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 
+from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.reactive import var
 from textual.widgets import Static
 
-from tutor.app.colors import RunnerColors
+from tutor.app.colors import RunnerColors, painted_backgrounds, readable
 from tutor.app.i18n import tr
 from tutor.app.messages import RunEvent, RunFailed, RunStarted, RunWaiting
 from tutor.app.output_view import STDERR, STDOUT, OutputView
@@ -38,7 +39,8 @@ if TYPE_CHECKING:
     from tutor.runner.events import Event
     from tutor.runner.streaming import StartRun
 
-TIER_STYLE = {"bwrap": "bold green", "unshare": "bold yellow", "basic": "bold red"}
+TIER_COLOR = {"bwrap": "#3fa63f", "unshare": "#c8a000", "basic": "#e8304a"}
+"""The sandbox badge: green full, yellow partial, red basic; made readable on the theme."""
 
 
 class RunPane(Vertical):
@@ -94,9 +96,11 @@ class RunPane(Vertical):
         self.update_legend(force=True)
 
     def set_dark(self, dark: bool) -> None:
+        """The theme changed (dark or not): the legend's and the badge's colours follow."""
         if dark != self.runner_colors.dark:
             self.runner_colors.dark = dark
             self.update_legend(force=True)
+        self.update_status()
 
     @property
     def run_count(self) -> int:
@@ -285,9 +289,7 @@ class RunPane(Vertical):
         lang = self.lang
         status = Text()
         if self.tier:
-            status.append(
-                " " + tr(f"tier.{self.tier}", lang) + " ", TIER_STYLE.get(self.tier, "bold")
-            )
+            status.append(" " + tr(f"tier.{self.tier}", lang) + " ", self._tier_style(self.tier))
             status.append("  ")
         if self.running:
             status.append(tr("lesson.running", lang), "italic")
@@ -304,6 +306,16 @@ class RunPane(Vertical):
         else:
             timeline_title.append(tr("lesson.switch_count", lang, n=total))
         self._update_static("#timeline-title", timeline_title)
+
+    def _tier_style(self, tier: str) -> Style:
+        """The badge's colour with 4.5:1 on the status line's background, whatever the theme."""
+        color = TIER_COLOR.get(tier)
+        if color is None:
+            return Style(bold=True)
+        static = self.query_one("#status", Static)
+        dark = self.app.current_theme.dark
+        backgrounds = painted_backgrounds((static.rich_style.bgcolor,), dark)
+        return Style(bold=True, color=readable(color, backgrounds))
 
     def _update_static(self, selector: str, text: Text, layout: bool = False) -> None:
         """Show `text` in a Static unless it already shows just that: a repaint of a line

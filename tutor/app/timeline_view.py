@@ -24,6 +24,7 @@ class TimelineView(LineView):
     ROW = SwitchLine
 
     PREFIX = "timeline"
+    TEXT_PARTS = frozenset({"number"})
     LANE = 2
     DEFAULT_CSS = """
     TimelineView > .timeline--cursor { background: $surface-lighten-1; text-style: bold; }
@@ -80,7 +81,7 @@ class TimelineView(LineView):
                 segments.append(Segment("┆", lane_style))
             segments.append(Segment("─" if lo <= j < hi else " ", lane_style))
         segments.append(Segment(clean(line.from_), self._style("runner:" + line.from_)))
-        segments.append(Segment(" → ", lane_style))
+        segments.append(Segment(" → ", self._style("number")))  # text: readable
         segments.append(Segment(clean(line.to), self._style("runner:" + line.to)))
         segments.append(Segment(f"  {clean(line.via)}", self._style("number")))
         return segments
