@@ -10,7 +10,7 @@ import textwrap
 
 import pytest
 
-from tutor.runner import Limits, outcome, sandbox, tiers, wallspec
+from tutor.runner import Limits, hostcache, outcome, sandbox, tiers, wallspec
 from tutor.runner.outcome import Facts, decide
 
 
@@ -123,6 +123,53 @@ def test_full_command_line(monkeypatch, tmp_path):
     assert f"--chdir {scratch}" in joined
     assert "/usr /usr" in joined
     assert cmd[-3:] == [sys.executable, "-I", "x.py"]
+
+
+def test_full_tier_binds_one_snapshot_of_etc():
+    """The /etc files Python reads come from one read-only bind of a snapshot (their bytes,
+    their symlinks), /etc's folders among them bound inside it: a dozen mounts fewer."""
+    cmd = sandbox.command("full", ["py"], "/s", sys.executable)
+    snap = cmd[cmd.index("/etc") - 1]
+    assert cmd[cmd.index("/etc") - 2] == "--ro-bind"
+    etc = [p for p in sandbox.system_paths() if p.startswith("/etc/")]
+    assert sorted(os.listdir(snap)) == sorted(os.path.basename(p) for p in etc)
+    after = cmd[cmd.index("/etc") :]
+    for path in etc:
+        copy = os.path.join(snap, os.path.basename(path))
+        if os.path.islink(path):
+            assert os.readlink(copy) == os.readlink(path)
+        elif os.path.isdir(path):
+            assert os.listdir(copy) == []
+            assert ["--ro-bind-try", path, path] == after[after.index(path) - 1 :][:3]
+        else:
+            with open(path, "rb") as a, open(copy, "rb") as b:
+                assert a.read() == b.read()
+            assert path not in cmd  # no bind of its own
+
+
+def test_etc_snapshot_follows_the_host(tmp_path):
+    etc = tmp_path / "etc"
+    (etc / "ssl").mkdir(parents=True)
+    (etc / "hosts").write_text("127.0.0.1 a\n")
+    (etc / "localtime").symlink_to("/usr/share/zoneinfo/UTC")
+    entries = [str(etc / n) for n in ("hosts", "localtime", "ssl")]
+    first = hostcache.etc_snapshot(entries)
+    assert first is not None and hostcache.etc_snapshot(entries) == first  # made once
+    assert open(os.path.join(first, "hosts")).read() == "127.0.0.1 a\n"
+    assert os.readlink(os.path.join(first, "localtime")) == "/usr/share/zoneinfo/UTC"
+    assert os.listdir(os.path.join(first, "ssl")) == []
+    (etc / "hosts").write_text("127.0.0.1 b\n")
+    second = hostcache.etc_snapshot(entries)
+    assert second != first and open(os.path.join(second, "hosts")).read() == "127.0.0.1 b\n"
+    # what cannot be copied: no snapshot (the caller binds the entries one by one)
+    os.mkfifo(etc / "fifo")
+    assert hostcache.etc_snapshot([*entries, str(etc / "fifo")]) is None
+    if os.geteuid() != 0:  # root reads anything
+        (etc / "unreadable").write_text("x")
+        os.chmod(etc / "unreadable", 0)
+        assert hostcache.etc_snapshot([*entries, str(etc / "unreadable")]) is None
+    debris = [n for n in os.listdir(hostcache.cache_folder()) if n.startswith("etc-") and "." in n]
+    assert debris == []
 
 
 def test_walls_spec_per_tier():

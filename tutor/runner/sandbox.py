@@ -22,6 +22,8 @@ from __future__ import annotations
 import os
 import sys
 
+from tutor.runner.hostcache import etc_snapshot
+
 TYPE_CHECKING = False  # not `typing`: `coro-tutor run` starts fast
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -231,7 +233,8 @@ def command(
 def _bwrap(
     argv: list[str], scratch: str, python: str, extra_ro: list[str] | tuple[str, ...], disk: int
 ) -> list[str]:
-    """Only what the child needs: system folders, /etc files, interpreter, venv, tutor."""
+    """Only what the child needs: system folders, /etc files (a snapshot of them when it
+    can be made: hostcache.etc_snapshot), interpreter, venv, tutor."""
     size = str(disk)
     cmd = [
         tool("bwrap") or "bwrap",
@@ -239,8 +242,15 @@ def _bwrap(
         "--die-with-parent",
         "--new-session",
     ]  # fmt: skip
+    etc = [p for p in system_paths() if p.startswith("/etc/")]
+    snapshot = etc_snapshot(etc)  # one bind instead of a dozen: bwrap pays for each mount
     for p in system_paths():
-        if os.path.islink(p):
+        if p in etc and snapshot is not None:
+            if p == etc[0]:
+                cmd += ["--ro-bind", snapshot, "/etc"]
+            if os.path.isdir(p) and not os.path.islink(p):  # an empty folder there
+                cmd += ["--ro-bind-try", p, p]
+        elif os.path.islink(p):
             cmd += ["--symlink", os.readlink(p), p]
         else:
             cmd += ["--ro-bind-try", p, p]

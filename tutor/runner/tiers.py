@@ -13,6 +13,7 @@ import os
 import sys
 
 from tutor.runner import wallspec
+from tutor.runner.hostcache import cache_folder, install_key
 from tutor.runner.sandbox import RUNNER_DIR, WALLS, child_env, command, tool
 from tutor.runner.values import TierStatus
 
@@ -29,7 +30,10 @@ ISOLATION = {"full": "bwrap", "partial": "unshare", "basic": "basic"}
 CHOICES = ("auto",) + TIERS
 
 PROBE_VERSION = 5
-_CODE = [os.path.join(RUNNER_DIR, name) for name in ("tiers.py", "sandbox.py", "wallspec.py")]
+_CODE = [
+    os.path.join(RUNNER_DIR, name)
+    for name in ("tiers.py", "sandbox.py", "wallspec.py", "hostcache.py")
+]
 """The probe's own code and the command lines and walls it tries: a change re-probes."""
 
 
@@ -72,27 +76,10 @@ def _fingerprint() -> Fingerprint:
 
 
 def cache_file() -> str:
-    """tutor.paths.cache_dir()/sandbox-probe-KEY.json, without importing pathlib/platformdirs
-    on Linux (the same rule as platformdirs' user_cache_dir there): `run` must start fast.
-
-    KEY names the install (interpreter prefix, this package's folder): a user's other venvs
-    and checkouts have fingerprints of their own, and one shared file made each of them
-    probe again (100+ ms) whenever another had run in between."""
-    override = os.environ.get("CORO_TUTOR_HOME")
-    if override:
-        folder = os.path.join(os.path.expanduser(override), "cache")
-    elif sys.platform.startswith("linux"):
-        xdg = os.environ.get("XDG_CACHE_HOME", "").strip()
-        base = xdg if xdg else os.path.expanduser("~/.cache")
-        folder = os.path.join(base, "coro-tutor")
-    else:
-        from tutor.paths import cache_dir
-
-        folder = str(cache_dir())
-    key = 0x811C9DC5  # FNV-1a (no hashlib import)
-    for byte in f"{sys.prefix}\0{RUNNER_DIR}".encode("utf-8", "surrogateescape"):
-        key = ((key ^ byte) * 0x01000193) & 0xFFFFFFFF
-    return os.path.join(folder, f"sandbox-probe-{key:08x}.json")
+    """tutor.paths.cache_dir()/sandbox-probe-KEY.json, KEY naming the install (hostcache):
+    with one file for all, another venv or checkout of the same user made the next run
+    probe again (100+ ms) whenever it had run in between."""
+    return os.path.join(cache_folder(), f"sandbox-probe-{install_key()}.json")
 
 
 _memo: tuple[Fingerprint, dict[str, TierStatus]] | None = None
