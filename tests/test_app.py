@@ -310,7 +310,15 @@ async def test_help_lists_every_key():
     for cls in (TutorApp, CourseScreen, LessonScreen):
         for binding in cls.BINDINGS:
             for key in binding.key.split(","):
-                shown = {"escape": "esc", "enter": "enter", "question_mark": "?"}.get(key, key)
+                shown = {
+                    "escape": "esc",
+                    "enter": "enter",
+                    "question_mark": "?",
+                    "alt+left": "alt+←",
+                    "alt+right": "alt+→",
+                    "comma": ",",
+                    "full_stop": ".",
+                }.get(key, key)
                 assert shown in listed, f"{cls.__name__}: {key} missing from help"
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:

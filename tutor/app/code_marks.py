@@ -1,7 +1,8 @@
 """Program code with line numbers and marked lines, as rich Text (program text is never
 markup). One look for a marked line everywhere in the app: the glyph in the gutter reads
 without colour, the background finds it at a glance. The next_switch quiz marks the line
-it is paused after; stepping through a run's switches reuses the same mark."""
+it is paused after; stepping through a run's switches marks the editor's lines the same
+way (tutor.app.code_editor: the glyph by the line number, MARK_CSS behind the code)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,10 @@ from rich.text import Text
 from tutor.glyphs import PAUSED
 from tutor.textsafe import visible
 
-__all__ = ["PAUSED", "numbered_code"]
+__all__ = ["MARK_CSS", "PAUSED", "numbered_code"]
+
+MARK_CSS = "background: $accent 35%; text-style: bold;"
+"""A marked code line's look, in the quiz's code and in the editor."""
 
 
 def numbered_code(

@@ -1,16 +1,20 @@
 """A run as plain text for the clipboard: each output line after its runner's name, a
-switch as `from → to (via)`. The program's own text is copied as it wrote it."""
+switch as `from → to (via)`, a block row as its words. The program's own text is copied as
+it wrote it."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
 from tutor.app.output_view import STDERR, STDOUT, OutLine
-from tutor.app.timeline_view import SwitchLine
+from tutor.app.timeline_view import BlockLine, SwitchLine
 
 
-def line_text(line: OutLine | SwitchLine, width: int = 0) -> str:
-    """One output line (`runner | text`, `runner ! text` for stderr) or one switch."""
+def line_text(line: OutLine | SwitchLine | BlockLine, width: int = 0) -> str:
+    """One output line (`runner | text`, `runner ! text` for stderr), one switch or one
+    block row (its words)."""
+    if isinstance(line, BlockLine):
+        return line.label
     if isinstance(line, SwitchLine):
         return f"{line.from_} → {line.to} ({line.via})"
     if line.kind in (STDOUT, STDERR):

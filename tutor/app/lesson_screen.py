@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
     from tutor.app.exercise_panel import ExercisePanel
     from tutor.app.main import TutorApp
-    from tutor.app.messages import RunFailed, RunFinished
+    from tutor.app.messages import RunFailed, RunFinished, SwitchShown
     from tutor.lesson import Step
 
 
@@ -62,6 +62,11 @@ class LessonScreen(Screen[None]):
         Binding("y", "copy_output", "Copy output", show=False),
         Binding("k", "runner_names", "Runner names", show=False),
         Binding("z", "zoom", "Zoom output", show=False),
+        # Stepping: the run pane's last line says these keys after a run (no footer room).
+        Binding("alt+right", "step_switch(1)", "Next switch", show=False),
+        Binding("alt+left", "step_switch(-1)", "Prev switch", show=False),
+        Binding("full_stop", "step_switch(1)", "Next switch", show=False),
+        Binding("comma", "step_switch(-1)", "Prev switch", show=False),
         # Letters for the F-keys (terminals and laptops that eat them): not priority, so
         # they type into the editor when it has focus; none is a quiz key.
         Binding("c", "check", "Check", show=False),
@@ -86,6 +91,8 @@ class LessonScreen(Screen[None]):
         "copy_output": "key.copy_output",
         "runner_names": "key.runner_names",
         "zoom": "key.zoom",
+        "step_switch(1)": "key.step_next",
+        "step_switch(-1)": "key.step_prev",
     }
 
     running: var[bool] = var(False, init=False)
@@ -134,6 +141,8 @@ class LessonScreen(Screen[None]):
             return self.running
         if action == "copy_selection":
             return not self.running
+        if action == "step_switch":
+            return self.run_pane.can_step
         if action == "prev":
             return self.step_index > 0 or None
         return True
@@ -316,6 +325,15 @@ class LessonScreen(Screen[None]):
         focused = self.focused
         if self.has_class("-zoom") and focused is not None and self.step_pane in focused.ancestors:
             self.run_pane.output.focus()  # the editor is hidden
+
+    def action_step_switch(self, delta: int) -> None:
+        self.run_pane.step(delta)
+
+    def on_switch_shown(self, message: SwitchShown) -> None:
+        """Stepping through a run: the editor marks the switch's lines (while it holds the
+        code that ran; the run pane says so otherwise)."""
+        shown = self.step_pane.editor.show_marks(message.paused, message.resumes, message.code)
+        self.run_pane.set_code_shown(shown or not message.code)
 
     # --- command palette -----------------------------------------------------------
 

@@ -45,3 +45,14 @@ class RunFailed(Message):
     """The run could not start or broke down: `error` says why (shown as one sentence)."""
 
     error: BaseException
+
+
+@dataclass
+class SwitchShown(Message):
+    """Stepping through a run shows a switch: the code lines where its runner paused and
+    where the next one resumes (None: not in the program, or no switch shown). `code` is
+    the program that ran: its lines are marked only while the editor still holds it."""
+
+    paused: int | None
+    resumes: int | None
+    code: str

@@ -8,6 +8,7 @@ from typing import NamedTuple
 
 from rich.cells import cell_len
 from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual.geometry import Size
 
@@ -15,6 +16,8 @@ from tutor.app.colors import RunnerColors
 from tutor.app.line_view import LineView, Row, clean
 
 STDOUT, STDERR, NOTICE, ERROR_NOTICE = 0, 1, 2, 3
+LATER = Style(dim=True)
+"""Stepping through a run: a line printed after the moment shown."""
 
 
 class OutLine(NamedTuple):
@@ -56,6 +59,15 @@ class OutputView(LineView):
         self.show_names = bool(os.environ.get("NO_COLOR"))
         """The runner-name column, so lines read without colour (on under NO_COLOR)."""
         self._name_width = 0
+        self.until: int | None = None
+        """Stepping through a run: lines after this seq (not printed yet then) are dimmed."""
+
+    def show_until(self, seq: int | None) -> None:
+        """Dim the lines printed after `seq` (None: none are)."""
+        if seq != self.until:
+            self.until = seq
+            self._cache.clear()
+            self.refresh()
 
     def toggle_names(self) -> None:
         self.show_names = not self.show_names
@@ -67,6 +79,7 @@ class OutputView(LineView):
     def clear(self) -> None:
         super().clear()
         self._name_width = 0
+        self.until = None
 
     def add(self, seq: int, runner: str, kind: int, text: str) -> None:
         """Queue one line; it shows at the next flush (within 1/30 s)."""
@@ -114,4 +127,6 @@ class OutputView(LineView):
         else:
             style = self._style("error-notice" if line.kind == ERROR_NOTICE else "notice")
             segments = [Segment(text, style)]
+        if self.until is not None and line.seq > self.until and index != self.cursor:
+            segments = [Segment(s.text, (s.style or LATER) + LATER) for s in segments]
         return segments

@@ -27,7 +27,7 @@ from textual.reactive import Reactive, var
 from textual.widget import AwaitMount, Widget
 from textual.widgets import Static
 
-from tutor.app.code_marks import PAUSED, numbered_code
+from tutor.app.code_marks import MARK_CSS, PAUSED, numbered_code
 from tutor.app.colors import RunnerColors
 from tutor.app.quiz_result import ResultView
 from tutor.lesson import Lesson, QuizStep
@@ -58,7 +58,8 @@ SELECTED = "❯"
 class QuizPanel(Widget, can_focus=True):
     """A quiz step: question, program, the answering area and the result."""
 
-    DEFAULT_CSS = """
+    DEFAULT_CSS = (
+        """
     QuizPanel { height: auto; padding: 0 1; }
     QuizPanel:focus { background: $boost; }
     QuizPanel > .quiz-question { text-style: bold; margin-bottom: 1; }
@@ -67,8 +68,9 @@ class QuizPanel(Widget, can_focus=True):
     QuizPanel #quiz-options { height: auto; }
     QuizPanel:dark > .quiz--code { background: $warning 10%; color: $text-warning 95%; }
     QuizPanel:light > .quiz--code { background: $error 5%; color: $text-error 95%; }
-    QuizPanel > .quiz--paused { background: $accent 35%; text-style: bold; }
     """
+        + f"QuizPanel > .quiz--paused {{ {MARK_CSS} }}"
+    )
     COMPONENT_CLASSES = {"quiz--code", "quiz--paused"}
     """`code` spans in the question, hint and explanation (as the Markdown panes show
     them); the background of the code line a next_switch quiz is paused after."""

@@ -1,5 +1,7 @@
 """The right half of a program step: sandbox badge, runner legend, output, switch count,
-timeline, and the selection that links an output line to its switch and back.
+timeline, the selection that links an output line to its switch and back, and stepping
+through a finished run's switches (the line that says where each runner is; the editor's
+marks are the screen's to set, from the SwitchShown message).
 
 It owns the run controller and shows what the controller posts (tutor.app.messages); the
 messages bubble on to the screen. It never parses program output: it only reads events.
@@ -18,10 +20,11 @@ from textual.widgets import Static
 
 from tutor.app.colors import RunnerColors, painted_backgrounds, readable
 from tutor.app.i18n import tr
-from tutor.app.messages import RunEvent, RunFailed, RunStarted, RunWaiting
+from tutor.app.messages import RunEvent, RunFailed, RunStarted, RunWaiting, SwitchShown
 from tutor.app.output_view import STDERR, STDOUT, OutputView
 from tutor.app.run_controller import RunController
-from tutor.app.timeline_view import TimelineView
+from tutor.app.stepping import status_text
+from tutor.app.timeline_view import SwitchLine, TimelineView
 from tutor.runner import UNATTRIBUTED
 from tutor.runner.events import Block, Cap, Exit, Start, Stderr, Stdout, Switch
 from tutor.runner.outcome import block_sentence
@@ -79,6 +82,12 @@ class RunPane(Vertical):
         self._legend_size = -1
         self._static_keys: dict[str, tuple[object, ...]] = {}
         """What each status line (#status, #legend, #timeline-title) shows now."""
+        self.run_code = ""
+        """The program of the run shown: stepping quotes and marks its lines."""
+        self.step_row = -1
+        """Stepping: the timeline row of the moment shown (-1: none picked yet)."""
+        self.code_shown = True
+        """The editor still holds the code that ran (its lines can be marked)."""
 
     def compose(self) -> ComposeResult:
         yield Static(id="status")
@@ -86,6 +95,7 @@ class RunPane(Vertical):
         yield OutputView(self.runner_colors, id="output")
         yield Static(id="timeline-title")
         yield TimelineView(self.runner_colors, id="timeline")
+        yield Static(id="switch-status")
 
     def on_mount(self) -> None:
         self.output = self.query_one(OutputView)
@@ -94,6 +104,7 @@ class RunPane(Vertical):
     def watch_lang(self, lang: str) -> None:
         self.update_status()
         self.update_legend(force=True)
+        self.update_switch_status()
 
     def set_dark(self, dark: bool) -> None:
         """The theme changed (dark or not): the legend's and the badge's colours follow."""
@@ -113,6 +124,7 @@ class RunPane(Vertical):
         (show_running): restyling it would be work in that frame."""
         self._status_held = True
         self.timeout = request.timeout
+        self.run_code = request.code or ""
         self.controller.start(request)
 
     def show_step(self, runnable: bool) -> None:
@@ -138,6 +150,7 @@ class RunPane(Vertical):
         self.running = running
         self._status_held = False
         self.update_status()
+        self.update_switch_status()
         if running and self._status_timer is None:
             self._status_timer = self.set_interval(0.25, self.update_status)
         elif not running and self._status_timer is not None:
@@ -155,6 +168,10 @@ class RunPane(Vertical):
         self.tier = None
         self.saw_traceback = False
         self.last_stderr = ""
+        self.step_row = -1
+        self.code_shown = True
+        self.post_message(SwitchShown(None, None, ""))  # the editor's marks go too
+        self.update_switch_status()
 
     def on_run_started(self, message: RunStarted) -> None:
         self._showing = True
@@ -199,8 +216,10 @@ class RunPane(Vertical):
             elif type(event) is Block:
                 sentence = block_sentence(event.runner, event.ms, event.line, event.call, self.lang)
                 self.output.notice(sentence, error=True, seq=event.seq)
+                label = tr("timeline.block", self.lang, runner=event.runner, ms=event.ms)
+                timeline.add_block(event.seq, event.runner, event.ms, label)
             elif type(event) is Switch:
-                timeline.add(event.seq, event.from_, event.to, event.via)
+                timeline.add(event.seq, event.from_, event.to, event.via, event.line, event.to_line)
                 self.switch_seqs.append(event.seq)
                 self.switch_total += 1
             elif isinstance(event, Start):
@@ -305,6 +324,8 @@ class RunPane(Vertical):
             timeline_title.append(tr("lesson.switch_cap", lang, n=total, shown=shown))
         else:
             timeline_title.append(tr("lesson.switch_count", lang, n=total))
+        if self.can_step:
+            timeline_title.append("  " + tr("step.hint", lang), "dim")
         self._update_static("#timeline-title", timeline_title)
 
     def _tier_style(self, tier: str) -> Style:
@@ -351,18 +372,72 @@ class RunPane(Vertical):
     # --- selection links -----------------------------------------------------------
 
     def on_line_view_selected(self, message: OutputView.Selected) -> None:
-        """An output line selects the switch before it; a switch, the line after it."""
+        """An output line selects the switch before it; a switch, the line after it. After
+        the run, either one also shows that moment (see step_to)."""
         message.stop()
         output, timeline = self.output, self.timeline
         if message.view is output:
             if message.seq < 0:
                 return
             timeline.flush()
-            timeline.select(bisect_left(self.switch_seqs, message.seq) - 1)
+            switch = bisect_left(self.switch_seqs, message.seq) - 1
+            row = timeline.switch_rows[switch] if 0 <= switch < len(timeline.switch_rows) else -1
+            timeline.select(row)
+            self.step_to(row, message.seq)
         else:
+            self.step_to(message.index, message.seq)
             output.flush()
             lines = output.lines
             index = bisect_right(lines, message.seq, key=lambda line: line.seq)
             while index < len(lines) and lines[index].kind not in (STDOUT, STDERR):
                 index += 1
             output.select(index if index < len(lines) else -1)
+
+    # --- stepping through a finished run -------------------------------------------
+
+    @property
+    def can_step(self) -> bool:
+        """A finished run with switches is shown: the step keys work."""
+        return self._showing and not self.running and bool(self.timeline.switch_rows)
+
+    def step(self, delta: int) -> None:
+        """The previous (-1) or next (1) switch; the timeline's selection says which."""
+        if self.can_step:
+            self.timeline.flush()
+            self.timeline.action_step(delta)
+
+    def step_to(self, row: int, until: int) -> None:
+        """Show the moment after timeline row `row` (-1: before any switch): output after
+        seq `until` dimmed, the switch's lines marked in the code, in words below."""
+        if not self.can_step:
+            return
+        self.step_row = row
+        self.output.show_until(until)
+        line = self.timeline.lines[row] if row >= 0 else None
+        if isinstance(line, SwitchLine):
+            self.post_message(SwitchShown(line.line, line.to_line, self.run_code))
+        else:
+            self.post_message(SwitchShown(None, None, self.run_code))
+        self.update_switch_status()
+
+    def set_code_shown(self, shown: bool) -> None:
+        """The screen says whether the editor could mark the lines (its code is the run's)."""
+        if shown != self.code_shown:
+            self.code_shown = shown
+            self.update_switch_status()
+
+    def update_switch_status(self) -> None:
+        """The stepping line: the switch shown in words (shown only while stepping)."""
+        if not self.is_mounted:
+            return
+        static = self.query_one("#switch-status", Static)
+        timeline, row = self.timeline, self.step_row
+        if not self.can_step or not 0 <= row < len(timeline.lines):
+            static.display = False
+            return
+        static.display = True
+        line = timeline.lines[row]
+        total = len(timeline.switch_rows)
+        number = timeline.switch_at(row) + 1
+        text = status_text(line, number, total, self.run_code, self.code_shown, self.lang)
+        self._update_static("#switch-status", text, layout=True)

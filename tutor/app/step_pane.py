@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.reactive import var
-from textual.widgets import Button, Markdown, Static, TextArea
+from textual.widgets import Button, Markdown, Static
 
+from tutor.app.code_editor import CodeEditor
 from tutor.app.course_screen import missing_sentence
 from tutor.app.exercise_panel import ExercisePanel
 from tutor.app.i18n import tr
@@ -40,22 +40,6 @@ BUTTONS: list[tuple[str, str, ButtonVariant]] = [  # (id, action on the screen, 
     ("prev", "prev", "default"),
     ("next", "next", "default"),
 ]
-
-
-class CodeEditor(TextArea):
-    """The step's program. Tab moves on to the next pane (as everywhere else in the app);
-    ctrl+t indents the line, or every selected line, to the next multiple of four."""
-
-    BINDINGS = [Binding("ctrl+t", "indent", "Indent", show=False)]
-
-    def action_indent(self) -> None:
-        start, end = sorted(self.selection)
-        if start[0] == end[0]:
-            self.insert(" " * (4 - start[1] % 4))
-            return
-        last = end[0] if end[1] > 0 else end[0] - 1
-        for row in range(start[0], last + 1):
-            self.insert("    ", (row, 0))
 
 
 class StepPane(Vertical):
@@ -113,8 +97,8 @@ class StepPane(Vertical):
         return self.lesson.steps[self.index]
 
     @property
-    def editor(self) -> TextArea:
-        return self.query_one("#code", TextArea)
+    def editor(self) -> CodeEditor:
+        return self.query_one("#code", CodeEditor)
 
     @property
     def code(self) -> str:
