@@ -95,10 +95,10 @@ class TimelineView(LineView):
             if len(row) == 6:
                 index(row[2])
         lanes = len(self.runner_colors.order)
-        if lanes != self._lanes:
+        if lanes != self._lanes:  # every row grows: measure them all again
             self._lanes = lanes
             self._cache.clear()
-            self._width = 0
+            self._width = self._measure(self.lines.rows)
         super().flush()
 
     def clear(self) -> None:
