@@ -168,9 +168,10 @@ class RunPane(Vertical):
         self.tier = None
         self.saw_traceback = False
         self.last_stderr = ""
+        if self.step_row >= 0:
+            self.post_message(SwitchShown(None, None, ""))  # the editor's marks go too
         self.step_row = -1
         self.code_shown = True
-        self.post_message(SwitchShown(None, None, ""))  # the editor's marks go too
         self.update_switch_status()
 
     def on_run_started(self, message: RunStarted) -> None:
@@ -433,7 +434,8 @@ class RunPane(Vertical):
         static = self.query_one("#switch-status", Static)
         timeline, row = self.timeline, self.step_row
         if not self.can_step or not 0 <= row < len(timeline.lines):
-            static.display = False
+            if static.display:
+                static.display = False
             return
         static.display = True
         line = timeline.lines[row]
