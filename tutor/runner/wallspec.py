@@ -41,7 +41,10 @@ def walls_spec(
         lines.append("seccomp")
     if tier == "partial":
         lines.append("rofs")
-    reads = system_paths() + needed_paths(python, extra_ro) + ["/proc", *RANDOM]
+    system = system_paths()
+    if tier == "full":  # bwrap's /etc holds these entries and nothing else: one rule for all
+        system = [p for p in system if not p.startswith("/etc/")] + ["/etc"]
+    reads = system + needed_paths(python, extra_ro) + ["/proc", *RANDOM]
     reads.append("/sys/devices/system/cpu")
     if tier != "basic":
         reads.append(INBOX)
