@@ -283,3 +283,30 @@ def test_explicit_close_shows_only_when_the_generator_prints(py, tmp_path):
     assert ("stdout", "mid", "mid got leafdone") in rest
     assert ("switch", "main", "leaf") in rest and ("switch", "mid", "main") in rest
     assert_consistent(res)
+
+
+@pytest.mark.parametrize("py", INTERPS, ids=[str(i) for i in INTERPS])
+def test_past_the_cap_names_and_counts_are_as_without_it(py, tmp_path):
+    """Generators first resumed past the cap are named when they write (not when they
+    start: thousands of them would cost more than the program); the names and the switch
+    count are the same as with no cap."""
+    program = """\
+        def gen(i):
+            yield
+            print('gen', i)
+            yield
+
+        gs = [gen(i) for i in range(6)]
+        for g in gs:
+            next(g)
+        for g in gs:
+            next(g)
+        """
+    (tmp_path / "capped").mkdir()
+    capped = run_program(program, tmp_path / "capped", python=py.path, cap=3)
+    free = run_program(program, tmp_path, python=py.path)
+    assert capped.returncode == free.returncode == 0, capped.texts("stderr")
+    assert capped.lines() == free.lines()
+    assert len({r for r, _ in free.lines()}) == 6
+    assert (capped.end["switches"], free.end["switches"]) == (24, 24)
+    assert capped.end["dropped"] == 21

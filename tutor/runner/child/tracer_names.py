@@ -185,6 +185,9 @@ _FEW = 64  # up to this many generators of one name, the lowest free number is s
 
 
 reg_get = _Reg.names.get
+# The registry's dicts as module globals: register() runs once per generator (thousands).
+_names, _live, _next = _Reg.names, _Reg.live, _Reg.next
+_prune_at, _free_from = _Reg.prune_at, _Reg.free_from
 
 
 def _fname(fn):
@@ -239,39 +242,39 @@ def register(key, base):
     the second is first seen, and the scheduler hop between them is not reported, so a
     reused name would hide that another runner took over.
     """
-    r = _Reg.names.get(key)
+    r = _names.get(key)
     if r is not None:
         return r[0]
-    slots = _Reg.live.get(base)
+    slots = _live.get(base)
     if slots is None:
-        slots = _Reg.live[base] = {}
+        slots = _live[base] = {}
+    n = len(slots)
     frame = type(key) is _FrameType
     if frame:
         # Thousands of live generators: start at a hint (kept by forget) instead of
         # walking every live one each time, and drop the ended ones when the count doubles.
-        i = 1 if len(slots) < _FEW else _Reg.free_from.get(base, 1)
+        i = 1 if n < _FEW else _free_from.get(base, 1)
     else:
-        i = _Reg.next.get(base, 1)
-    while True:
-        k = slots.get(i)
-        if k is None:
-            break
+        i = _next.get(base, 1)
+    k = slots.get(i)
+    while k is not None:
         if not _alive(k):
-            _Reg.names.pop(k, None)
+            _names.pop(k, None)
             break
         i += 1
+        k = slots.get(i)
     if frame:
-        _Reg.free_from[base] = i + 1
+        _free_from[base] = i + 1
     else:
-        _Reg.next[base] = i + 1
-    if len(slots) >= _Reg.prune_at.get(base, _FEW):
+        _next[base] = i + 1
+    if n >= _prune_at.get(base, _FEW):
         low = _prune(slots)
-        _Reg.prune_at[base] = max(_FEW, 2 * len(slots))
-        if frame and low is not None and low < _Reg.free_from[base]:
-            _Reg.free_from[base] = low  # not 1: that walked every live one again
+        _prune_at[base] = max(_FEW, 2 * len(slots))
+        if frame and low is not None and low < _free_from[base]:
+            _free_from[base] = low  # not 1: that walked every live one again
     slots[i] = key
     name = base if i == 1 else "%s#%d" % (base, i)
-    _Reg.names[key] = (name, base, i)
+    _names[key] = (name, base, i)
     return name
 
 

@@ -99,10 +99,20 @@ def lesson_line(f):
     if type(f) is _CodeType:
         return f.co_firstlineno if lesson_info(f) is not NO_INFO else None
     while f is not None:
-        if lesson_info(f.f_code) is not NO_INFO:
-            return f.f_lineno
+        co = f.f_code
+        if lesson_info(co) is not NO_INFO:
+            # f_lineno scans the code's line table; lesson codes are kept alive (their ids
+            # stay theirs) and user-space addresses fit in 48 bits.
+            k = (f.f_lasti << 48) | id(co)
+            n = _lines.get(k)
+            if n is None:
+                n = _lines[k] = f.f_lineno
+            return n
         f = f.f_back
     return None
+
+
+_lines = {}  # (f_lasti, id(lesson code)) as one int -> the line there
 
 
 def lesson_frame(f):
@@ -159,6 +169,10 @@ def _report(name, via, lf=None, tf=None):
     if OUT_WAITING[0]:
         _pieces_out()
         if name == _reported:  # the piece's own switch named it already
+            return
+    if _switches >= _cap and (type(name) is not str or type(_reported) is not str):
+        if _named(name) == _named(_reported):  # a frame standing for its name: the same
+            _reported = name
             return
     n = _switches = _switches + 1
     if n <= _cap:
@@ -320,6 +334,22 @@ def _note_chain(obj):
 _closing = None
 
 
+def _named(r):
+    """A runner's name, also for a frame standing for it (see _name_new)."""
+    if type(r) is str:
+        return r
+    n = reg_get(r)
+    return n[0] if n is not None else r
+
+
+def _name_new(f, base):
+    """The runner name of a generator frame resumed for the first time. Past the cap no
+    switch event names it: the frame itself stands for it in _cur/_reported (switches
+    are still counted right), and it gets its name only if it writes output
+    (runner_here), sparing the registry thousands of generators nobody sees."""
+    return register(f, base) if _switches < _cap else f
+
+
 def on_resume(f, info, deleg, via_default=None):
     """A lesson generator/coroutine frame starts or resumes."""
     global _cur_via, _cur, _closed_by, _going_on
@@ -328,7 +358,7 @@ def on_resume(f, info, deleg, via_default=None):
         return
     # The common case: a plain generator resumed by its caller.
     r = reg_get(f)
-    name = r[0] if r is not None else register(f, f.f_code.co_name)
+    name = r[0] if r is not None else _name_new(f, f.f_code.co_name)
     _resumed[f] = _cur
     if _pending is not None or via_default is not None:
         via = _take_via(f, via_default)
@@ -635,23 +665,31 @@ def _install_monitoring():
                 else:
                     _switch(name, "task", True, f.f_back, f)
                 return
-        if k != K_GEN or _pending is not None or _tent is not None or _pend_g is not None:
+        p = _pending
+        if (
+            k != K_GEN
+            or _tent is not None
+            or _pend_g is not None
+            or off in info.deleg
+            or (p is not None and p[0] == "close")
+        ):
             on_resume(f, info, off in info.deleg)
             return
-        # on_resume's common case, inlined: a plain generator resumed by its caller
+        # on_resume's common case, inlined: a plain generator resumed (or started) by its
+        # caller (next()/send() or a for loop)
         r = names_get(f)
-        if r is None or off in info.deleg:
-            on_resume(f, info, off in info.deleg)
-            return
-        name = r[0]
+        if r is not None:
+            name = r[0]
+        else:
+            name = register(f, code.co_name) if _switches < _cap else f  # see _name_new
         resumed[f] = _cur
         _cur = name
-        if name != _reported:
-            via = _take_via(f, None) if _switches < _cap else "next"
-            _cur_via = via
-            _report(name, via, f.f_back, f)
+        if p is not None or (name != _reported and _switches < _cap):
+            _cur_via = _take_via(f, None)
         else:
             _cur_via = "next"
+        if name != _reported:
+            _report(name, _cur_via, f.f_back, f)
 
     def throw(code, off, exc):
         info = infos_get(id(code)) or info_of(code)
@@ -807,7 +845,6 @@ def _profile(frame, event, arg):
         name = reg_get(frame)
         if (
             info.kind != K_GEN
-            or name is None
             or _tent is not None
             or _pend_g is not None
             or (_pending is not None and _pending[0] == "close")
@@ -820,8 +857,11 @@ def _profile(frame, event, arg):
             quiet = lasti in info.thrown and _pending is None and info.kind == K_GEN
             on_resume(frame, info, lasti in info.deleg, "close" if quiet else None)
             return
-        # on_resume's common case: a plain generator resumed by its caller
-        name = name[0]
+        # on_resume's common case: a plain generator resumed (or started) by its caller
+        if name is not None:
+            name = name[0]
+        else:
+            name = register(frame, co.co_name) if _switches < _cap else frame  # _name_new
         if _pending is not None or (name != _reported and _switches < _cap):
             _cur_via = _take_via(frame, None)
         else:
