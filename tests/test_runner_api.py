@@ -169,7 +169,8 @@ def test_run_starts_light(tmp_path, json_flag):
     prog = tmp_path / "hello.py"
     prog.write_text("print('hi')\n")
     heavy = ["textual", "asyncio", "msgspec", "argparse", "json", "typing", "dataclasses",
-             "subprocess", "selectors", "signal", "tempfile", "shutil", "pathlib"]  # fmt: skip
+             "subprocess", "selectors", "signal", "tempfile", "shutil", "pathlib", "ctypes",
+             "re", "importlib", "warnings", "math"]  # fmt: skip
     # the probe (cached after the first run) may import what it likes
     subprocess.run([sys.executable, "-m", "tutor", "run", str(prog)], capture_output=True)
     code = (
