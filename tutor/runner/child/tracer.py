@@ -5,7 +5,8 @@ bootstrap.py loads this folder as the package `_coro_tutor` (by file path: never
 `tutor` package, never on sys.path), so these modules import each other relatively:
 
     tracer_wire.py      wire events: encoding, batching, the event fd
-    tracer_names.py     lesson code, runner names, attribution at write time
+    tracer_names.py     lesson code, the runner-name registry
+    tracer_who.py       who is running: threads, greenlets, tasks; attribution at write time
     tracer_switch.py    the switch state and events; the 3.12+ and 3.10/3.11 hooks
     tracer_block.py     the blocking watch (a thread, loaded at the first task step)
     tracer_greenlet.py  greenlet.settrace, once the program imports greenlet
@@ -18,7 +19,14 @@ json, re, runpy, dis (see NOTES.md, "Start-up costs").
 import os
 import sys
 
-from . import tracer_greenlet, tracer_names, tracer_streams, tracer_switch, tracer_wire
+from . import (
+    tracer_greenlet,
+    tracer_names,
+    tracer_streams,
+    tracer_switch,
+    tracer_who,
+    tracer_wire,
+)
 from .tracer_names import OWN_FILES, State
 from .tracer_streams import EventStream
 from .tracer_switch import settle, unhook_all
@@ -103,7 +111,8 @@ def setup(program, source, t0=None):
     here = os.path.dirname(os.path.abspath(__file__))
     OWN_FILES.update(os.path.join(here, n) for n in ("bootstrap.py", "guard.py"))
     OWN_FILES.add(__file__)
-    for m in (tracer_greenlet, tracer_names, tracer_streams, tracer_switch, tracer_wire):
+    mods = (tracer_greenlet, tracer_names, tracer_streams, tracer_switch, tracer_who, tracer_wire)
+    for m in mods:
         OWN_FILES.add(m.__file__)
     OWN_FILES.add(os.path.join(here, "tracer_block.py"))
     tracer_names.setup(program)

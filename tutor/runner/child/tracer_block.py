@@ -17,7 +17,7 @@ import sys
 from time import perf_counter as _clock
 
 from . import tracer_switch as S
-from .tracer_names import MAIN_IDENT, OWN_FILES, State, start_new_thread
+from .tracer_names import MAIN_IDENT, OWN_FILES, State, lesson_frame, start_new_thread
 from .tracer_names import sleep as _sleep
 
 _lines = {}  # file -> its lines (for the call's text)
@@ -55,7 +55,7 @@ def _sample(t0):
     f = sys._current_frames().get(MAIN_IDENT)
     if S.step_t0 != t0:  # it came back meanwhile
         return
-    lf = S.lesson_frame(f)
+    lf = lesson_frame(f)
     if lf is None:
         S.blocked = (t0, None, None)
         return

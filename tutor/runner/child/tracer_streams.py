@@ -4,8 +4,8 @@
 import sys
 from io import BufferedIOBase
 
-from .tracer_names import runner_here
 from .tracer_switch import OUT_WAITING, output_runner
+from .tracer_who import runner_here
 from .tracer_wire import ENCODINGS, check_encodable, send_bytes, send_lines, send_output
 
 
