@@ -232,6 +232,7 @@ async def test_editing_or_running_again_leaves_no_stale_marks():
         await pilot.press("#", "enter")
         await pilot.pause()
         assert editor.marks == {}
+        assert tr("step.code_changed", "en") in status(screen)  # at once, not at the next step
         # stepping on says the lines are the run's, and marks none in the edited code
         await pilot.press("alt+right")
         await pilot.pause()

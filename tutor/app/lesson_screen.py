@@ -287,6 +287,7 @@ class LessonScreen(Screen[None]):
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
         self.code.changed()
         self.show_title()
+        self.run_pane.set_code_shown(self.editor.text == self.run_pane.run_code)
 
     def action_reset(self) -> None:
         self.code.ask_reset()
