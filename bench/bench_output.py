@@ -50,7 +50,7 @@ def make_events(count: int, chunk: int):
             pool.append(Switch(seq=seq, t=0.0, from_=runners[0], to=runner, via="send"))
             seq += 1
         cls = Stderr if n % 20 == 19 else Stdout
-        text = f"[{runner.upper()}] line {n}: " + "x" * (n % 40)
+        text = f"[{runner.upper()}] line {n}: " + "x" * (n % 40) + "\n"  # events carry it
         pool.append(cls(seq=seq, t=0.0, runner=runner, text=text))
         seq += 1
     per_round = min(count, POOL)

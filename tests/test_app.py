@@ -505,7 +505,8 @@ async def test_real_run_and_stop():
         assert output.lines[-1].kind != 0  # the outcome sentence ends the output
 
 
-async def test_follows_the_end_when_a_long_line_brings_a_horizontal_scrollbar():
+@pytest.mark.parametrize("wrap", [False, True], ids=["scrolls-sideways", "wraps"])
+async def test_follows_the_end_when_a_long_line_brings_a_horizontal_scrollbar(wrap):
     from textual.app import App, ComposeResult
 
     class One(App):
@@ -515,6 +516,7 @@ async def test_follows_the_end_when_a_long_line_brings_a_horizontal_scrollbar():
     app = One()
     async with app.run_test(size=(40, 10)) as pilot:
         view = app.query_one(OutputView)
+        view.wrap = wrap
         for n in range(30):
             view.add(n, "main", 0, f"short {n}")
         await wait_for(pilot, lambda: view.pending == 0)
@@ -523,9 +525,11 @@ async def test_follows_the_end_when_a_long_line_brings_a_horizontal_scrollbar():
         await wait_for(pilot, lambda: view.pending == 0)
         await pilot.pause()
         await pilot.pause()
-        assert view.show_horizontal_scrollbar
+        assert view.show_horizontal_scrollbar != wrap  # a wrapped line needs no scrollbar
         assert view.scroll_y == view.max_scroll_y
         assert view.lines[-1].text == "The program was stopped."
+        last = "".join(s.text for s in view.render_line(view.scrollable_content_region.height - 1))
+        assert "The program was stopped." in last
 
 
 def test_course_cache_follows_the_files(tmp_path, monkeypatch):

@@ -35,6 +35,7 @@ KEYS: list[tuple[str, str, str]] = [
     ("help.lesson", "k", "cmd.runner_names"),
     ("help.lesson", "z", "cmd.zoom"),
     ("help.lesson", "alt+← alt+→, , .", "help.step"),
+    ("help.lesson", "w", "cmd.wrap"),
     ("help.lesson", "F6, u", "cmd.reset"),
     ("help.lesson", "F7, p", "cmd.prev"),
     ("help.lesson", "F8, n", "help.next_end"),

@@ -67,6 +67,7 @@ class LessonScreen(Screen[None]):
         Binding("alt+left", "step_switch(-1)", "Prev switch", show=False),
         Binding("full_stop", "step_switch(1)", "Next switch", show=False),
         Binding("comma", "step_switch(-1)", "Prev switch", show=False),
+        Binding("w", "wrap", "Wrap lines", show=False),
         # Letters for the F-keys (terminals and laptops that eat them): not priority, so
         # they type into the editor when it has focus; none is a quiz key.
         Binding("c", "check", "Check", show=False),
@@ -93,6 +94,7 @@ class LessonScreen(Screen[None]):
         "zoom": "key.zoom",
         "step_switch(1)": "key.step_next",
         "step_switch(-1)": "key.step_prev",
+        "wrap": "key.wrap",
     }
 
     running: var[bool] = var(False, init=False)
@@ -317,6 +319,11 @@ class LessonScreen(Screen[None]):
     def action_runner_names(self) -> None:
         self.run_pane.output.toggle_names()
 
+    def action_wrap(self) -> None:
+        """Long output lines wrap (the default), or stay on one row and scroll sideways."""
+        wraps = self.run_pane.output.toggle_wrap()
+        self.notify(tr("lesson.wrap_on" if wraps else "lesson.wrap_off", self.app.lang), timeout=3)
+
     def action_zoom(self) -> None:
         """The output and timeline get the whole lesson body but the buttons, or give it
         back (for small terminals: 80x24 stacked leaves them few rows)."""
@@ -352,6 +359,7 @@ class LessonScreen(Screen[None]):
             ("key.copy_output", "cmd.copy_output", self.action_copy_output),
             ("key.runner_names", "cmd.runner_names", self.action_runner_names),
             ("key.zoom", "cmd.zoom", self.action_zoom),
+            ("key.wrap", "cmd.wrap", self.action_wrap),
         ]
         if isinstance(self.step, PROGRAM_STEPS):
             commands.insert(

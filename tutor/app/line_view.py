@@ -10,6 +10,7 @@ width or the selection changes.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
@@ -27,6 +28,7 @@ from textual.strip import Strip
 
 from tutor.app.colors import RunnerColors, painted_backgrounds, readable
 from tutor.app.textual_private import sync_scrollbars
+from tutor.app.wrap_map import RowMap, wrap_cuts
 from tutor.textsafe import visible
 
 TYPE_CHECKING = False
@@ -39,6 +41,8 @@ Row = tuple[Any, ...]
 FLUSH_INTERVAL = 1 / 30
 QUIET = 0.008
 """A line that arrives this long after the last flush is shown at once (no batch is building)."""
+BAR_ONLY = re.compile("[^▌]")
+"""A wrapped line's next rows keep only the runner's bar of its prefix."""
 
 
 def clean(text: str) -> str:
@@ -138,6 +142,11 @@ class LineView(ScrollView, can_focus=True):
         """Keep the end in view: dropped when the view scrolls up, taken back at the end."""
         self.flushes = 0
         """How many times pending lines were moved into the view (for tests and the bench)."""
+        self.wrap = False
+        """Long lines wrap onto more rows (no horizontal scrolling); see wrap_map."""
+        self.row_map = RowMap()
+        self._wrap_width = 0
+        """The width the row map was built for (0: not built)."""
 
     # --- feeding -------------------------------------------------------------------
 
@@ -161,6 +170,8 @@ class LineView(ScrollView, can_focus=True):
 
     def on_resize(self) -> None:
         self._cache.clear()
+        if self.wrap and self.wrap_width != self._wrap_width:
+            self.rewrap()
         self._sync_scrollbars()
 
     def _timed_flush(self) -> None:
@@ -180,11 +191,66 @@ class LineView(ScrollView, can_focus=True):
         self.flushes += 1
         follow = self._follow or self.is_vertical_scroll_end
         self._width = max(self._width, self._measure(pending))
+        start = len(self.lines)
         self.lines.extend(pending)
-        self._grow(Size(self._width, len(self.lines)))
+        if self.wrap:
+            if self._wrap_width != self.wrap_width or self._prefix_changed():
+                self.rewrap(grow=False)  # every line again: the width they wrap to changed
+            else:
+                self._map_rows(start)
+        self._grow(self._virtual_size())
         if follow and not self.is_vertical_scrollbar_grabbed:
             self.scroll_end(animate=False, immediate=True, x_axis=False, force=True)
         self.refresh()
+
+    # --- wrapping ------------------------------------------------------------------
+
+    @property
+    def wrap_width(self) -> int:
+        """Cells a wrapped row holds: the view's width less a vertical scrollbar's, always
+        (wrapping to the width left by a scrollbar that comes and goes would rewrap)."""
+        return max(8, self.size.width - self.styles.scrollbar_size_vertical)
+
+    def _virtual_size(self) -> Size:
+        if self.wrap:
+            return Size(0, self.row_map.total(len(self.lines)))
+        return Size(self._width, len(self.lines))
+
+    def rewrap(self, grow: bool = True) -> None:
+        """Build the row map again (the width or the prefix changed, or wrapping came on)."""
+        self.row_map.clear()
+        self._wrap_width = self.wrap_width if self.wrap else 0
+        if self.wrap:
+            self._map_rows(0)
+        self._cache.clear()
+        if grow:
+            self._grow(self._virtual_size())
+            self.refresh()
+
+    def toggle_wrap(self) -> bool:
+        """Wrap long lines, or scroll sideways; the line at the top (or the one selected)
+        stays in view. Returns whether lines wrap now."""
+        top = self.cursor if self.cursor >= 0 else self.line_at(int(self.scroll_y))[0]
+        self.wrap = not self.wrap
+        self.rewrap()
+        self.scroll_to(0, self.row_of(top), animate=False, immediate=True, force=True)
+        self._follow = self.scroll_y >= self.max_scroll_y
+        return self.wrap
+
+    def row_of(self, index: int) -> int:
+        """The first row of line `index`."""
+        return self.row_map.row_of(index) if self.wrap else index
+
+    def line_at(self, row: int) -> tuple[int, int]:
+        """(line, its row) shown on `row`."""
+        return self.row_map.line_at(row) if self.wrap else (row, 0)
+
+    def _prefix_changed(self) -> bool:
+        """Whether what comes before the text of a row (a names column) got wider."""
+        return False
+
+    def _map_rows(self, start: int) -> None:
+        """Add the lines from `start` on to the row map (only views that wrap)."""
 
     def _grow(self, size: Size) -> None:
         """Set the virtual size without a screen-wide layout pass when no scrollbar appears
@@ -236,6 +302,7 @@ class LineView(ScrollView, can_focus=True):
             self._flush_timer.stop()
             self._flush_timer = None
         self.lines.clear()
+        self.row_map.clear()
         self._width = 0
         self._cache.clear()
         self.cursor = -1
@@ -263,12 +330,9 @@ class LineView(ScrollView, can_focus=True):
             index = len(self.lines) - 1
         self.cursor = index
         self._cache.clear()
-        if (
-            scroll
-            and index >= 0
-            and not (self.scroll_y <= index < self.scroll_y + self.size.height)
-        ):
-            self.scroll_to(y=max(0, index - self.size.height // 2), animate=False)
+        row = self.row_of(index) if index >= 0 else -1
+        if scroll and index >= 0 and not (self.scroll_y <= row < self.scroll_y + self.size.height):
+            self.scroll_to(y=max(0, row - self.size.height // 2), animate=False)
         self.refresh()
         if post and index >= 0:
             self.post_message(self.Selected(self, index, self.lines[index].seq))
@@ -277,14 +341,15 @@ class LineView(ScrollView, can_focus=True):
         if not self.lines:
             return
         if self.cursor < 0:
-            start = min(len(self.lines) - 1, int(self.scroll_y) + self.size.height - 1)
-            index = start if delta < 0 else int(self.scroll_y)
+            top = int(self.scroll_y)
+            bottom = self.line_at(top + self.size.height - 1)[0]
+            index = min(len(self.lines) - 1, bottom) if delta < 0 else self.line_at(top)[0]
         else:
             index = max(0, min(len(self.lines) - 1, self.cursor + delta))
         self.select(index, post=True)
 
     def on_click(self, event: events.Click) -> None:
-        index = int(self.scroll_y) + event.y
+        index = self.line_at(int(self.scroll_y) + event.y)[0]
         if 0 <= index < len(self.lines):
             self.select(index, post=True, scroll=False)
 
@@ -328,15 +393,40 @@ class LineView(ScrollView, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
-        index = scroll_y + y
+        index, part = self.line_at(scroll_y + y) if self.wrap else (scroll_y + y, 0)
         width = self.size.width
         if index >= len(self.lines):
             return Strip.blank(width, self._style("bg"))
-        strip = self._cache.get((index, 0))
+        strip = self._cache.get((index, part))
         if strip is None:
-            strip = self._render_index(index)
-            self._cache[(index, 0)] = strip
+            strip = self._wrapped_row(index, part) if self.wrap else self._render_index(index)
+            self._cache[(index, part)] = strip
         return strip.crop_extend(scroll_x, scroll_x + width, self._style("bg"))
+
+    def _wrapped_row(self, index: int, part: int) -> Strip:
+        """Row `part` of line `index`, wrapped: the prefix (runner bar, marks) on the first
+        row, only its bar on the others, so the text lines up under itself."""
+        if self.row_map.rows_of(index) == 1:
+            return self._render_index(index)
+        row = self.lines.rows[index]
+        prefix = self._prefix_cells(row)
+        cuts = wrap_cuts(self._wrap_text(row), self._wrap_width - prefix)
+        whole = Strip(self._segments(index))
+        head = whole.crop(0, prefix)
+        if part:
+            head = Strip([Segment(BAR_ONLY.sub(" ", s.text), s.style) for s in head])
+        if part + 1 >= len(cuts):
+            return self._paint(index, list(head))  # the map is ahead of a changed line
+        text = whole.crop(prefix + cuts[part], prefix + cuts[part + 1])
+        return self._paint(index, [*head, *text])
+
+    def _prefix_cells(self, row: Row) -> int:
+        """Cells before a line's text (views that wrap)."""
+        return 0
+
+    def _wrap_text(self, row: Row) -> str:
+        """A line's text as painted (views that wrap)."""
+        return ""
 
     def _measure(self, lines: list[Row]) -> int:
         raise NotImplementedError
@@ -345,7 +435,10 @@ class LineView(ScrollView, can_focus=True):
         raise NotImplementedError
 
     def _render_index(self, index: int) -> Strip:
-        segments = self._segments(index)
+        return self._paint(index, self._segments(index))
+
+    def _paint(self, index: int, segments: list[Segment]) -> Strip:
+        """A row of line `index`, highlighted across the view when it is selected."""
         if index == self.cursor:
             cursor = self.get_component_rich_style(f"{self.PREFIX}--cursor", partial=True)
             segments = [Segment(s.text, (s.style or Style()) + cursor) for s in segments]

@@ -14,6 +14,7 @@ from textual.geometry import Size
 
 from tutor.app.colors import RunnerColors
 from tutor.app.line_view import LineView, Row, clean
+from tutor.app.wrap_map import wrap_cuts
 
 STDOUT, STDERR, NOTICE, ERROR_NOTICE = 0, 1, 2, 3
 LATER = Style(dim=True)
@@ -61,6 +62,9 @@ class OutputView(LineView):
         self._name_width = 0
         self.until: int | None = None
         """Stepping through a run: lines after this seq (not printed yet then) are dimmed."""
+        self.wrap = True
+        self._mapped_prefix = 0
+        """The prefix width the row map was built with."""
 
     def show_until(self, seq: int | None) -> None:
         """Dim the lines printed after `seq` (None: none are)."""
@@ -73,8 +77,11 @@ class OutputView(LineView):
         self.show_names = not self.show_names
         self._cache.clear()
         self._width = self._measure(self.lines.rows)
-        self._grow(Size(self._width, len(self.lines)))
-        self.refresh()
+        if self.wrap:
+            self.rewrap()
+        else:
+            self._grow(Size(self._width, len(self.lines)))
+            self.refresh()
 
     def clear(self) -> None:
         super().clear()
@@ -89,7 +96,8 @@ class OutputView(LineView):
 
     def notice(self, text: str, error: bool = False, seq: int = -1) -> None:
         """A line of ours (run header, outcome sentence), not the program's; wrapped to fit."""
-        width = max(20, self.scrollable_content_region.width - 1)
+        width = self.wrap_width if self.wrap else self.scrollable_content_region.width - 1
+        width = max(20, width)  # by words: the row map then never cuts one
         kind = ERROR_NOTICE if error else NOTICE
         for line in Text(text).wrap(self.app.console, width):
             self.add(seq, "", kind, line.plain.rstrip())
@@ -107,6 +115,43 @@ class OutputView(LineView):
             if len(line[1]) > self._name_width:
                 self._name_width = min(self.NAME_WIDTH, len(line[1]))
         return width + 3 + (self._name_width + 1 if self.show_names else 0)
+
+    # --- wrapping (LineView's hooks) ---------------------------------------------------
+
+    def _line_prefix(self) -> int:
+        """Cells before a program line's text: bar, stderr mark, names column, a space."""
+        return 3 + (self._name_width + 1 if self.show_names else 0)
+
+    def _prefix_cells(self, row: Row) -> int:
+        return self._line_prefix() if row[2] <= STDERR else 0
+
+    def _wrap_text(self, row: Row) -> str:
+        return clean(row[3])
+
+    def _prefix_changed(self) -> bool:
+        return self._mapped_prefix != self._line_prefix()
+
+    def _map_rows(self, start: int) -> None:
+        """Lines longer than a row go into the row map. A line that fits whatever its
+        characters costs a length test (a flood stays cheap); only long ones are cut."""
+        self._mapped_prefix = self._line_prefix()
+        width = self._wrap_width
+        fits = max(1, width - self._mapped_prefix)
+        long: list[tuple[int, int]] = []
+        index = start - 1
+        for _seq, _runner, kind, text in self.lines.rows[start:]:
+            index += 1
+            n = len(text)
+            if n <= fits and (n * 2 <= fits or text.isascii()) and text.isprintable():
+                continue
+            if kind <= STDERR and text.isascii() and text.isprintable():
+                rows = -(-n // fits)  # one cell a character
+            else:
+                prefix = fits if kind <= STDERR else width
+                rows = len(wrap_cuts(clean(text), prefix)) - 1
+            if rows > 1:
+                long.append((index, rows))
+        self.row_map.extend(long)
 
     def _segments(self, index: int) -> list[Segment]:
         line = self.lines[index]
