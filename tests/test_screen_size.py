@@ -155,3 +155,11 @@ def test_runner_colours_are_unique_while_the_palette_lasts():
         colors.backgrounds = (background,)
         names = ["main"] + [f"downloader#{n}" for n in range(len(DARK) - 1)]
         assert len({colors.color(name) for name in names}) == len(names)
+
+
+def test_lesson_prose_is_reflowed_so_it_wraps_to_the_pane_not_to_the_yaml_file():
+    from tutor.app.quiz_result import reflow
+
+    assert reflow("Each `next`\nresumes it;\n\nthen `b`.") == "Each `next` resumes it;\n\nthen `b`."
+    assert reflow("每次 `next`\n都让那个生成器继续") == "每次 `next` 都让那个生成器继续"
+    assert reflow("规则是：每一次\n都切换") == "规则是：每一次都切换"

@@ -29,7 +29,7 @@ from textual.widgets import Static
 
 from tutor.app.code_marks import MARK_CSS, PAUSED, numbered_code
 from tutor.app.colors import RunnerColors
-from tutor.app.quiz_result import ResultView
+from tutor.app.quiz_result import ResultView, reflow
 from tutor.lesson import Lesson, QuizStep
 from tutor.quiz import (
     AnswerError,
@@ -246,8 +246,10 @@ class QuizPanel(Widget, can_focus=True):
         self.query_one("#quiz-result", Static).update(self._result_area())
 
     def _lesson_text(self, text: str, style: str = "") -> Text:
-        """Lesson prose with its `code` spans styled instead of showing the backticks."""
-        parts = text.strip().split("`")
+        """Lesson prose with its `code` spans styled instead of showing the backticks, and
+        its lines joined as Markdown does (a YAML block's line ends would break each line
+        again wherever the pane is narrower than the file)."""
+        parts = reflow(text.strip()).split("`")
         if len(parts) % 2 == 0:  # an unpaired backtick: show the text as written
             return Text("`".join(parts), style=style)
         code = self.get_component_rich_style("quiz--code", partial=True)

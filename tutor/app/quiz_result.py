@@ -4,6 +4,7 @@ pauses and the rows that answered them marked, the lesson score."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from rich.console import Group
@@ -13,6 +14,20 @@ from rich.text import Text
 from tutor.app.colors import RunnerColors
 from tutor.quiz import Grade
 from tutor.textsafe import visible
+
+
+def reflow(text: str) -> str:
+    """A single line end becomes a space (none between two CJK characters); a blank line
+    stays a paragraph break."""
+
+    def join(match: re.Match[str]) -> str:
+        before, after = match.group(1), match.group(2)
+        return before + ("" if not before.isascii() and not after.isascii() else " ") + after
+
+    return SINGLE_BREAK.sub(join, text)
+
+
+SINGLE_BREAK = re.compile(r"([^\n])[ \t]*\n[ \t]*([^\n])")
 
 
 class ResultView:
