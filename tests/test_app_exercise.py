@@ -135,3 +135,18 @@ async def test_an_unsolved_exercise_is_in_the_review(course, tutor_home):
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, LessonScreen) and app.screen.step_index == 1
+
+
+async def test_at_80x24_the_exercise_code_gets_rows_while_it_is_edited(course, tutor_home):
+    app = make_app(course=course)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.open_lesson(course.lessons[0], 1)
+        await pilot.pause()
+        screen = app.screen
+        assert screen.has_class("-exercise") and screen.has_class("-narrow")
+        code = screen.query_one("#code")
+        code.focus()
+        await pilot.pause()
+        assert code.size.height >= 6  # a few lines of code to edit, not one or two
+        for button in ("#run", "#next"):
+            assert screen.region.contains_region(screen.query_one(button).region), button
