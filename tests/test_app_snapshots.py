@@ -8,7 +8,13 @@ and look at the SVGs in tests/__snapshots__/ before committing.
 from __future__ import annotations
 
 import pytest
-from test_app_support import SIZE, fixed_course, open_first_run_step, producer_consumer_events
+from test_app_support import (
+    SIZE,
+    fixed_course,
+    open_first_run_step,
+    producer_consumer_events,
+    settle_screen,
+)
 
 from tutor.app.main import TutorApp
 from tutor.app.replay import replay
@@ -20,16 +26,10 @@ def make_app(lang: str = "en") -> TutorApp:
     )
 
 
-async def _settle(pilot) -> None:
-    for _ in range(3):
-        await pilot.pause()
-    await pilot.wait_for_scheduled_animations()
-
-
 async def _lesson_before_run(pilot) -> None:
     await open_first_run_step(pilot, lesson_index=1)
     pilot.app.screen.set_focus(None)
-    await _settle(pilot)
+    await settle_screen(pilot)
 
 
 async def _lesson_after_run(pilot) -> None:
@@ -44,11 +44,11 @@ async def _lesson_after_run(pilot) -> None:
     ):
         await pilot.pause(0.02)
     pilot.app.clear_notifications()
-    await _settle(pilot)
+    await settle_screen(pilot)
 
 
 def test_course_screen(snap_compare):
-    assert snap_compare(make_app(), terminal_size=SIZE, run_before=_settle)
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=settle_screen)
 
 
 @pytest.mark.slow
@@ -64,13 +64,13 @@ def test_lesson_after_run(snap_compare):
 def test_help_screen(snap_compare):
     async def help_(pilot):
         await pilot.press("f1")
-        await _settle(pilot)
+        await settle_screen(pilot)
 
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=help_)
 
 
 def test_course_screen_zh(snap_compare):
-    assert snap_compare(make_app("zh"), terminal_size=SIZE, run_before=_settle)
+    assert snap_compare(make_app("zh"), terminal_size=SIZE, run_before=settle_screen)
 
 
 @pytest.mark.slow
@@ -96,10 +96,10 @@ async def _quiz(pilot, *keys: str) -> None:
     app.open_lesson(lesson, next(i for i, s in enumerate(lesson.steps) if isinstance(s, QuizStep)))
     await pilot.pause()
     await app.workers.wait_for_complete()
-    await _settle(pilot)  # the panel scrolls its options into view once the key is in
+    await settle_screen(pilot)  # the panel scrolls its options into view once the key is in
     for key in keys:
         await pilot.press(key)
-    await _settle(pilot)
+    await settle_screen(pilot)
 
 
 def quiz_app() -> TutorApp:
@@ -152,7 +152,7 @@ async def test_language_switch_keeps_a_quiz_result():
         assert record is not None and record.attempts == 1 and not record.correct
         assert panel.score == app.progress.score(panel.lesson.id) == (0, 1)
         await pilot.press("f2")
-        await _settle(pilot)
+        await settle_screen(pilot)
         assert app.screen.query_one(QuizPanel) is panel and panel.grade is not None
         assert panel.lang == "zh"
 
@@ -165,7 +165,7 @@ SMALL_SIZES = [(80, 24), (100, 30)]
 @pytest.mark.parametrize("lang", ["en", "zh"])
 @pytest.mark.parametrize("size", SMALL_SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_course_screen_at(snap_compare, size, lang):
-    assert snap_compare(make_app(lang), terminal_size=size, run_before=_settle)
+    assert snap_compare(make_app(lang), terminal_size=size, run_before=settle_screen)
 
 
 @pytest.mark.slow

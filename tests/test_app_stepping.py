@@ -12,7 +12,7 @@ import sys
 
 import pytest
 from test_app import strip_text, wait_for
-from test_app_support import SIZE
+from test_app_support import SIZE, settle_screen
 
 from tutor.app.main import TutorApp
 from tutor.app.replay import replay
@@ -340,14 +340,13 @@ async def test_a_block_is_marked_on_its_runners_lane(tmp_path):
 
 
 async def _step_five(pilot) -> None:
-    from test_app_snapshots import _settle
 
     screen = await open_and_run(pilot)
     screen.set_focus(None)
     for _ in range(5):
         await pilot.press("full_stop")
     pilot.app.clear_notifications()
-    await _settle(pilot)
+    await settle_screen(pilot)
 
 
 @pytest.mark.slow
@@ -397,7 +396,6 @@ def same_everywhere(event):
 def test_block_snapshot(snap_compare, tmp_path):
     """The blocking test program after its run: the notice in the output, the row in the
     timeline on fetch#2's lane."""
-    from test_app_snapshots import _settle
 
     events = [same_everywhere(event) for event in blocking_events(tmp_path)]
     assert any(isinstance(event, Block) for event in events)
@@ -409,6 +407,6 @@ def test_block_snapshot(snap_compare, tmp_path):
         screen = await open_and_run(pilot, "blocking-fixture")
         screen.set_focus(None)
         pilot.app.clear_notifications()
-        await _settle(pilot)
+        await settle_screen(pilot)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_it)

@@ -61,3 +61,17 @@ async def open_first_run_step(pilot, lesson_index: int = 0) -> None:
     while not isinstance(app.screen.step, RunStep):
         await pilot.press("f8")
         await pilot.pause()
+
+
+async def settle_screen(pilot) -> None:
+    """Wait until the screen stops changing: a layout pass (a scrollbar appearing re-wraps
+    the text beside it) can land a few frames after the last key, later on a loaded
+    machine than a fixed number of pauses allows."""
+    previous = None
+    for _ in range(30):
+        await pilot.pause()
+        await pilot.wait_for_scheduled_animations()
+        now = pilot.app.export_screenshot()
+        if now == previous:
+            return
+        previous = now

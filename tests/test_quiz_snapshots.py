@@ -9,7 +9,7 @@ Update after an intended change: `.venv/bin/pytest tests/test_quiz_snapshots.py
 from __future__ import annotations
 
 import pytest
-from test_app_support import fixed_course
+from test_app_support import fixed_course, settle_screen
 
 from tutor.app.main import TutorApp
 from tutor.lesson import QuizStep
@@ -39,12 +39,6 @@ def quiz_app(lang: str, traces: dict[int, list]) -> TutorApp:
     return app
 
 
-async def _settle(pilot) -> None:
-    for _ in range(3):
-        await pilot.pause()
-    await pilot.wait_for_scheduled_animations()
-
-
 def _at(kind: str, answer: str | None):
     """Open the first `kind` quiz; answer it wrong (every pause, or the option) if asked."""
 
@@ -58,7 +52,7 @@ def _at(kind: str, answer: str | None):
         app.open_lesson(lesson, index)
         await pilot.pause()
         await app.workers.wait_for_complete()
-        await _settle(pilot)
+        await settle_screen(pilot)
         panel = app.screen.query_one(QuizPanel)
         quiz = panel.quiz
         assert quiz is not None, panel.error
@@ -67,7 +61,7 @@ def _at(kind: str, answer: str | None):
             for key in keys:  # the first choice that is not the key
                 await pilot.press(str(next(i for i, x in enumerate(quiz.items, 1) if x != key)))
                 await pilot.pause()
-        await _settle(pilot)
+        await settle_screen(pilot)
 
     return run_before
 

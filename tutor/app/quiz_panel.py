@@ -366,6 +366,12 @@ class QuizPanel(Widget, can_focus=True):
         if self.is_mounted:
             self.refresh_bindings()
 
+    def on_resize(self, event: events.Resize) -> None:
+        """A new width re-wraps the panel (the lesson body stacks its panes under 100
+        columns, a layout after the first): the choices are scrolled into view again."""
+        if self._answering():
+            self.call_after_refresh(self._scroll_to_choices)
+
     def _answering(self) -> bool:
         return self._open_quiz() is not None
 
