@@ -6,7 +6,13 @@ import subprocess
 import sys
 
 import pytest
-from test_app_support import SIZE, fixed_course, open_first_run_step, producer_consumer_events
+from test_app_support import (
+    SIZE,
+    WIDE,
+    fixed_course,
+    open_first_run_step,
+    producer_consumer_events,
+)
 
 from tutor.app.colors import RunnerColors
 from tutor.app.main import TutorApp
@@ -224,7 +230,7 @@ async def test_run_failure_is_a_sentence():
 async def test_selection_links_output_and_timeline():
     messages: list = []
     app = make_app()
-    async with app.run_test(size=SIZE, message_hook=messages.append) as pilot:
+    async with app.run_test(size=WIDE, message_hook=messages.append) as pilot:
         from textual._context import message_hook
 
         message_hook.set(messages.append)  # the screen is opened from this task

@@ -12,7 +12,7 @@ import sys
 
 import pytest
 from test_app import strip_text, wait_for
-from test_app_support import SIZE, settle_screen
+from test_app_support import WIDE, settle_screen
 
 from tutor.app.main import TutorApp
 from tutor.app.replay import replay
@@ -137,7 +137,7 @@ def assert_shows_switch(screen, k: int, lang: str) -> None:
 @pytest.mark.parametrize("lang", ["en", "zh"])
 async def test_stepping_through_lesson_4_with_the_keys(lang):
     app = TutorApp(lang=lang, reopen=False)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=WIDE) as pilot:
         screen = await open_and_run(pilot)
         pane, editor = screen.run_pane, screen.step_pane.editor
         code = editor.text
@@ -187,7 +187,7 @@ async def test_stepping_through_lesson_4_with_the_keys(lang):
 @pytest.mark.slow
 async def test_clicking_a_switch_or_an_output_line_steps_there():
     app = TutorApp(lang="en", reopen=False)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=WIDE) as pilot:
         screen = await open_and_run(pilot)
         pane = screen.run_pane
         timeline, output = pane.timeline, pane.output
@@ -219,7 +219,7 @@ async def test_clicking_a_switch_or_an_output_line_steps_there():
 @pytest.mark.slow
 async def test_editing_or_running_again_leaves_no_stale_marks():
     app = TutorApp(lang="en", reopen=False)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=WIDE) as pilot:
         screen = await open_and_run(pilot)
         pane, editor = screen.run_pane, screen.step_pane.editor
         screen.set_focus(None)
@@ -299,7 +299,7 @@ def blocking_events(tmp_path) -> list:
 @pytest.mark.slow
 async def test_a_block_is_marked_on_its_runners_lane(tmp_path):
     app = TutorApp(lang="en", reopen=False, course=blocking_course(tmp_path))
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=WIDE) as pilot:
         screen = await open_and_run(pilot, "blocking-fixture")
         pane = screen.run_pane
         timeline = pane.timeline
@@ -360,7 +360,7 @@ def test_stepping_snapshot(snap_compare, lang):
     step = next(s for s in lesson.steps if isinstance(s, RunStep))
     events = lesson_4_events(step.code)
     app = TutorApp(course=course, lang=lang, reopen=False, start_run=replay(events))
-    assert snap_compare(app, terminal_size=SIZE, run_before=_step_five)
+    assert snap_compare(app, terminal_size=WIDE, run_before=_step_five)
 
 
 def lesson_4_events(code: str) -> list:
@@ -409,4 +409,4 @@ def test_block_snapshot(snap_compare, tmp_path):
         pilot.app.clear_notifications()
         await settle_screen(pilot)
 
-    assert snap_compare(app, terminal_size=SIZE, run_before=run_it)
+    assert snap_compare(app, terminal_size=WIDE, run_before=run_it)

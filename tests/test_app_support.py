@@ -9,6 +9,8 @@ from tutor.runner.events import Exit, Start, Stderr, Stdout, Switch
 
 SNAPSHOT_LESSONS = Path(__file__).resolve().parent / "snapshots" / "lessons"
 SIZE = (100, 30)
+WIDE = (120, 30)
+"""Wide enough for the code and the run side by side (under 120 columns they stack)."""
 
 
 def fixed_course():

@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from test_app import make_app, wait_for
-from test_app_support import SIZE, open_first_run_step
+from test_app_support import WIDE, open_first_run_step
 
 NARROW = (80, 24)
 
@@ -31,7 +31,7 @@ async def test_narrow_screen_stacks_code_above_output_and_keeps_buttons_in_view(
 
 async def test_wide_screen_keeps_code_and_output_side_by_side():
     app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=WIDE) as pilot:
         await open_first_run_step(pilot)
         await pilot.pause()
         code, output = app.screen.query_one("#code"), app.screen.query_one("#output")
@@ -86,7 +86,7 @@ async def test_at_80x24_a_run_leaves_rows_for_several_lines_and_switches():
 
 async def test_zoom_on_a_wide_screen_gives_the_run_pane_the_full_width():
     app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=WIDE) as pilot:
         await open_first_run_step(pilot, lesson_index=1)
         screen = app.screen
         screen.set_focus(None)
@@ -94,7 +94,7 @@ async def test_zoom_on_a_wide_screen_gives_the_run_pane_the_full_width():
         half = output.size.width
         await pilot.press("z")
         await pilot.pause()
-        assert output.size.width > half + SIZE[0] // 3
+        assert output.size.width > half + WIDE[0] // 3
 
 
 # --- 7: not colour alone --------------------------------------------------------------
@@ -110,7 +110,7 @@ def output_rows(screen) -> list[str]:
 async def test_no_color_shows_runner_names_in_the_output_and_k_toggles_them(monkeypatch):
     monkeypatch.setenv("NO_COLOR", "1")
     app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=WIDE) as pilot:
         await open_first_run_step(pilot)
         screen = app.screen
         await pilot.press("f5")
@@ -133,7 +133,7 @@ async def test_no_color_shows_runner_names_in_the_output_and_k_toggles_them(monk
 async def test_runner_names_are_off_by_default_with_colour(monkeypatch):
     monkeypatch.delenv("NO_COLOR", raising=False)
     app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=WIDE) as pilot:
         await open_first_run_step(pilot)
         screen = app.screen
         await pilot.press("f5")

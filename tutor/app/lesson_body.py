@@ -1,7 +1,8 @@
 """The lesson screen's two panes: side by side when wide, stacked when narrow.
 
-Under NARROW columns side-by-side panes cut both the code and the output, so the screen
-gets the `-narrow` class and tutor.tcss stacks the code above the output.
+Under NARROW columns side-by-side panes cut the code (at 100 columns it gets 48, and most
+lesson programs have a longer line), so the screen gets the `-narrow` class and tutor.tcss
+stacks the code above the output.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from textual import events
 from textual.containers import Horizontal
 
-NARROW = 100
+NARROW = 120
 """Below this many columns the panes are stacked."""
 
 
