@@ -6,6 +6,7 @@ import itertools
 import textwrap
 import threading
 
+from tests.test_cli_fidelity import BLOCKING  # fetch#2 sleeps 0.3 s at line 5
 from tests.test_quiz import HEAD, TEXTS, Events
 from tutor.check import check_lessons
 from tutor.lesson import load_lesson
@@ -155,21 +156,6 @@ def test_a_lesson_for_a_newer_python_is_skipped_with_a_sentence(tmp_path):
     assert "1 lesson(s) skipped" in report.summary()
     newer.requires = ["python>=3.10"]
     assert check_lessons([newer], run=run, runs=1).skipped == [] and ran == ["A"]
-
-
-BLOCKING = """\
-import asyncio, time
-
-async def fetch(n):
-    if n == 2:
-        time.sleep(0.3)
-    await asyncio.sleep(0.01)
-
-async def main():
-    await asyncio.gather(fetch(1), fetch(2))
-
-asyncio.run(main())
-"""
 
 
 def _run_step(code: str, *extra: str) -> str:
