@@ -50,15 +50,21 @@ def _wait_go(fd):
     return data[:-1] if data.endswith(b"\n") else data
 
 
+def _refuse(why):
+    """The child cannot set up the program's world: say why and exit 126 (the parent
+    reports a sandbox failure), never running the program."""
+    sys.__stderr__.write("coro-tutor-init: %s\n" % why)
+    sys.__stderr__.flush()
+    os._exit(126)
+
+
 def _walls(spec):
     """The kernel walls (walls.py); the program never runs without them."""
     walls = _load("_coro_tutor_walls", "walls.py")
     try:
         walls.apply(spec)
     except OSError as e:
-        sys.__stderr__.write("coro-tutor-init: the sandbox's walls could not be put up (%s)\n" % e)
-        sys.__stderr__.flush()
-        os._exit(126)
+        _refuse("the sandbox's walls could not be put up (%s)" % e)
 
 
 def _unpack(inbox):
@@ -82,9 +88,7 @@ def main(t_start):
         try:
             os.chdir(cwd)
         except OSError as e:
-            sys.__stderr__.write("coro-tutor-init: no scratch folder (%s)\n" % e)
-            sys.__stderr__.flush()
-            os._exit(126)
+            _refuse("no scratch folder (%s)" % e)
     spec = env.pop("CORO_TUTOR_WALLS", None)
     if spec is not None:
         _walls(spec)
