@@ -17,6 +17,7 @@ import sys
 import msgspec
 import pytest
 
+from tests.test_cli_fidelity import PROGRAMS
 from tests.test_tracer_support import REPO, interpreters, need, run_program
 
 INTERPS = interpreters()
@@ -561,24 +562,7 @@ def test_a_50_mb_line_costs_time_in_proportion(tmp_path):
 
 
 def test_lines_begun_by_one_runner_and_finished_by_another_are_pieces(tmp_path):
-    res = run_program(
-        """\
-        def printer():
-            while True:
-                x = yield
-                print(x, end=' ')
-        def finisher():
-            while True:
-                yield
-                print('!')
-        p = printer(); next(p)
-        f = finisher(); next(f)
-        for i in range(3):
-            p.send(i)
-            next(f)
-        """,
-        tmp_path,
-    )
+    res = run_program(PROGRAMS["pieces from two runners"], tmp_path)
     outs = [(e["runner"], e["text"]) for e in res.events if e["type"] == "stdout"]
     assert outs == [("printer", "0 "), ("finisher", "!\n")] * 1 + [
         ("printer", "1 "),
