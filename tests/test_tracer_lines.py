@@ -277,6 +277,67 @@ def test_block_ms_zero_turns_the_watch_off(tmp_path):
     assert blocks(res) == []
 
 
+WATCHED = """\
+import _thread, asyncio, signal, sys, time
+{prelude}
+async def fetch():
+    time.sleep(0.3)  # sleep
+    print("threads", _thread._count())
+
+asyncio.run(fetch())
+"""
+
+
+@by_version
+@pytest.mark.parametrize(
+    "prelude, threads",
+    [
+        ("", 0),
+        ("sys.modules['ctypes'] = None  # no ctypes: a watcher thread looks", 1),
+        ("signal.signal(signal.SIGURG, lambda *a: print('SIGURG'))  # the program's own", 1),
+    ],
+    ids=["a timer signal", "no ctypes", "the program handles SIGURG"],
+)
+def test_the_watch_finds_the_line_with_a_timer_signal_or_else_a_thread(
+    py, prelude, threads, tmp_path
+):
+    """The watch's tick is a timer signal handled in the main thread (a thread fighting a
+    busy loop for the GIL costs too much): the program sees no thread of ours, and none
+    of the ticks reaches a SIGURG handler of its own (then a thread looks instead)."""
+    program = WATCHED.format(prelude=prelude)
+    res = run_program(program, tmp_path, python=py.path)
+    assert res.returncode == 0, res.data("stderr")
+    assert res.data() == f"threads {threads}\n".encode()
+    (b,) = blocks(res)
+    assert (b["runner"], b["line"], b["call"]) == ("fetch", at(program, "sleep"), "time.sleep")
+
+
+ALARM = """\
+import asyncio, signal, time
+
+rang = []
+signal.signal(signal.SIGALRM, lambda *a: rang.append(time.monotonic()))
+
+async def fetch():
+    signal.setitimer(signal.ITIMER_REAL, 0.25)
+    t0 = time.monotonic()
+    time.sleep(0.4)  # sleep
+    await asyncio.sleep(0.2)
+    print("alarms", len(rang), "in time", 0.24 < rang[0] - t0 < 0.4)
+
+asyncio.run(fetch())
+"""
+
+
+@by_version
+def test_the_programs_own_timer_signals_are_its_own(py, tmp_path):
+    res = run_program(ALARM, tmp_path, python=py.path)
+    assert res.returncode == 0, res.data("stderr")
+    assert res.data() == b"alarms 1 in time True\n"
+    (b,) = blocks(res)
+    assert b["line"] == at(ALARM, "sleep")
+
+
 ASYNC_GEN = """\
 import asyncio, time
 

@@ -8,7 +8,7 @@ bootstrap.py loads this folder as the package `_coro_tutor` (by file path: never
     tracer_names.py     lesson code, the runner-name registry
     tracer_who.py       who is running: threads, greenlets, tasks; attribution at write time
     tracer_switch.py    the switch state and events; the 3.12+ and 3.10/3.11 hooks
-    tracer_block.py     the blocking watch (a thread, loaded at the first task step)
+    tracer_block.py     the blocking watch (a timer signal, loaded at the first task step)
     tracer_greenlet.py  greenlet.settrace, once the program imports greenlet
     tracer_streams.py   the program's sys.stdout / sys.stderr
 
@@ -39,7 +39,7 @@ _streams = ()  # the program's sys.stdout and sys.stderr
 
 def _after_fork_child():
     after_fork_child()
-    tracer_switch.block_s = 0  # the watcher thread stayed with the parent
+    tracer_switch.block_s = 0  # the timer (or watcher thread) stayed with the parent
     for s in (sys.stdout, sys.stderr):
         if isinstance(s, EventStream):
             s.drop_partial()  # the partial line belongs to (and is flushed by) the parent

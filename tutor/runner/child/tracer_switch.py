@@ -111,7 +111,7 @@ def _pieces_out():
 block_s = 0.05  # the threshold (CORO_TUTOR_BLOCK_MS); 0: no watch
 step_t0 = 0.0  # clock() when the current stretch began; 0.0: none
 step_who = None  # its runner
-blocked = None  # (step_t0, line, call) set by the watcher once the stretch passed block_s
+blocked = None  # (step_t0, line, call) set by tracer_block once the stretch passed block_s
 _watching = False
 
 
@@ -130,14 +130,15 @@ def step_begin(name):
 def step_end():
     """The stretch ends (the loop or hub runs again): a `block` event if it was long."""
     global step_t0, blocked
-    b = blocked
-    if b is not None or _clock() - step_t0 >= block_s:
+    t0 = step_t0
+    step_t0 = 0.0  # first: a tick from here on sees no stretch
+    now = _clock()
+    if now - t0 >= block_s:
+        b = blocked
         blocked = None
-        if b is None or b[0] != step_t0:
-            b = (step_t0, None, None)  # the watcher did not get to look (a busy machine)
-        now = _clock()
-        send_block(step_who, int((now - step_t0) * 1000), b[1], b[2], now)
-    step_t0 = 0.0
+        if b is None or b[0] != t0:
+            b = (t0, None, None)  # nobody got to look (a busy machine)
+        send_block(step_who, int((now - t0) * 1000), b[1], b[2], now)
 
 
 _held = None  # where the last-named runner paused when no switch was sent then (a frame)
