@@ -58,7 +58,7 @@ NO_INFO = _Info(-1, frozenset(), frozenset())  # not lesson code
 _PLAIN = _Info(K_PLAIN, frozenset(), frozenset())
 infos = {}  # id(code) -> _Info: code objects hash slowly (their contents, every time)
 _pinned = []  # ...so the codes seen are kept alive and their ids never reused
-_sendoffs = {}  # id(code) -> frozenset of f_lasti values meaning "delegating" (SEND/YIELD_FROM)
+_sendoffs = {}  # id(code) -> _send_offsets(code)
 _OPS = None
 
 
@@ -79,17 +79,26 @@ def _ops():
 
 
 def _send_offsets(code):
+    """(every f_lasti meaning "delegating", the ones meaning "suspended while delegating")."""
     s = _sendoffs.get(id(code))
     if s is None:
-        s = set()
+        every, waiting = set(), set()
         if code.co_flags & GENFLAGS:
-            op_send = _ops()[0]
+            op_send, op_yield = _ops()[:2]
             b = code.co_code
             for i in range(0, len(b), 2):
                 if b[i] == op_send:
-                    s.add(i)
-                    s.add(i + 2)  # 3.12: f_lasti may sit on SEND's cache entry
-        s = _sendoffs[id(code)] = frozenset(s)
+                    every.update((i, i + 2))  # 3.12: f_lasti may sit on SEND's cache entry
+                    # Suspended, the delegating frame sits on the YIELD_VALUE after SEND
+                    # (3.13: on the RESUME after that); a throw()/close() passes it by
+                    # without running it, so that is where it is seen then. (3.10's
+                    # YIELD_FROM is one offset for both.)
+                    j = i + 2
+                    while j < len(b) and b[j] == 0:  # CACHE
+                        j += 2
+                    if j < len(b) and b[j] == op_yield:
+                        waiting.update((j, j + 2))
+        s = _sendoffs[id(code)] = (frozenset(every | waiting), frozenset(waiting))
         _pinned.append(code)
     return s
 
@@ -199,7 +208,16 @@ def at_send(frame):
     co = frame.f_code
     if not co.co_flags & GENFLAGS:
         return False
-    return frame.f_lasti in _send_offsets(co)
+    return frame.f_lasti in _send_offsets(co)[0]
+
+
+def resumer(f):
+    """The frame that resumed generator frame f: its caller, past the delegators a
+    throw()/close() went through while they stayed suspended (3.11+; 3.10 cannot tell)."""
+    b = f.f_back
+    while b is not None and b.f_code.co_flags & GENFLAGS and b.f_lasti in _send_offsets(b.f_code)[1]:
+        b = b.f_back
+    return b
 
 
 class _Reg:

@@ -43,6 +43,7 @@ from .tracer_names import (
     State,
     agen_value_yield,
     at_send,
+    resumer,
     forget,
     get_ident,
     infos,
@@ -357,7 +358,7 @@ def on_resume(f, info, deleg, via_default=None):
         else:
             _closed_by = (f, _resumed.pop(f))
     elif name != _reported:
-        _report(name, via, f.f_back, f)
+        _report(name, via, resumer(f), f)
 
 
 # A generator resumed by close() (or finalized) ends there, whatever its last profile
@@ -380,7 +381,7 @@ def _on_resume_full(f, info, deleg, via_default):
         if t is not None:
             _tent = None
             _switch(t[1], t[3], t[4], t[0].f_back, t[0])
-        lf = f.f_back
+        lf = resumer(f)
         rf = _cur
         via = _take_via(f, via_default)
         visible = via != "close"  # close() is no switch of its own: same on every Python
@@ -672,7 +673,7 @@ def _install_monitoring():
         else:
             _cur_via = "next"
         if name != _reported:
-            _report(name, _cur_via, f.f_back, f)
+            _report(name, _cur_via, resumer(f), f)
 
     def throw(code, off, exc):
         info = infos_get(id(code)) or info_of(code)
