@@ -171,17 +171,7 @@ print("done")  # done
 """
 
 
-def _past_params():
-    for py in INTERPS:
-        marks = []
-        if py.version == "3.10":
-            # 3.10's delegator sits on the same YIELD_FROM offset whether it runs or a
-            # throw() passes it by: see docs/runner-tracer.md, Known limits.
-            marks = [pytest.mark.xfail(strict=True, reason="3.10 cannot tell the pass-by")]
-        yield pytest.param(py, marks=marks, id=str(py))
-
-
-@pytest.mark.parametrize("py", list(_past_params()))
+@by_version
 def test_a_throw_passes_a_suspended_delegator_by(py, tmp_path):
     """throw() on outer goes straight to inner, where outer delegates: main paused at the
     throw() call and goes on there when inner answers with a yield; outer's `yield from`

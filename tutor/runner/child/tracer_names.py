@@ -90,9 +90,12 @@ def _send_offsets(code):
                 if b[i] == op_send:
                     every.update((i, i + 2))  # 3.12: f_lasti may sit on SEND's cache entry
                     # Suspended, the delegating frame sits on the YIELD_VALUE after SEND
-                    # (3.13: on the RESUME after that); a throw()/close() passes it by
-                    # without running it, so that is where it is seen then. (3.10's
-                    # YIELD_FROM is one offset for both.)
+                    # (3.13: on the RESUME after that; 3.10: on the instruction before
+                    # YIELD_FROM, which it runs again when resumed); a throw()/close()
+                    # passes it by without running it, so that is where it is seen then.
+                    if PY < (3, 11):
+                        waiting.add(i - 2)
+                        continue
                     j = i + 2
                     while j < len(b) and b[j] == 0:  # CACHE
                         j += 2
@@ -213,7 +216,7 @@ def at_send(frame):
 
 def resumer(f):
     """The frame that resumed generator frame f: its caller, past the delegators a
-    throw()/close() went through while they stayed suspended (3.11+; 3.10 cannot tell)."""
+    throw()/close() went through while they stayed suspended."""
     b = f.f_back
     while b is not None and b.f_code.co_flags & GENFLAGS and b.f_lasti in _send_offsets(b.f_code)[1]:
         b = b.f_back

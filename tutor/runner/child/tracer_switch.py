@@ -853,7 +853,7 @@ def _profile(frame, event, arg):
         _resumed[frame] = _cur
         _cur = name
         if name != _reported:
-            _report(name, _cur_via, frame.f_back, frame)
+            _report(name, _cur_via, resumer(frame), frame)
     elif event == "return":
         if (
             frame.f_lasti not in info.yields
