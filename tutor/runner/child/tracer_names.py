@@ -218,7 +218,9 @@ def resumer(f):
     """The frame that resumed generator frame f: its caller, past the delegators a
     throw()/close() went through while they stayed suspended."""
     b = f.f_back
-    while b is not None and b.f_code.co_flags & GENFLAGS and b.f_lasti in _send_offsets(b.f_code)[1]:
+    while b is not None and b.f_code.co_flags & GENFLAGS:
+        if b.f_lasti not in _send_offsets(b.f_code)[1]:
+            break
         b = b.f_back
     return b
 

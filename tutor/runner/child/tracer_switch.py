@@ -43,7 +43,6 @@ from .tracer_names import (
     State,
     agen_value_yield,
     at_send,
-    resumer,
     forget,
     get_ident,
     infos,
@@ -52,6 +51,7 @@ from .tracer_names import (
     lesson_line,
     reg_get,
     register,
+    resumer,
     task_tops_named,
     weak,
 )
