@@ -145,3 +145,198 @@ async def test_the_sandbox_badge_is_readable_on_every_theme(theme: str) -> None:
                 if ratio < AA:
                     problems.append(f"{tier}: {ratio:.2f}")
         assert problems == [], f"{theme}: " + "; ".join(problems)
+
+
+def unreadable(app, strips, background, where: str = "") -> set[str]:
+    """Text segments of `strips` under 4.5:1, as the app paints them: terminal-palette
+    colours (`red`) in the theme's ANSI colours and `dim` blended into the background,
+    as Textual's own line filter does before the terminal sees them."""
+    from textual.filter import ANSIToTruecolor
+
+    paint = ANSIToTruecolor(app.ansi_theme)
+    problems = set()
+    for strip in strips:
+        for segment in strip.apply_filter(paint, background):
+            style = segment.style
+            if not segment.text.strip() or style is None or style.color is None:
+                continue
+            ratio = contrast(style.color, style.bgcolor or background.rich_color)
+            if ratio < AA:
+                problems.add(f"{where}{segment.text.strip()[:24]!r}: {ratio:.2f}")
+    return problems
+
+
+def painted_statics(app, root) -> set[str]:
+    from textual.geometry import Region
+    from textual.widgets import Static
+
+    problems = set()
+    for static in root.query(Static):
+        if static.region.height:
+            region = Region(0, 0, static.size.width, static.size.height)
+            background = static.background_colors[1]
+            problems |= unreadable(app, static.render_lines(region), background)
+    return problems
+
+
+QUIZ_LESSON = """\
+id: looks
+title: {en: T, zh: T}
+summary: {en: S, zh: S}
+topic: {en: X, zh: X}
+steps:
+- kind: quiz
+  quiz: multiple_choice
+  code: print(1)
+  options: ["made the generator", "hello from greet"]
+  key_line: 1
+  question: {en: "What does `next(g)` print first?", zh: "`next(g)` 先打印什么?"}
+  hint: {en: "`next` runs to the first `yield`", zh: "`next` 运行到第一个 `yield`"}
+  explanation: {en: "the body starts at `next`", zh: "函数体从 `next` 开始"}
+- kind: quiz
+  quiz: next_switch
+  code: |
+    print("[PRODUCER] ready")
+    print("[CONSUMER] got 1")
+    print("[PRODUCER] done")
+  checkpoints:
+    - after: "[PRODUCER] ready"
+    - after: "[CONSUMER] got 1"
+  question: {en: "Who runs after `send`?", zh: "`send` 之后谁运行?"}
+  hint: {en: "`send` resumes", zh: "`send` 恢复"}
+  explanation: {en: "`yield` hands back", zh: "`yield` 交回"}
+- kind: quiz
+  quiz: predict_order
+  code: print(1)
+  question: {en: "In which order?", zh: "顺序?"}
+  hint: {en: "`gather` starts all", zh: "`gather` 全部启动"}
+  explanation: {en: "each `await` switches", zh: "每个 `await` 切换"}
+"""
+
+
+@pytest.mark.parametrize("theme", all_themes())
+async def test_quiz_texts_are_readable_on_every_theme(theme: str, tmp_path) -> None:
+    """Every text of a quiz as painted (question and hint with `code` spans, the paused
+    code line, the options and keys' help, a wrong answer's result and its trace), the
+    panel focused and not."""
+    from textual.app import App, ComposeResult
+    from textual.containers import VerticalScroll
+    from textual.widgets import Button
+
+    from tests.test_quiz import Events, producer_events
+    from tutor.app.quiz_panel import QuizPanel
+    from tutor.lesson import load_lesson
+    from tutor.quiz import remember_trace
+
+    path = tmp_path / "looks.yaml"
+    path.write_text(QUIZ_LESSON)
+    lesson, errors = load_lesson(path)
+    assert not errors, errors
+    remember_trace(lesson, 0, Events().out("main", "made the generator").out("g", "hi").end())
+    remember_trace(lesson, 1, producer_events())
+    remember_trace(lesson, 2, Events().out("a", "x1").err("b", "x2").out("c", "x3").end())
+
+    class Host(App):
+        def __init__(self, index: int) -> None:
+            super().__init__()
+            self.index = index
+
+        def compose(self) -> ComposeResult:
+            with VerticalScroll():
+                yield QuizPanel(lesson, self.index, "en")
+            yield Button("elsewhere")
+
+    problems = set()
+    for index, keys in ((0, "h2"), (1, "h11"), (2, "hj]")):
+        app = Host(index)
+        app.theme = theme
+        async with app.run_test(size=(100, 80)) as pilot:
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            panel = app.query_one(QuizPanel)
+            for key in [*keys, "enter"]:
+                problems |= painted_statics(app, panel)
+                await pilot.press(key)
+                await pilot.pause()
+            assert panel.grade is not None and not panel.grade.correct
+            problems |= painted_statics(app, panel)
+            app.query_one(Button).focus()
+            await pilot.pause()
+            problems |= painted_statics(app, panel)
+    assert not problems, f"{theme}: " + "; ".join(sorted(problems))
+
+
+@pytest.mark.parametrize("theme", all_themes())
+async def test_marked_code_lines_are_readable_on_every_theme(theme: str) -> None:
+    """Stepping's paused (▶) and resumes (▷) lines in the editor: the syntax colours on
+    the marks' backgrounds."""
+    from textual.app import App, ComposeResult
+    from textual.widgets import Button
+
+    from tutor.app.code_editor import CodeEditor
+    from tutor.app.step_pane import EDITOR_THEMES
+
+    code = (
+        "import asyncio\n\nasync def work(n):\n"
+        '    await asyncio.sleep(0.1)  # go\n    return "done", n\n'
+    )
+
+    class Host(App):
+        def compose(self) -> ComposeResult:
+            dark = self.current_theme.dark
+            yield CodeEditor(code, language="python", theme=EDITOR_THEMES[dark])
+            yield Button("elsewhere")
+
+    app = Host()
+    app.theme = theme
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        editor = app.query_one(CodeEditor)
+        app.query_one(Button).focus()
+        problems = set()
+        for paused, resumes in ((4, 5), (5, 3)):
+            assert editor.show_marks(paused, resumes, code)
+            await pilot.pause()
+            for line in (paused, resumes):
+                strip = editor.render_line(line - 1)
+                background = editor.background_colors[1]
+                problems |= unreadable(app, [strip], background, f"line {line} ")
+    assert not problems, f"{theme}: " + "; ".join(sorted(problems))
+
+
+@pytest.mark.parametrize("theme", all_themes())
+async def test_run_pane_notes_are_readable_on_every_theme(theme: str) -> None:
+    """The run pane's status lines as painted: what F5 does, no switches yet, the legend's
+    notes, the stepping hint (once muted with `dim`: 2.6:1 on solarized-light)."""
+    from textual.app import App, ComposeResult
+
+    from tests.test_app_support import producer_consumer_events
+    from tutor.app.messages import RunStarted
+    from tutor.app.run_pane import RunPane
+    from tutor.runner.events import Stdout
+
+    class Pane(App):
+        def compose(self) -> ComposeResult:
+            yield RunPane(id="pane")
+
+    app = Pane()
+    app.theme = theme
+    async with app.run_test(size=(160, 30)) as pilot:
+        await pilot.pause()
+        pane = app.query_one(RunPane)
+        pane.show_step(True)
+        await pilot.pause()
+        problems = painted_statics(app, pane)
+        events = producer_consumer_events()
+        events.insert(-1, Stdout(seq=len(events), t=0.0, runner="?", text="bypassed\n"))
+        pane.post_message(RunStarted(1))
+        await pilot.pause()
+        pane.show_events(events)
+        await pilot.pause()
+        assert pane.can_step
+        pane.update_status()
+        await pilot.pause()
+        title = app.query_one("#timeline-title").render()
+        assert "alt+→" in str(title)
+        problems |= painted_statics(app, pane)
+    assert not problems, f"{theme}: " + "; ".join(sorted(problems))

@@ -19,6 +19,7 @@ from textual.strip import Strip
 from textual.widgets import TextArea
 
 from tutor.app.code_marks import MARK_CSS
+from tutor.app.looks import marked_look, readable_on
 from tutor.glyphs import PAUSED, RESUMES
 
 BOLD = Style(bold=True)
@@ -90,9 +91,8 @@ class CodeEditor(TextArea):
         glyph = self.marks.get(row + 1)
         if glyph is None:
             return strip
-        style = self.get_component_rich_style(
-            "code--paused" if glyph == PAUSED else "code--resumes", partial=True
-        )
+        look = marked_look(self, "code--paused" if glyph == PAUSED else "code--resumes")
+        mark = Style(bold=look.bold, bgcolor=look.bgcolor)
         gutter = self.gutter_width if self.show_line_numbers else 0
         first_row = document.location_to_offset((row, 0)).y == absolute_y
         if gutter >= 2 and first_row:
@@ -103,5 +103,8 @@ class CodeEditor(TextArea):
         if self.has_focus and self.cursor_location[0] == row:
             return strip  # the cursor's own colours stay readable on its line
         head, code = strip.divide([gutter, strip.cell_length])[:2]
-        marked = Segment.apply_style(list(code), post_style=style)
+        marked = [  # the syntax colours, readable on the mark's background
+            Segment(text, readable_on((style or Style()) + mark, look.bgcolor), control)
+            for text, style, control in code
+        ]
         return Strip.join([head, Strip(marked, code.cell_length)])

@@ -21,11 +21,14 @@ MARK_CSS = "background: $accent 35%; text-style: bold;"
 
 
 def numbered_code(
-    code: str, marks: Mapping[int, str] | None = None, mark_style: Style | str = "reverse"
+    code: str,
+    marks: Mapping[int, str] | None = None,
+    mark_style: Style | str = "reverse",
+    number_style: Style | str = "dim",
 ) -> Text:
-    """`code` behind a gutter of line numbers. A line in `marks` (1-based line -> glyph,
-    e.g. {7: PAUSED}) shows its glyph in the gutter and `mark_style` across the code's
-    width."""
+    """`code` behind a gutter of line numbers (in `number_style`). A line in `marks`
+    (1-based line -> glyph, e.g. {7: PAUSED}) shows its glyph in the gutter and
+    `mark_style` across the code's width."""
     marks = marks or {}
     lines = [visible(line) for line in code.rstrip("\n").split("\n")]
     width = max(len(line) for line in lines)
@@ -33,7 +36,7 @@ def numbered_code(
     for number, line in enumerate(lines, 1):
         glyph = marks.get(number)
         out.append(f"{glyph or ' '}", style="bold" if glyph else "")
-        out.append(f"{number:3} ", style="bold" if glyph else "dim")
+        out.append(f"{number:3} ", style="bold" if glyph else number_style)
         out.append(line.ljust(width) if glyph else line, style=mark_style if glyph else "")
         if number < len(lines):
             out.append("\n")

@@ -29,6 +29,7 @@ from textual.widgets import Static
 
 from tutor.app.code_marks import MARK_CSS, PAUSED, numbered_code
 from tutor.app.colors import RunnerColors
+from tutor.app.looks import LOOK_CLASSES, PLAIN, Looks, looks_css, looks_of, marked_look
 from tutor.app.quiz_result import ResultView, reflow
 from tutor.lesson import Lesson, QuizStep
 from tutor.quiz import (
@@ -51,6 +52,7 @@ if TYPE_CHECKING:
 
     from tutor.runner.streaming import StartRun
 
+ITALIC = Style(italic=True)
 SELECTED = "❯"
 """The selected option or line (not ▶, which marks the code line a program paused after)."""
 
@@ -66,14 +68,13 @@ class QuizPanel(Widget, can_focus=True):
     QuizPanel > .quiz-code { margin-bottom: 1; }
     QuizPanel > #quiz-choices { height: auto; margin-bottom: 1; }
     QuizPanel #quiz-options { height: auto; }
-    QuizPanel:dark > .quiz--code { background: $warning 10%; color: $text-warning 95%; }
-    QuizPanel:light > .quiz--code { background: $error 5%; color: $text-error 95%; }
     """
         + f"QuizPanel > .quiz--paused {{ {MARK_CSS} }}"
+        + looks_css("QuizPanel")
     )
-    COMPONENT_CLASSES = {"quiz--code", "quiz--paused"}
-    """`code` spans in the question, hint and explanation (as the Markdown panes show
-    them); the background of the code line a next_switch quiz is paused after."""
+    COMPONENT_CLASSES = {"quiz--paused", *LOOK_CLASSES}
+    """The code line a next_switch quiz is paused after; right, wrong, notes, muted text
+    and the `code` spans of the question, hint and explanation (tutor.app.looks)."""
     BINDINGS = [
         Binding("up,k", "cursor(-1)", "Up", show=False),
         Binding("down,j", "cursor(1)", "Down", show=False),
@@ -147,6 +148,8 @@ class QuizPanel(Widget, can_focus=True):
         """predict_order: the learner's current arrangement."""
         self.picks: list[str] = []
         """next_switch: the runners chosen so far, one per pause."""
+        self.looks: Looks = PLAIN
+        """Right, wrong, note, muted, code: readable on the panel, focused or not."""
         self._mounting: AwaitMount | None = None
         """The options' rows being mounted (scrolling to them waits for it)."""
 
@@ -231,6 +234,9 @@ class QuizPanel(Widget, can_focus=True):
     def _render_all(self) -> None:
         if not self.is_mounted:
             return
+        self.looks = looks = looks_of(self)
+        self.runner_colors.dark = self.app.current_theme.dark
+        self.runner_colors.backgrounds = looks.backgrounds
         question = self._lesson_text(self.step.question(self.lang), "bold")
         self.query_one("#quiz-question", Static).update(question)
         self.query_one("#quiz-code", Static).update(self._code())
@@ -252,10 +258,9 @@ class QuizPanel(Widget, can_focus=True):
         parts = reflow(text.strip()).split("`")
         if len(parts) % 2 == 0:  # an unpaired backtick: show the text as written
             return Text("`".join(parts), style=style)
-        code = self.get_component_rich_style("quiz--code", partial=True)
         out = Text(style=style)
         for i, part in enumerate(parts):
-            out.append(part, code if i % 2 else None)
+            out.append(part, self.looks.code if i % 2 else None)
         return out
 
     def paused_line(self) -> int | None:
@@ -267,17 +272,17 @@ class QuizPanel(Widget, can_focus=True):
 
     def _code(self) -> Text:
         line = self.paused_line()
-        style = self.get_component_rich_style("quiz--paused", partial=True)
-        return numbered_code(self.step.code, {line: PAUSED} if line else {}, style)
+        mark = marked_look(self, "quiz--paused")
+        return numbered_code(self.step.code, {line: PAUSED} if line else {}, mark, self.looks.muted)
 
     def _answer_area(self) -> RenderableType | None:
         if self.error:
-            return Text(self.error, style="bold red")
+            return Text(self.error, style=self.looks.wrong + Style(bold=True))
         if self.quiz is None:
             return Text(self.t("loading"), style="italic")
         parts: list[Text] = []
         if self.show_hint:
-            hint = Text(self.t("hint"), style="bold yellow")
+            hint = Text(self.t("hint"), style=self.looks.note + Style(bold=True))
             hint.append_text(self._lesson_text(self.step.hint(self.lang)))
             parts.append(hint)
         quiz = self._open_quiz()
@@ -287,18 +292,17 @@ class QuizPanel(Widget, can_focus=True):
 
     def _printed_so_far(self, quiz: Quiz) -> Text:
         n = len(self.picks)
-        body = ResultView(self.t, self.runner_colors, self._lesson_text).pause_marks(
-            self.picks, quiz.key
-        )
-        body.append(self.t("printed") + "\n", style="dim")
+        view = ResultView(self.t, self.runner_colors, self._lesson_text, self.looks)
+        body = view.pause_marks(self.picks, quiz.key)
+        body.append(self.t("printed") + "\n", style=self.looks.muted)
         context = quiz.context_lines(n)
         for i, (runner, line) in enumerate(context):
             last = i == len(context) - 1
             shown = visible(runner, one_line=True)
             body.append(f"{shown:>12} ", style=self.runner_colors.style(runner))
-            body.append("│ ", style="dim")
+            body.append("│ ", style=self.looks.muted)
             body.append(visible(line, one_line=True), style="bold reverse" if last else "")
-            body.append(f"   ◀ {self.t('mark', n=n + 1)}" if last else "", style="yellow")
+            body.append(f"   ◀ {self.t('mark', n=n + 1)}" if last else "", style=self.looks.note)
             body.append("\n" if not last else "")
         return body
 
@@ -314,18 +318,20 @@ class QuizPanel(Widget, can_focus=True):
             ask.append(self.t("rule"), style="italic")
         if quiz.kind == "predict_order":
             options = [self._option(i, line, f"{i + 1:2}. ") for i, line in enumerate(self.order)]
-            return ask, options, Text(self.t("order_help"), style="dim italic")
+            return ask, options, Text(self.t("order_help"), style=self.looks.muted + ITALIC)
         colored = quiz.kind == "next_switch"
         options = [
             self._option(i, item, f"{i + 1}. ", colored) for i, item in enumerate(quiz.items)
         ]
-        help_ = Text(self.t("pick_help", n=min(9, len(quiz.items))), style="dim italic")
+        help_ = Text(
+            self.t("pick_help", n=min(9, len(quiz.items))), style=self.looks.muted + ITALIC
+        )
         return ask, options, help_
 
     def _option(self, i: int, item: str, number: str, colored: bool = False) -> Text:
         selected = i == self.cursor
         row = Text(f" {SELECTED} " if selected else "   ", style="bold")
-        row.append(number, style="dim" if not colored else "bold")
+        row.append(number, style=self.looks.muted if not colored else "bold")
         style = self.runner_colors.style(item) if colored else Style()
         shown = visible(item, one_line=True)
         row.append(shown, style=style + Style(reverse=True) if selected else style)
@@ -345,7 +351,7 @@ class QuizPanel(Widget, can_focus=True):
     def _result_area(self) -> RenderableType:
         if self.grade is None or self.quiz is None:
             return Text("")
-        view = ResultView(self.t, self.runner_colors, self._lesson_text)
+        view = ResultView(self.t, self.runner_colors, self._lesson_text, self.looks)
         quizzes = len(quiz_steps(self.lesson))
         return view.render(self.grade, self.score, quizzes)
 

@@ -8,10 +8,12 @@ import re
 from collections.abc import Callable
 
 from rich.console import Group
+from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 
 from tutor.app.colors import RunnerColors
+from tutor.app.looks import Looks
 from tutor.quiz import Grade
 from tutor.textsafe import visible
 
@@ -28,28 +30,36 @@ def reflow(text: str) -> str:
 
 
 SINGLE_BREAK = re.compile(r"([^\n])[ \t]*\n[ \t]*([^\n])")
+BOLD = Style(bold=True)
+ITALIC = Style(italic=True)
 
 
 class ResultView:
-    """Renders grades in one language (`t` looks up a `quiz.*` catalog key)."""
+    """Renders grades in one language (`t` looks up a `quiz.*` catalog key), in the
+    panel's `looks` (readable on its background)."""
 
     def __init__(
-        self, t: Callable[..., str], colors: RunnerColors, lesson_text: Callable[[str], Text]
+        self,
+        t: Callable[..., str],
+        colors: RunnerColors,
+        lesson_text: Callable[[str], Text],
+        looks: Looks,
     ) -> None:
         self.t = t
         self.colors = colors
         self.lesson_text = lesson_text
+        self.looks = looks
 
     def render(self, grade: Grade, score: tuple[int, int] | None, quizzes: int) -> Group:
         """The whole result; `score` is (right at the first try, answered) or None."""
         kind = grade.kind
         parts: list[Text | Table] = []
         if grade.revealed:
-            head = Text(self.t("revealed"), style="bold yellow")
+            head = Text(self.t("revealed"), style=self.looks.note + BOLD)
         elif grade.correct:
-            head = Text(self.t("right"), style="bold green")
+            head = Text(self.t("right"), style=self.looks.right + BOLD)
         else:
-            head = Text(self.t("wrong"), style="bold red")
+            head = Text(self.t("wrong"), style=self.looks.wrong + BOLD)
             if kind == "predict_order" and grade.first_difference is not None:
                 head.append(" " + self.t("first_diff", pos=grade.first_difference + 1))
         parts.append(head)
@@ -69,8 +79,9 @@ class ResultView:
         if score is not None:
             right, answered = score
             total = max(answered, quizzes)
-            footer.append(self.t("score", right=right, total=total) + "\n", style="dim")
-        footer.append(self.t("after_right" if grade.correct else "after"), style="dim italic")
+            footer.append(self.t("score", right=right, total=total) + "\n", style=self.looks.muted)
+        after = self.t("after_right" if grade.correct else "after")
+        footer.append(after, style=self.looks.muted + ITALIC)
         parts.append(footer)
         return Group(*parts)
 
@@ -79,23 +90,24 @@ class ResultView:
         body = Text("  ")
         if not grade.correct and not grade.revealed:
             body.append(self.t("your_answer"), style="bold")
-            body.append(f"✗ {visible(str(grade.answer), one_line=True)}", style="red")
+            body.append(f"✗ {visible(str(grade.answer), one_line=True)}", style=self.looks.wrong)
             body.append(" · ")
         body.append(self.t("right_answer"), style="bold")
         key = visible(str(grade.key), one_line=True)
-        body.append(f"✓ {key}" if not grade.revealed else key, style="green")
+        body.append(f"✓ {key}" if not grade.revealed else key, style=self.looks.right)
         return body
 
     def order_table(self, grade: Grade) -> Table:
         """Your order beside the real one; after a reveal only the real one (no ✓ marks
         on an answer the learner never gave)."""
         table = Table(show_edge=False, box=None, padding=(0, 1))
-        table.add_column(Text("#"), justify="right", style="dim")
+        table.add_column(Text("#"), justify="right", style=self.looks.muted)
         if not grade.revealed:
             table.add_column(Text(self.t("yours")))
             table.add_column(Text(""))
         table.add_column(Text(self.t("real")))
         runners = {row.text: row.runner for row in grade.trace if row.kind == "stdout"}
+        looks = self.looks
         for i, (mine, real) in enumerate(zip(grade.answer, grade.key, strict=False)):
             real_style = self.colors.style(runners.get(real, "?"))
             real_text = Text(visible(real, one_line=True), style=real_style)
@@ -105,8 +117,8 @@ class ResultView:
             ok = grade.right[i]
             table.add_row(
                 Text(str(i + 1)),
-                Text(visible(mine, one_line=True), style="green" if ok else "red"),
-                Text("✓" if ok else "✗", style="green" if ok else "bold red"),
+                Text(visible(mine, one_line=True), style=looks.right if ok else looks.wrong),
+                Text("✓" if ok else "✗", style=looks.right if ok else looks.wrong + BOLD),
                 real_text,
             )
         return table
@@ -119,35 +131,37 @@ class ResultView:
         for n, (mine, key) in enumerate(zip(answers, keys, strict=False), 1):
             if revealed:
                 shown = visible(self.t("pause_key", n=n, runner=key), one_line=True)
-                body.append(shown + "\n", style="yellow")
+                body.append(shown + "\n", style=self.looks.note)
                 continue
             word = "pause_right" if mine == key else "pause_wrong"
             body.append(
                 visible(self.t(word, n=n, runner=key, answer=mine), one_line=True) + "\n",
-                style="green" if mine == key else "red",
+                style=self.looks.right if mine == key else self.looks.wrong,
             )
         return body
 
     def trace_view(self, grade: Grade) -> Text:
         """The real run; the rows a pause stopped at, and the rows that answered it, marked."""
-        body = Text()
+        body, looks = Text(), self.looks
         body.append(self.t("trace") + "\n", style="bold underline")
         for row in grade.trace:
             if row.kind == "switch":
                 shown = visible(f"{row.runner} ({row.text})", one_line=True)
-                body.append(f"{'':>12}   ⇄ {shown}", style="dim")
+                body.append(f"{'':>12}   ⇄ {shown}", style=looks.muted)
             elif row.kind == "exit":
-                body.append(f"{'':>12}   {visible(row.text, one_line=True)}", style="dim italic")
+                body.append(
+                    f"{'':>12}   {visible(row.text, one_line=True)}", style=looks.muted + ITALIC
+                )
             else:
                 runner = visible(row.runner, one_line=True)
                 body.append(f"{runner:>12} ", style=self.colors.style(row.runner))
-                body.append("│ ", style="red" if row.kind == "stderr" else "dim")
+                body.append("│ ", style=looks.wrong if row.kind == "stderr" else looks.muted)
                 body.append(visible(row.text, one_line=True), style="bold" if row.mark else "")
             if row.mark:
                 label = self.t("mark", n=row.mark.rsplit(" ", 1)[-1])
-                body.append(f"   ◀ {label}", style="yellow")
+                body.append(f"   ◀ {label}", style=looks.note)
             if row.answer:
                 label = self.t("answer_mark", n=row.answer.rsplit(" ", 1)[-1])
-                body.append(f"   ◀ {label}", style="bold green")
+                body.append(f"   ◀ {label}", style=looks.right + BOLD)
             body.append("\n")
         return body

@@ -20,6 +20,7 @@ from textual.widgets import Static
 
 from tutor.app.colors import RunnerColors, painted_backgrounds, readable
 from tutor.app.i18n import tr
+from tutor.app.looks import LOOK_CLASSES, looks_css, looks_of
 from tutor.app.messages import RunEvent, RunFailed, RunStarted, RunWaiting, SwitchShown
 from tutor.app.output_view import STDERR, STDOUT, OutputView
 from tutor.app.run_controller import RunController
@@ -48,6 +49,9 @@ TIER_COLOR = {"bwrap": "#3fa63f", "unshare": "#c8a000", "basic": "#e8304a"}
 
 class RunPane(Vertical):
     """Runs and what they showed. The screen sets `lang` and calls start/stop/show_running."""
+
+    DEFAULT_CSS = looks_css("RunPane")
+    COMPONENT_CLASSES = LOOK_CLASSES
 
     lang: var[str] = var("en", init=False)
 
@@ -108,9 +112,8 @@ class RunPane(Vertical):
 
     def set_dark(self, dark: bool) -> None:
         """The theme changed (dark or not): the legend's and the badge's colours follow."""
-        if dark != self.runner_colors.dark:
-            self.runner_colors.dark = dark
-            self.update_legend(force=True)
+        self.runner_colors.dark = dark
+        self.update_legend(force=True)  # and the muted notes' colour (any theme change)
         self.update_status()
 
     @property
@@ -314,19 +317,19 @@ class RunPane(Vertical):
         if self.running:
             status.append(tr("lesson.running", lang), "italic")
         elif self.runs_here == 0:
-            status.append(tr("lesson.no_output", lang), "dim")
+            status.append(tr("lesson.no_output", lang), looks_of(self).muted)
         self._update_static("#status", status)
         timeline_title = Text(tr("lesson.timeline", lang) + ": ", style="bold")
         shown = len(self.switch_seqs)
         total = max(self.switch_total, shown)
         if total == 0:
-            timeline_title.append(tr("lesson.no_switches", lang), "dim")
+            timeline_title.append(tr("lesson.no_switches", lang), looks_of(self).muted)
         elif self.cap_after is not None and total > shown:
             timeline_title.append(tr("lesson.switch_cap", lang, n=total, shown=shown))
         else:
             timeline_title.append(tr("lesson.switch_count", lang, n=total))
         if self.can_step:
-            timeline_title.append("  " + tr("step.hint", lang), "dim")
+            timeline_title.append("  " + tr("step.hint", lang), looks_of(self).muted)
         self._update_static("#timeline-title", timeline_title)
 
     def _tier_style(self, tier: str) -> Style:
@@ -355,14 +358,14 @@ class RunPane(Vertical):
         if not force and len(runners) == self._legend_size:
             return
         self._legend_size = len(runners)
-        lang = self.lang
+        lang, muted = self.lang, looks_of(self).muted
         legend = Text(tr("lesson.legend", lang) + " ", style="bold")
         for runner in runners:
             legend.append("▌", self.runner_colors.style(runner))
             legend.append(visible(runner, one_line=True) + "  ", self.runner_colors.style(runner))
-        legend.append(tr("lesson.stderr", lang), "dim")
+        legend.append(tr("lesson.stderr", lang), muted)
         if UNATTRIBUTED in runners:
-            legend.append("  " + tr("lesson.unattributed", lang), "dim")
+            legend.append("  " + tr("lesson.unattributed", lang), muted)
         # The legend is 1-3 rows high (height: auto): only a change of rows needs a layout
         # pass (~1-5 ms, and the screen's whole frame on Run), not a legend that stays on
         # one row.

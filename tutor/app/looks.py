@@ -1,0 +1,93 @@
+"""How prose marks look in the learner's theme: right, wrong, note, muted and `code` spans.
+
+Each look is a theme variable (a widget declares the `look--*` component classes with
+LOOKS_CSS), then moved, where it falls short, to WCAG's 4.5:1 on what it is painted on
+(tutor.app.colors.readable). Rich's `dim` and plain `red` are not used for text: Textual
+paints `dim` by blending the text into the background (2.6:1 on solarized-light), and
+`red` is the terminal palette's, whatever the theme.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.color import Color as RichColor
+from rich.style import Style
+from textual.color import Color
+from textual.widget import Widget
+
+from tutor.app.colors import painted_backgrounds, readable
+
+LOOK_CLASSES = {"look--right", "look--wrong", "look--note", "look--muted", "look--code"}
+"""The component classes a widget using `looks_of` declares (with LOOKS_CSS)."""
+
+
+def looks_css(widget: str) -> str:
+    """The looks' theme variables, for `widget`'s DEFAULT_CSS."""
+    return f"""
+    {widget} > .look--right {{ color: $text-success; }}
+    {widget} > .look--wrong {{ color: $text-error; }}
+    {widget} > .look--note {{ color: $text-warning; }}
+    {widget} > .look--muted {{ color: $text-muted; }}
+    {widget} > .look--code {{ color: $text-warning; background: $warning 10%; }}
+    """
+
+
+@dataclass(frozen=True)
+class Looks:
+    right: Style
+    wrong: Style
+    note: Style
+    muted: Style
+    code: Style
+    backgrounds: tuple[Color, ...]
+    """What the text is painted on (each look has 4.5:1 on all of them)."""
+
+
+PLAIN = Looks(Style(), Style(), Style(), Style(), Style(bold=True), ())
+"""Before a widget is mounted (nothing is painted yet)."""
+
+
+def looks_of(widget: Widget) -> Looks:
+    """The looks of `widget`'s component classes, readable on its background focused or
+    not (a focused widget may get $boost)."""
+    if not widget.is_mounted:
+        return PLAIN
+    dark = widget.app.current_theme.dark
+    base = widget.background_colors[0]
+    focused = base + Color.parse(widget.app.theme_variables.get("boost", "#0000"))
+    painted = (widget.rich_style.bgcolor, base.rich_color, focused.rich_color)
+    backgrounds = painted_backgrounds(painted, dark)
+
+    def look(name: str, on: tuple[Color, ...] = backgrounds) -> Style:
+        style = widget.get_component_rich_style(f"look--{name}")
+        color = Color.from_rich_color(style.color).hex if style.color else "#808080"
+        return Style(color=readable(color, on))
+
+    code = widget.get_component_rich_style("look--code")
+    code_bg = painted_backgrounds((code.bgcolor,), dark)
+    return Looks(
+        right=look("right"),
+        wrong=look("wrong"),
+        note=look("note"),
+        muted=look("muted"),
+        code=look("code", code_bg) + Style(bgcolor=code.bgcolor),
+        backgrounds=backgrounds,
+    )
+
+
+def marked_look(widget: Widget, component: str) -> Style:
+    """A marked line's look (`component`, e.g. MARK_CSS): its background blended on the
+    widget's, and the widget's text colour readable on it."""
+    style = widget.get_component_rich_style(component)
+    return readable_on(widget.rich_style + style, style.bgcolor)
+
+
+def readable_on(style: Style | None, background: RichColor | None) -> Style:
+    """`style` with its colour moved to 4.5:1 on `background` (text painted on a marked
+    line: syntax colours chosen for the editor's own background)."""
+    style = style or Style()
+    if style.color is None or style.color.is_default or background is None:
+        return style
+    color = Color.from_rich_color(style.color).hex
+    return style + Style(color=readable(color, (Color.from_rich_color(background),)))
