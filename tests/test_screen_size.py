@@ -163,3 +163,44 @@ def test_lesson_prose_is_reflowed_so_it_wraps_to_the_pane_not_to_the_yaml_file()
     assert reflow("Each `next`\nresumes it;\n\nthen `b`.") == "Each `next` resumes it;\n\nthen `b`."
     assert reflow("每次 `next`\n都让那个生成器继续") == "每次 `next` 都让那个生成器继续"
     assert reflow("规则是：每一次\n都切换") == "规则是：每一次都切换"
+
+
+async def test_the_legend_keeps_its_notes_on_one_row_at_any_width():
+    """Issue 13: "! = stderr" wrapped onto a second row of a narrow run pane. What does not
+    fit goes, in this order: the label, the note on `?`, the note on `!`."""
+    from test_app_support import producer_consumer_events
+    from textual.app import App, ComposeResult
+    from textual.widgets import Static
+
+    from tutor.app.messages import RunStarted
+    from tutor.app.run_pane import RunPane
+    from tutor.runner.events import Stdout
+    from tutor.strings import tr
+
+    class Pane(App):
+        def compose(self) -> ComposeResult:
+            yield RunPane(id="pane")
+
+    for lang in ("en", "zh"):
+        stderr, label = tr("lesson.stderr", lang), tr("lesson.legend", lang)
+        unattributed = tr("lesson.unattributed", lang)
+        shown = []
+        for width in (100, 70, 50, 38, 30):
+            app = Pane()
+            async with app.run_test(size=(width, 24)) as pilot:
+                pane = app.query_one(RunPane)
+                pane.lang = lang
+                pane.post_message(RunStarted(1))
+                await pilot.pause()
+                events = producer_consumer_events()
+                events.insert(-1, Stdout(seq=len(events), t=0.0, runner="?", text="x\n"))
+                pane.show_events(events)
+                await pilot.pause()
+                legend = app.query_one("#legend", Static)
+                text = str(legend.render())
+                assert legend.size.height == 1, (lang, width, text)
+                assert "main" in text and "consumer" in text
+                shown.append((label in text, unattributed in text, stderr in text))
+        assert shown[0] == (True, True, True), lang
+        assert shown[-1] == (False, False, False), lang
+        assert shown == sorted(shown, reverse=True), lang  # parts go in that order

@@ -105,6 +105,9 @@ class RunPane(Vertical):
         self.output = self.query_one(OutputView)
         self.timeline = self.query_one(TimelineView)
 
+    def on_resize(self) -> None:
+        self.update_legend(force=True)  # what fits on its row
+
     def watch_lang(self, lang: str) -> None:
         self.update_status()
         self.update_legend(force=True)
@@ -358,20 +361,36 @@ class RunPane(Vertical):
         if not force and len(runners) == self._legend_size:
             return
         self._legend_size = len(runners)
-        lang, muted = self.lang, looks_of(self).muted
-        legend = Text(tr("lesson.legend", lang) + " ", style="bold")
-        for runner in runners:
-            legend.append("▌", self.runner_colors.style(runner))
-            legend.append(visible(runner, one_line=True) + "  ", self.runner_colors.style(runner))
-        legend.append(tr("lesson.stderr", lang), muted)
-        if UNATTRIBUTED in runners:
-            legend.append("  " + tr("lesson.unattributed", lang), muted)
+        static = self.query_one("#legend", Static)
+        legend = self._legend(runners, static.content_region.width)
         # The legend is 1-3 rows high (height: auto): only a change of rows needs a layout
         # pass (~1-5 ms, and the screen's whole frame on Run), not a legend that stays on
         # one row.
-        static = self.query_one("#legend", Static)
         one_row = static.size.height == 1 and legend.cell_len <= static.content_region.width
         self._update_static("#legend", legend, layout=not one_row)
+
+    def _legend(self, runners: list[str], width: int) -> Text:
+        """The runners in their colours, with what fits of the rest on one row: the label
+        goes first, then the note on `?`, then the one on `!` (a row's worth of runners
+        that wraps takes no notes, which would break in two)."""
+        lang, colors = self.lang, self.runner_colors
+        muted = looks_of(self).muted
+        names = Text(style="bold")
+        for runner in runners:
+            names.append("▌", colors.style(runner))
+            names.append(visible(runner, one_line=True) + "  ", colors.style(runner))
+        notes = [tr("lesson.stderr", lang)]
+        if UNATTRIBUTED in runners:
+            notes.append(tr("lesson.unattributed", lang))
+        label = Text(tr("lesson.legend", lang) + " ", style="bold")
+        candidates = [
+            Text.assemble(label, names, Text("  ".join(notes), muted)),
+            *(names + Text("  ".join(notes[:n]), muted) for n in range(len(notes), 0, -1)),
+        ]
+        for legend in candidates:
+            if not width or legend.cell_len <= width:
+                return legend
+        return names
 
     # --- selection links -----------------------------------------------------------
 
