@@ -204,3 +204,31 @@ async def test_the_legend_keeps_its_notes_on_one_row_at_any_width():
         assert shown[0] == (True, True, True), lang
         assert shown[-1] == (False, False, False), lang
         assert shown == sorted(shown, reverse=True), lang  # parts go in that order
+
+
+async def test_at_80_columns_the_first_frame_of_a_lesson_is_already_stacked(monkeypatch):
+    """Issue 13: at launch the lesson screen painted one frame side by side, then stacked
+    its panes after the resize that followed. The layout is known before the first paint:
+    when the first layout reaches the lesson body (its first Resize), it is stacked."""
+    from textual import events
+
+    from tutor.app import lesson_screen
+    from tutor.app.lesson_body import LessonBody
+    from tutor.lesson import RunStep
+
+    first_layouts = []
+
+    class Body(LessonBody):
+        def on_resize(self, event: events.Resize) -> None:
+            if not first_layouts:
+                first_layouts.append(self.screen.has_class("-narrow"))
+            super().on_resize(event)
+
+    monkeypatch.setattr(lesson_screen, "LessonBody", Body)
+    app = make_app()
+    async with app.run_test(size=NARROW) as pilot:
+        lesson = app.course.lessons[0]
+        step = next(i for i, s in enumerate(lesson.steps) if isinstance(s, RunStep))
+        app.open_lesson(lesson, step)
+        await pilot.pause()
+        assert first_layouts == [True]

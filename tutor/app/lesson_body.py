@@ -2,20 +2,29 @@
 
 Under NARROW columns side-by-side panes cut the code (at 100 columns it gets 48, and most
 lesson programs have a longer line), so the screen gets the `-narrow` class and tutor.tcss
-stacks the code above the output.
+stacks the code above the output. The screen fits itself to the terminal before its
+first frame (`fit` in its compose), the lesson body after each resize.
 """
 
 from __future__ import annotations
 
+from typing import Any  # a screen of any result type
+
 from textual import events
 from textual.containers import Horizontal
+from textual.screen import Screen
 
 NARROW = 120
 """Below this many columns the panes are stacked."""
+
+
+def fit(screen: Screen[Any], width: int) -> None:
+    """Stack the panes when `width` is narrow."""
+    screen.set_class(width < NARROW, "-narrow")
 
 
 class LessonBody(Horizontal):
     """Holds the step pane and the run pane; tells the screen when it is narrow."""
 
     def on_resize(self, event: events.Resize) -> None:
-        self.screen.set_class(self.app.size.width < NARROW, "-narrow")
+        fit(self.screen, self.app.size.width)

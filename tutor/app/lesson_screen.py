@@ -20,7 +20,7 @@ from textual.widgets import Footer, Static, TextArea
 from tutor.app import lesson_copy, lesson_exercise
 from tutor.app.course_screen import TitleBar
 from tutor.app.i18n import tr, translate_bindings
-from tutor.app.lesson_body import LessonBody
+from tutor.app.lesson_body import LessonBody, fit
 from tutor.app.lesson_run import LessonRun
 from tutor.app.quiz_panel import QuizPanel
 from tutor.app.run_pane import RunPane
@@ -112,6 +112,7 @@ class LessonScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         app = self.app
+        fit(self, app.size.width)  # before the first frame, not after a resize
         yield TitleBar()
         yield Static(id="step-title")
         with LessonBody(id="lesson-body"):
