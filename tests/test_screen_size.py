@@ -5,8 +5,10 @@
 
 from __future__ import annotations
 
+import pytest
 from test_app import make_app, wait_for
 from test_app_support import WIDE, open_first_run_step
+from test_quiz_snapshots import real_traces  # noqa: F401 (the fixture)
 
 NARROW = (80, 24)
 
@@ -232,3 +234,71 @@ async def test_at_80_columns_the_first_frame_of_a_lesson_is_already_stacked(monk
         app.open_lesson(lesson, step)
         await pilot.pause()
         assert first_layouts == [True]
+
+
+def footer_keys(screen) -> tuple[dict[str, str], list[str]]:
+    """The footer's keys shown whole (key -> description), and the keys it cuts off."""
+    from textual.widgets import Footer
+    from textual.widgets._footer import FooterKey
+
+    footer = screen.query_one(Footer)
+    keys = list(footer.query(FooterKey))
+    palette = [key.region for key in keys if key.has_class("-command-palette")]
+    whole, cut = {}, []
+    for key in keys:
+        region = key.region
+        inside = footer.region.contains_region(region) and region.width
+        covered = any(region.overlaps(p) for p in palette if p != region)
+        if inside and not covered:
+            whole[key.key] = key.description
+        else:
+            cut.append(key.key)
+    return whole, cut
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+async def test_at_80x24_the_footer_shows_the_keys_that_matter_whole(
+    lang,
+    tmp_path,
+    real_traces,  # noqa: F811 (the fixture imported above)
+):
+    """Issue 13: at 80 columns the footer cut off F1 (and F2/F3). Every step kind shows F1
+    help, Esc and the step keys whole, and while a program runs, Esc says it stops it."""
+    from test_app_exercise import LESSON as EXERCISE_LESSON
+    from test_app_support import producer_consumer_events, settle_screen
+
+    from tutor.lesson import QuizStep, RunStep, load_course
+    from tutor.quiz import remember_trace
+    from tutor.strings import tr
+
+    (tmp_path / "ex.yaml").write_text(EXERCISE_LESSON)
+    exercise = load_course([tmp_path]).lessons[0]
+    app = make_app(events=producer_consumer_events(1, False)[:-1], hold=True, lang=lang)
+    async with app.run_test(size=NARROW) as pilot:
+        lesson = app.course.lessons[0]
+        for index, events in real_traces.items():
+            remember_trace(lesson, index, events)
+        for index, step in enumerate(lesson.steps):
+            app.open_lesson(lesson, index)
+            await app.workers.wait_for_complete()
+            await settle_screen(pilot)
+            whole, cut = footer_keys(app.screen)
+            assert not cut and {"f1", "escape", "f8"} <= set(whole), (step, whole, cut)
+            if isinstance(step, QuizStep):  # answering (above), then answered
+                assert {"enter", "r"} <= set(whole), whole
+                await pilot.press("r")
+                await settle_screen(pilot)
+                whole, cut = footer_keys(app.screen)
+                assert not cut and {"f1", "escape", "t"} <= set(whole), (whole, cut)
+            if isinstance(step, RunStep):
+                await pilot.press("f5")
+                await wait_for(pilot, lambda: app.screen.running)
+                await settle_screen(pilot)
+                whole, cut = footer_keys(app.screen)
+                assert not cut and whole.get("escape") == tr("key.stop", lang), whole
+                await pilot.press("escape")
+                await wait_for(pilot, lambda: not app.screen.running)
+        app.open_lesson(exercise, 1)
+        await settle_screen(pilot)
+        whole, cut = footer_keys(app.screen)
+        assert not cut and {"f1", "escape", "f4", "f5"} <= set(whole), (whole, cut)

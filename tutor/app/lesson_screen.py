@@ -50,7 +50,7 @@ class LessonScreen(Screen[None]):
         Binding("ctrl+c", "stop", "Stop", id="lesson.stop", priority=True),
         Binding("ctrl+c", "copy_selection", "Copy", show=False, priority=True),
         Binding("escape", "escape", "Lessons", id="lesson.back", priority=True),
-        Binding("f6", "reset", "Reset code", id="lesson.reset", priority=True),
+        Binding("f6", "reset", "Reset code", id="lesson.reset", show=False, priority=True),
         Binding("f7", "prev", "Prev step", id="lesson.prev", priority=True),
         Binding("f8", "next", "Next step", id="lesson.next", priority=True),
         Binding("f9", "app.review", "Review", show=False, priority=True),
@@ -68,6 +68,10 @@ class LessonScreen(Screen[None]):
         Binding("full_stop", "step_switch(1)", "Next switch", show=False),
         Binding("comma", "step_switch(-1)", "Prev switch", show=False),
         Binding("w", "wrap", "Wrap lines", show=False),
+        # Not in the footer here (80 columns have no room): F1 help and ctrl+p list them
+        # (and the Reset button is on screen).
+        Binding("f2", "app.toggle_lang", "Language", show=False),
+        Binding("f3", "app.toggle_theme", "Light/dark", show=False),
         # Letters for the F-keys (terminals and laptops that eat them): not priority, so
         # they type into the editor when it has focus; none is a quiz key.
         Binding("c", "check", "Check", show=False),
@@ -112,14 +116,14 @@ class LessonScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         app = self.app
-        fit(self, app.size.width)  # before the first frame, not after a resize
+        narrow = fit(self, app.size.width)  # before the first frame, not after a resize
         yield TitleBar()
         yield Static(id="step-title")
         with LessonBody(id="lesson-body"):
             dark = app.current_theme.dark
             yield StepPane(self.lesson, app.progress, app.lang, dark, app.start_run, id="left")
             yield RunPane(app.start_run, id="right")
-        yield Footer()
+        yield Footer(compact=narrow)
 
     def on_mount(self) -> None:
         self.step_pane = self.query_one(StepPane)
