@@ -150,3 +150,19 @@ async def test_at_80x24_the_exercise_code_gets_rows_while_it_is_edited(course, t
         assert code.size.height >= 6  # a few lines of code to edit, not one or two
         for button in ("#run", "#next"):
             assert screen.region.contains_region(screen.query_one(button).region), button
+
+
+async def test_before_a_check_the_exercise_shows_one_line_not_blank_rows(course, tutor_home):
+    """Issue 13: an exercise with no result yet left 3-4 blank rows above its code (the
+    panel's lines were laid out empty). Before a Check it says what to do, on one row."""
+    from tutor.strings import tr
+
+    app = make_app(course=course)
+    async with app.run_test(size=SIZE) as pilot:
+        app.open_lesson(course.lessons[0], 1)
+        await pilot.pause()
+        panel = panel_of(app.screen)
+        assert panel.size.height == 1
+        assert str(panel.query_one("#ex-status").render()) == tr("exercise.goals", "en")
+        text, host = app.screen.query_one("#text-box"), app.screen.query_one("#quiz-host")
+        assert host.region.y == text.region.bottom  # no blank row between text and panel

@@ -128,7 +128,7 @@ class ExercisePanel(Vertical):
         self.render_all()
 
     def render_all(self) -> None:
-        if not self.is_mounted:
+        if not self.children:  # not composed yet (on_mount runs before is_mounted is set)
             return
         lang = self.lang
         status = Text()
