@@ -340,3 +340,40 @@ async def test_run_pane_notes_are_readable_on_every_theme(theme: str) -> None:
         assert "alt+→" in str(title)
         problems |= painted_statics(app, pane)
     assert not problems, f"{theme}: " + "; ".join(sorted(problems))
+
+
+@pytest.mark.parametrize("theme", all_themes())
+async def test_exercise_results_are_readable_on_every_theme(theme: str, tmp_path) -> None:
+    """A failed Check's ✓/✗ lines, the hint, a solved Check and a run that failed."""
+    from textual.app import App, ComposeResult
+
+    from tests.test_app_exercise import LESSON
+    from tests.test_quiz import Events
+    from tutor.app.exercise_panel import ExercisePanel
+    from tutor.exercise import grade_events
+    from tutor.lesson import load_course
+    from tutor.progress import load_progress
+
+    (tmp_path / "ex.yaml").write_text(LESSON)
+    lesson = load_course([tmp_path]).lessons[0]
+    step = lesson.steps[1]
+
+    class Host(App):
+        def compose(self) -> ComposeResult:
+            yield ExercisePanel(lesson, 1, "en", load_progress()[0])
+
+    app = Host()
+    app.theme = theme
+    async with app.run_test(size=(100, 24)) as pilot:
+        await pilot.pause()
+        panel = app.query_one(ExercisePanel)
+        panel.toggle_hint()
+        problems = set()
+        for events in (Events().out("main", "2").end(), Events().out("main", "1").end()):
+            panel.show_grading(grade_events(step, events, "en"))
+            await pilot.pause()
+            problems |= painted_statics(app, panel)
+        panel.show_grading(None, "OSError: no sandbox here")
+        await pilot.pause()
+        problems |= painted_statics(app, panel)
+    assert not problems, f"{theme}: " + "; ".join(sorted(problems))

@@ -13,6 +13,7 @@ Every piece of lesson and program text is rendered as a rich `Text`, never as ma
 
 from __future__ import annotations
 
+from rich.style import Style
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -24,6 +25,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static, TextArea
 
 from tutor.app.i18n import tr
+from tutor.app.looks import LOOK_CLASSES, looks_css, looks_of
 from tutor.exercise import Grading, grade_events
 from tutor.lesson import ExerciseStep, Lesson
 from tutor.textsafe import visible
@@ -42,8 +44,8 @@ class ExercisePanel(Vertical):
     DEFAULT_CSS = """
     ExercisePanel { height: auto; padding: 0 1; }
     ExercisePanel #ex-status { text-style: bold; }
-    ExercisePanel #ex-hint { color: $text-muted; }
-    """
+    """ + looks_css("ExercisePanel")
+    COMPONENT_CLASSES = LOOK_CLASSES
 
     class Checked(Message):
         """A Check finished: `solved` says whether every check held."""
@@ -82,6 +84,7 @@ class ExercisePanel(Vertical):
 
     def on_mount(self) -> None:
         self.render_all()
+        self.watch(self.app, "theme", lambda _theme: self.render_all(), init=False)
 
     def watch_lang(self, lang: str) -> None:
         if self.grading is not None and self.events:
@@ -130,33 +133,33 @@ class ExercisePanel(Vertical):
     def render_all(self) -> None:
         if not self.children:  # not composed yet (on_mount runs before is_mounted is set)
             return
-        lang = self.lang
+        lang, looks = self.lang, looks_of(self)
         status = Text()
         results = Text()
         grading = self.grading
         if self.checking:
             status.append(tr("exercise.checking", lang), style="italic")
         elif self.error:
-            status.append(tr("lesson.run_failed", lang, error=self.error), style="bold red")
+            status.append(tr("lesson.run_failed", lang, error=self.error), style=looks.wrong)
         elif grading is None:
             key = "exercise.solved_before" if self.solved else "exercise.goals"
             status.append(tr(key, lang))
         elif grading.solved:
-            status.append(tr("exercise.solved", lang), style="bold green")
+            status.append(tr("exercise.solved", lang), style=looks.right)
         else:
             total = len(grading.results)
             status.append(tr("exercise.failed", lang, failed=grading.failed, total=total))
         if grading is not None and not self.checking:
             for result in grading.results:
-                mark, style = ("✓ ", "green") if result.ok else ("✗ ", "red")
-                results.append(mark, style=f"bold {style}")
+                mark, style = ("✓ ", looks.right) if result.ok else ("✗ ", looks.wrong)
+                results.append(mark, style=style + Style(bold=True))
                 results.append(visible(result.message) + "\n")  # may quote the program
         self.query_one("#ex-status", Static).update(status)
         results_box = self.query_one("#ex-results", Static)
         results_box.update(results)
         results_box.display = bool(results)
         hint = self.query_one("#ex-hint", Static)
-        hint.update(Text(tr("exercise.hint", lang) + " " + self.step.hint(lang)))
+        hint.update(Text(tr("exercise.hint", lang) + " " + self.step.hint(lang), looks.muted))
         hint.display = self.show_hint
 
 
