@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 from test_app import make_app, wait_for
 from test_app_support import SIZE, fixed_course, open_first_run_step, producer_consumer_events
+from test_quiz_snapshots import real_traces  # noqa: F401 (the fixture)
 
 from tutor.app.output_view import OutputView
 from tutor.app.timeline_view import TimelineView
@@ -285,3 +286,28 @@ async def test_a_run_steps_watch_text_is_shown_by_the_code():
         await pilot.press("f2")
         await pilot.pause()
         assert "谁先打印？" in str(watch.render())
+
+
+@pytest.mark.slow
+async def test_a_burst_of_step_keys_never_takes_the_app_down(real_traces):  # noqa: F811
+    """Issue 13: F7/F8 hammered in a terminal ended the app (NoMatches: a quiz panel being
+    removed rendered its key or scrolled to its choices after its rows were gone). Keys
+    arriving all at once, as from a terminal, move the lesson by exactly as many steps."""
+    from textual import events
+
+    from tutor.quiz import remember_trace
+
+    app = make_app()
+    lesson = app.course.lessons[0]
+    for index, trace in real_traces.items():  # keys at once, as on a second visit
+        remember_trace(lesson, index, trace)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.open_lesson(lesson, 3)
+        await pilot.pause()
+        for _ in range(3):
+            for key in ["f8", "f7", "f8", "f7", "f8", "f8", "f7", "f7"] * 10:
+                app.post_message(events.Key(key, None))
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert app.return_code is None and app.screen.step_index == 3

@@ -44,3 +44,8 @@ async def test_the_private_attributes_hold_what_the_app_expects():
         assert textual_private.is_dirty(screen, static) is False
         static.update("y")
         textual_private.update_now(screen)  # runs (nothing else to check without racing)
+        assert textual_private.is_leaving(static) is False
+        removing = static.remove()
+        assert textual_private.is_leaving(static) is True
+        await removing
+        assert textual_private.is_leaving(static) is True

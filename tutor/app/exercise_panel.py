@@ -26,6 +26,7 @@ from textual.widgets import Static, TextArea
 
 from tutor.app.i18n import tr
 from tutor.app.looks import LOOK_CLASSES, looks_css, looks_of
+from tutor.app.textual_private import is_leaving
 from tutor.exercise import Grading, grade_events
 from tutor.lesson import ExerciseStep, Lesson
 from tutor.textsafe import visible
@@ -131,8 +132,8 @@ class ExercisePanel(Vertical):
         self.render_all()
 
     def render_all(self) -> None:
-        if not self.children:  # not composed yet (on_mount runs before is_mounted is set)
-            return
+        if not self.children or is_leaving(self):  # not composed yet (on_mount runs before
+            return  # is_mounted is set), or a Check's result came after the step was left
         lang, looks = self.lang, looks_of(self)
         status = Text()
         results = Text()

@@ -13,8 +13,6 @@ Every piece of program text is rendered as a rich `Text`, never as markup.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from rich.console import Group
 from rich.style import Style
 from rich.text import Text
@@ -29,8 +27,10 @@ from textual.widgets import Static
 
 from tutor.app.code_marks import MARK_CSS, PAUSED, numbered_code
 from tutor.app.colors import RunnerColors
+from tutor.app.i18n import translate_bindings
 from tutor.app.looks import LOOK_CLASSES, PLAIN, Looks, looks_css, looks_of, marked_look
 from tutor.app.quiz_result import ResultView, reflow
+from tutor.app.textual_private import is_leaving
 from tutor.lesson import Lesson, QuizStep
 from tutor.quiz import (
     AnswerError,
@@ -41,7 +41,7 @@ from tutor.quiz import (
     quiz_steps,
     trace_for_async,
 )
-from tutor.strings import LANGUAGES, catalog, tr
+from tutor.strings import LANGUAGES, tr
 from tutor.textsafe import visible
 
 TYPE_CHECKING = False
@@ -53,6 +53,8 @@ if TYPE_CHECKING:
     from tutor.runner.streaming import StartRun
 
 ITALIC = Style(italic=True)
+QUIZ_KEYS = {action: f"quiz.key.{action}" for action in ("submit", "hint", "reveal", "retry")}
+"""The keys shown in the footer, in the learner's language."""
 SELECTED = "❯"
 """The selected option or line (not ▶, which marks the code line a program paused after)."""
 
@@ -190,15 +192,7 @@ class QuizPanel(Widget, can_focus=True):
         self.render_all()
 
     def _translate_bindings(self) -> None:
-        table = self._bindings.key_to_bindings
-        known = catalog("en")
-        for key, items in table.items():
-            table[key] = [
-                replace(b, description=self.t(f"key.{b.action}"))
-                if f"quiz.key.{b.action}" in known
-                else b
-                for b in items
-            ]
+        translate_bindings(self, QUIZ_KEYS, self.lang)
 
     @work(exclusive=True, group="quiz-key")
     async def load_key(self) -> None:
@@ -232,7 +226,7 @@ class QuizPanel(Widget, can_focus=True):
     # --- rendering -------------------------------------------------------------------
 
     def _render_all(self) -> None:
-        if not self.is_mounted:
+        if not self.is_mounted or is_leaving(self):  # a key's worker may finish after F8
             return
         self.looks = looks = looks_of(self)
         self.runner_colors.dark = self.app.current_theme.dark
@@ -399,6 +393,8 @@ class QuizPanel(Widget, can_focus=True):
 
     def _scroll_to_choices(self) -> None:
         """The help first, then the question: the question wins when they do not fit."""
+        if is_leaving(self):  # the screen runs this after a refresh, maybe after F8
+            return
         if self.quiz is not None and self.query_one("#quiz-choices").display:
             self.query_one("#quiz-help").scroll_visible(animate=False, immediate=True)
             top = "#quiz-ask" if self.quiz.kind == "next_switch" else "#quiz-options"

@@ -40,3 +40,11 @@ def sync_scrollbars(widget: Widget, virtual_size: Size) -> None:
     """Tell a widget's scrollbars about a new virtual size without the screen-wide layout
     pass that setting the public `virtual_size` reactive costs (~30 ms a time)."""
     widget._scroll_update(virtual_size)
+
+
+def is_leaving(widget: Widget) -> bool:
+    """Whether `widget` is being removed: Textual prunes its children first, and a worker
+    or a call_after_refresh callback (the screen runs those) may still come back to it
+    with its rows gone. Textual marks it (`_pruning`, `_closing`, `_closed`); the only
+    public read of the marks is `display`, which also means hidden."""
+    return widget._pruning or widget._closing or widget._closed
