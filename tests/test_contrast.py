@@ -377,3 +377,49 @@ async def test_exercise_results_are_readable_on_every_theme(theme: str, tmp_path
         await pilot.pause()
         problems |= painted_statics(app, panel)
     assert not problems, f"{theme}: " + "; ".join(sorted(problems))
+
+
+@pytest.mark.parametrize("theme", ["ansi-dark", "ansi-light"])
+async def test_ansi_themes_keep_the_terminals_own_colours(theme: str, tmp_path) -> None:
+    """On an ANSI theme the terminal paints its palette's colours on its own background:
+    the looks keep them as they are (a theme change to one once ended the app)."""
+    from textual.app import App, ComposeResult
+
+    from tests.test_app_support import producer_consumer_events
+    from tests.test_quiz import Events
+    from tutor.app.code_editor import CodeEditor
+    from tutor.app.messages import RunStarted
+    from tutor.app.quiz_panel import QuizPanel
+    from tutor.app.run_pane import RunPane
+    from tutor.lesson import load_lesson
+    from tutor.quiz import remember_trace
+
+    path = tmp_path / "looks.yaml"
+    path.write_text(QUIZ_LESSON)
+    lesson, _errors = load_lesson(path)
+    remember_trace(lesson, 0, Events().out("main", "made the generator").out("g", "hi").end())
+    code = "def f():\n    yield 1\n"
+
+    class Host(App):
+        def compose(self) -> ComposeResult:
+            yield QuizPanel(lesson, 0, "en")
+            yield RunPane(id="pane")
+            yield CodeEditor(code)
+
+    app = Host()
+    async with app.run_test(size=(100, 60)) as pilot:
+        await app.workers.wait_for_complete()
+        app.theme = theme  # a change, as from the palette
+        await pilot.press("h", "2")
+        pane = app.query_one(RunPane)
+        pane.post_message(RunStarted(1))
+        await pilot.pause()
+        pane.show_events(producer_consumer_events())
+        editor = app.query_one(CodeEditor)
+        assert editor.show_marks(2, 1, code)
+        await pilot.pause()
+        assert app.return_code is None
+        panel = app.query_one(QuizPanel)
+        assert panel.looks.wrong.color is not None and panel.looks.wrong.color.triplet is None
+        assert panel.grade is not None and not panel.grade.correct
+        editor.render_line(0)

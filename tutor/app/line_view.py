@@ -383,10 +383,11 @@ class LineView(ScrollView, can_focus=True):
             else:
                 part = self.get_component_rich_style(f"{self.PREFIX}--{key}", partial=True)
                 backgrounds = self.runner_colors.backgrounds
-                if key in self.TEXT_PARTS and part.color is not None and backgrounds:
+                color = part.color
+                if key in self.TEXT_PARTS and color and color.triplet and backgrounds:
                     # a theme's $error or $text-muted can be too faint on its own surface
-                    color = readable(Color.from_rich_color(part.color).hex, backgrounds)
-                    part += Style(color=color)
+                    # (an ANSI theme's colours are the terminal's: kept)
+                    part += Style(color=readable(Color.from_rich_color(color).hex, backgrounds))
                 style = base + part
             self._styles[key] = style
         return style

@@ -60,18 +60,16 @@ def looks_of(widget: Widget) -> Looks:
     backgrounds = painted_backgrounds(painted, dark)
 
     def look(name: str, on: tuple[Color, ...] = backgrounds) -> Style:
-        style = widget.get_component_rich_style(f"look--{name}")
-        color = Color.from_rich_color(style.color).hex if style.color else "#808080"
-        return Style(color=readable(color, on))
+        return readable_on(Style(color=widget.get_component_rich_style(f"look--{name}").color), *on)
 
     code = widget.get_component_rich_style("look--code")
-    code_bg = painted_backgrounds((code.bgcolor,), dark)
+    code_bg = painted_backgrounds((code.bgcolor,), dark)[0]
     return Looks(
         right=look("right"),
         wrong=look("wrong"),
         note=look("note"),
         muted=look("muted"),
-        code=look("code", code_bg) + Style(bgcolor=code.bgcolor),
+        code=look("code", (code_bg,)) + Style(bgcolor=code.bgcolor),
         backgrounds=backgrounds,
     )
 
@@ -83,11 +81,13 @@ def marked_look(widget: Widget, component: str) -> Style:
     return readable_on(widget.rich_style + style, style.bgcolor)
 
 
-def readable_on(style: Style | None, background: RichColor | None) -> Style:
-    """`style` with its colour moved to 4.5:1 on `background` (text painted on a marked
-    line: syntax colours chosen for the editor's own background)."""
+def readable_on(style: Style | None, *backgrounds: RichColor | Color | None) -> Style:
+    """`style` with its colour moved to 4.5:1 on `backgrounds` (e.g. text painted on a
+    marked line: syntax colours chosen for the editor's own background). A colour of the
+    terminal's palette (ANSI themes) is the terminal's to paint: it is kept."""
     style = style or Style()
-    if style.color is None or style.color.is_default or background is None:
+    color = style.color
+    if color is None or color.triplet is None or None in backgrounds:
         return style
-    color = Color.from_rich_color(style.color).hex
-    return style + Style(color=readable(color, (Color.from_rich_color(background),)))
+    on = tuple(bg if isinstance(bg, Color) else Color.from_rich_color(bg) for bg in backgrounds)
+    return style + Style(color=readable(Color.from_rich_color(color).hex, on))
