@@ -92,6 +92,7 @@ class RunPane(Vertical):
         """Stepping: the timeline row of the moment shown (-1: none picked yet)."""
         self.code_shown = True
         """The editor still holds the code that ran (its lines can be marked)."""
+        self._muted_style: Style | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="status")
@@ -115,6 +116,7 @@ class RunPane(Vertical):
 
     def set_dark(self, dark: bool) -> None:
         """The theme changed (dark or not): the legend's and the badge's colours follow."""
+        self._muted_style = None
         self.runner_colors.dark = dark
         self.update_legend(force=True)  # and the muted notes' colour (any theme change)
         self.update_status()
@@ -312,7 +314,7 @@ class RunPane(Vertical):
     def update_status(self) -> None:
         if not self.is_mounted or self._status_held:
             return
-        lang = self.lang
+        lang, muted = self.lang, self._muted()
         status = Text()
         if self.tier:
             status.append(" " + tr(f"tier.{self.tier}", lang) + " ", self._tier_style(self.tier))
@@ -320,20 +322,27 @@ class RunPane(Vertical):
         if self.running:
             status.append(tr("lesson.running", lang), "italic")
         elif self.runs_here == 0:
-            status.append(tr("lesson.no_output", lang), looks_of(self).muted)
+            status.append(tr("lesson.no_output", lang), muted)
         self._update_static("#status", status)
         timeline_title = Text(tr("lesson.timeline", lang) + ": ", style="bold")
         shown = len(self.switch_seqs)
         total = max(self.switch_total, shown)
         if total == 0:
-            timeline_title.append(tr("lesson.no_switches", lang), looks_of(self).muted)
+            timeline_title.append(tr("lesson.no_switches", lang), muted)
         elif self.cap_after is not None and total > shown:
             timeline_title.append(tr("lesson.switch_cap", lang, n=total, shown=shown))
         else:
             timeline_title.append(tr("lesson.switch_count", lang, n=total))
         if self.can_step:
-            timeline_title.append("  " + tr("step.hint", lang), looks_of(self).muted)
+            timeline_title.append("  " + tr("step.hint", lang), muted)
         self._update_static("#timeline-title", timeline_title)
+
+    def _muted(self) -> Style:
+        """Notes' colour in this theme (kept until set_dark: a run's first frame is busy)."""
+        muted = self._muted_style or looks_of(self).muted
+        if self.is_mounted:
+            self._muted_style = muted
+        return muted
 
     def _tier_style(self, tier: str) -> Style:
         """The badge's colour with 4.5:1 on the status line's background, whatever the theme."""
@@ -374,7 +383,7 @@ class RunPane(Vertical):
         goes first, then the note on `?`, then the one on `!` (a row's worth of runners
         that wraps takes no notes, which would break in two)."""
         lang, colors = self.lang, self.runner_colors
-        muted = looks_of(self).muted
+        muted = self._muted()
         names = Text(style="bold")
         for runner in runners:
             names.append("▌", colors.style(runner))
