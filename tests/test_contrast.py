@@ -423,3 +423,26 @@ async def test_ansi_themes_keep_the_terminals_own_colours(theme: str, tmp_path) 
         assert panel.looks.wrong.color is not None and panel.looks.wrong.color.triplet is None
         assert panel.grade is not None and not panel.grade.correct
         editor.render_line(0)
+
+
+@pytest.mark.parametrize("theme", all_themes())
+async def test_course_review_and_help_screens_are_readable_on_every_theme(theme: str) -> None:
+    """The screens around the lessons: the course list's summary and title bar, the review
+    of the quizzes and F1 help (their muted text was Rich's `dim`: 2.6:1 on
+    solarized-light)."""
+    from tests.test_app_support import fixed_course
+    from tutor.app.main import TutorApp
+
+    app = TutorApp(course=fixed_course(), lang="en", reopen=False)
+    app.theme = theme
+    problems: set[str] = set()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        for key in ("", "r", "escape", "f1"):
+            if key:
+                await pilot.press(key)
+                await pilot.pause()
+            problems |= {
+                f"{type(app.screen).__name__} {p}" for p in painted_statics(app, app.screen)
+            }
+    assert not problems, f"{theme}: " + "; ".join(sorted(problems))

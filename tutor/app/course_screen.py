@@ -5,15 +5,17 @@ from __future__ import annotations
 import sys
 from importlib.util import find_spec
 
+from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import Footer, OptionList
 from textual.widgets.option_list import Option
 
 from tutor.app.i18n import tr, translate_bindings
+from tutor.app.looks import Prose, looks_css, looks_of
 from tutor.lesson import Course, Lesson, LessonError
 from tutor.textsafe import visible
 
@@ -23,24 +25,25 @@ if TYPE_CHECKING:
     from tutor.progress import Progress
 
 
-class TitleBar(Static):
+class TitleBar(Prose):
     """One line with the screen's title and sub-title (lighter than Header: one widget)."""
 
     DEFAULT_CSS = """
-    TitleBar { dock: top; height: 1; width: 1fr; background: $panel; color: $foreground;
+    TitleBar { dock: top; height: 1; width: 1fr; background: $panel; color: $text;
                text-align: center; text-style: bold; }
-    """
+    """ + looks_css("TitleBar")
 
     def on_mount(self) -> None:
         self.watch(self.screen, "title", self._show, init=False)
         self.watch(self.screen, "sub_title", self._show, init=False)
+        self.watch(self.app, "theme", self._show, init=False)
         self._show()
 
     def _show(self, _value: object = None) -> None:
         screen = self.screen
         title = Text(screen.title or self.app.title)
         if screen.sub_title:
-            title.append(" — " + screen.sub_title, style="not bold dim")
+            title.append(" — " + screen.sub_title, style=looks_of(self).muted + Style(bold=False))
         self.update(title)
 
 
@@ -98,11 +101,12 @@ class CourseScreen(Screen[None]):
         with Horizontal(id="course-body"):
             yield OptionList(id="lessons")
             with VerticalScroll(id="summary-box"):
-                yield Static(id="summary")
+                yield Prose(id="summary")
         yield Footer()
 
     def on_mount(self) -> None:
         self.watch(self.app, "lang", self.apply_lang)
+        self.watch(self.app, "theme", self.show_summary, init=False)
         self.query_one("#lessons", OptionList).focus()
 
     def on_screen_resume(self) -> None:
@@ -176,10 +180,11 @@ class CourseScreen(Screen[None]):
             options.highlighted = index
         self.show_summary()
 
-    def show_summary(self) -> None:
+    def show_summary(self, _theme: object = None) -> None:
         lang = self.app.lang
         options = self.query_one("#lessons", OptionList)
-        summary = self.query_one("#summary", Static)
+        summary = self.query_one("#summary", Prose)
+        dim = looks_of(summary).muted
         item = None
         if options.highlighted is not None:
             item = self._items.get(options.get_option_at_index(options.highlighted).id or "")
@@ -187,26 +192,26 @@ class CourseScreen(Screen[None]):
             state = lesson_state(self.app.progress, item)
             text = Text()
             text.append(item.title(lang) + "\n", style="bold")
-            text.append(item.topic(lang) + "  ·  ", style="dim")
-            text.append(tr(f"course.state.{state}", lang) + "\n\n", style="dim")
+            text.append(item.topic(lang) + "  ·  ", style=dim)
+            text.append(tr(f"course.state.{state}", lang) + "\n\n", style=dim)
             text.append(item.summary(lang) + "\n\n")
             text.append(
-                tr("course.steps", lang, n=len(item.steps), q=item.quiz_count) + "\n", style="dim"
+                tr("course.steps", lang, n=len(item.steps), q=item.quiz_count) + "\n", style=dim
             )
             if item.exercises:
                 solved = len(self.app.progress.solved_exercises(item.id))
                 text.append(
                     tr("course.exercises", lang, e=len(item.exercises), s=solved) + "\n",
-                    style="dim",
+                    style=dim,
                 )
             if item.requires:
                 text.append(
-                    tr("course.requires", lang, pkgs=", ".join(item.requires)) + "\n", style="dim"
+                    tr("course.requires", lang, pkgs=", ".join(item.requires)) + "\n", style=dim
                 )
             missing = missing_sentence(item, lang)
             if missing:
                 text.append("\n" + missing + "\n", style="bold")
-            text.append("\n" + tr("course.open_hint", lang), style="italic dim")
+            text.append("\n" + tr("course.open_hint", lang), style=dim + Style(italic=True))
         elif isinstance(item, LessonError):
             text = Text()
             text.append(tr("course.error_hint", lang) + "\n\n")

@@ -8,9 +8,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Static
+from textual.widgets import Button
 
 from tutor.app.i18n import tr
+from tutor.app.looks import Prose, looks_of
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -68,20 +69,22 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="help"):
-            yield VerticalScroll(Static(id="help-text"))
+            yield VerticalScroll(Prose(id="help-text"))
             yield Button(tr("btn.close", self.app.lang), id="close", compact=True)
 
     def on_mount(self) -> None:
         self.watch(self.app, "lang", self.apply_lang)
+        self.watch(self.app, "theme", self.render_help, init=False)
 
     def apply_lang(self, lang: str) -> None:
         self.render_help()
         self.query_one("#close", Button).label = tr("btn.close", lang)
 
-    def render_help(self) -> None:
+    def render_help(self, _theme: object = None) -> None:
         lang = self.app.lang
+        text = self.query_one("#help-text", Prose)
         table = Table(title=tr("help.title", lang), box=None, expand=False, padding=(0, 2, 0, 0))
-        table.add_column(tr("help.where", lang), style="dim", no_wrap=True)
+        table.add_column(tr("help.where", lang), style=looks_of(text).muted, no_wrap=True)
         table.add_column("", style="bold", no_wrap=True)
         table.add_column("", ratio=1)
         last_area = None
@@ -95,7 +98,7 @@ class HelpScreen(ModalScreen[None]):
         notes.append(tr("help.letters", lang))
         from rich.console import Group
 
-        self.query_one("#help-text", Static).update(Group(table, notes))
+        text.update(Group(table, notes))
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()

@@ -15,6 +15,7 @@ from rich.color import Color as RichColor
 from rich.style import Style
 from textual.color import Color
 from textual.widget import Widget
+from textual.widgets import Static
 
 from tutor.app.colors import painted_backgrounds, readable
 
@@ -91,3 +92,12 @@ def readable_on(style: Style | None, *backgrounds: RichColor | Color | None) -> 
         return style
     on = tuple(bg if isinstance(bg, Color) else Color.from_rich_color(bg) for bg in backgrounds)
     return style + Style(color=readable(Color.from_rich_color(color).hex, on))
+
+
+class Prose(Static):
+    """Prose on a screen: the theme's text colour for what it is painted on (`$text`; the
+    theme's `$foreground` falls under 4.5:1 on `$panel` in some themes), and the looks
+    (`looks_of(prose).muted` for what Rich's `dim` drew)."""
+
+    DEFAULT_CSS = "Prose { color: $text; }" + looks_css("Prose")
+    COMPONENT_CLASSES = LOOK_CLASSES

@@ -9,15 +9,17 @@ Escape goes back. Progress is saved after every answer (through the app's
 
 from __future__ import annotations
 
+from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import Footer, OptionList
 from textual.widgets.option_list import Option
 
 from tutor.app.i18n import tr, translate_bindings
+from tutor.app.looks import LOOK_CLASSES, Prose, looks_css, looks_of
 from tutor.app.quiz_panel import QuizPanel
 from tutor.lesson import Course, ExerciseStep, QuizStep
 
@@ -29,6 +31,13 @@ if TYPE_CHECKING:
 
 def s(lang: str, key: str, **fields: object) -> str:
     return tr(f"review.{key}", lang, **fields)
+
+
+class ReviewList(OptionList):
+    """The quizzes and exercises to review, their details in the muted look."""
+
+    DEFAULT_CSS = looks_css("ReviewList")
+    COMPONENT_CLASSES = LOOK_CLASSES
 
 
 class ReviewScreen(Screen[None]):
@@ -53,11 +62,11 @@ class ReviewScreen(Screen[None]):
         self.entries: list[tuple[str, int]] = []
 
     def compose(self) -> ComposeResult:
-        yield Static(id="review-title")
+        yield Prose(id="review-title")
         with Horizontal(id="review-body"):
-            yield OptionList(id="review-list")
+            yield ReviewList(id="review-list")
             with Vertical(id="review-right"):
-                yield Static(id="review-help")
+                yield Prose(id="review-help")
                 yield VerticalScroll(id="review-host")
         yield Footer()
 
@@ -66,6 +75,7 @@ class ReviewScreen(Screen[None]):
         self.refresh_list()
         self.query_one("#review-list", OptionList).focus()
         self.watch(self.app, "lang", self.apply_lang, init=False)
+        self.watch(self.app, "theme", lambda _theme: self.refresh_list(keep=True), init=False)
 
     def apply_lang(self, lang: str) -> None:
         """The app's language changed."""
@@ -96,8 +106,9 @@ class ReviewScreen(Screen[None]):
 
     def refresh_list(self, keep: bool = False) -> None:
         lang = self.lang
-        self.query_one("#review-title", Static).update(Text(s(lang, "title")))
-        option_list = self.query_one("#review-list", OptionList)
+        self.query_one("#review-title", Prose).update(Text(s(lang, "title")))
+        option_list = self.query_one("#review-list", ReviewList)
+        dim = looks_of(option_list).muted
         highlighted = option_list.highlighted
         self.entries = self.mistakes()
         option_list.clear_options()
@@ -105,7 +116,7 @@ class ReviewScreen(Screen[None]):
             lesson = self.course.get(lesson_id)
             assert lesson is not None  # mistakes() keeps the lessons that exist
             label = Text(lesson.title(lang), style="bold")
-            label.append(f"  {s(lang, 'step', n=index + 1)}\n", style="dim")
+            label.append(f"  {s(lang, 'step', n=index + 1)}\n", style=dim)
             step = lesson.steps[index]
             if isinstance(step, ExerciseStep):
                 exercise = self.progress.exercise_result(lesson_id, index)
@@ -113,7 +124,7 @@ class ReviewScreen(Screen[None]):
                 attempts = exercise.attempts if exercise else 0
                 tries = "tries_one" if attempts == 1 else "tries"
                 detail = [s(lang, tries, n=attempts), s(lang, "unsolved")]
-                label.append("\n" + " · ".join(detail), style="dim italic")
+                label.append("\n" + " · ".join(detail), style=dim + Style(italic=True))
                 option_list.add_option(Option(label, id=f"{lesson_id}:{index}"))
                 continue
             assert isinstance(step, QuizStep)  # mistakes() keeps quizzes and exercises
@@ -128,10 +139,10 @@ class ReviewScreen(Screen[None]):
             right, answered = self.progress.score(lesson_id)
             quizzes = lesson.quiz_count
             detail.append(s(lang, "score", right=right, total=max(answered, quizzes)))
-            label.append("\n" + " · ".join(detail), style="dim italic")
+            label.append("\n" + " · ".join(detail), style=dim + Style(italic=True))
             option_list.add_option(Option(label, id=f"{lesson_id}:{index}"))
         help_text = s(lang, "pick") if self.entries else s(lang, "empty")
-        self.query_one("#review-help", Static).update(Text(help_text, style="italic"))
+        self.query_one("#review-help", Prose).update(Text(help_text, style="italic"))
         if self.entries:
             keep_at = highlighted if keep and highlighted is not None else 0
             option_list.highlighted = min(keep_at, len(self.entries) - 1)

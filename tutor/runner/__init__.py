@@ -33,13 +33,13 @@ side).
 
 from __future__ import annotations
 
-from tutor.runner.tiers import SandboxUnavailable
 from tutor.runner.values import UNATTRIBUTED, Limits, RunRequest
 
 TYPE_CHECKING = False  # no `typing` import: `coro-tutor run` starts fast
 if TYPE_CHECKING:
     from tutor.runner import events
     from tutor.runner.run import Run, Spare, prepare_run, resolve_tier, run_to_end, start_run
+    from tutor.runner.tiers import SandboxUnavailable
 
 __all__ = [
     "RunRequest",
@@ -56,10 +56,11 @@ __all__ = [
 ]
 
 
-_LAZY = {"events": "tutor.runner.events"}
+_LAZY = {"events": "tutor.runner.events", "SandboxUnavailable": "tutor.runner.tiers"}
 _LAZY.update(dict.fromkeys(("Run", "Spare", "start_run", "prepare_run", "run_to_end",
                             "resolve_tier"), "tutor.runner.run"))  # fmt: skip
-"""Imported on first use: `coro-tutor run` needs neither msgspec (events) nor run.py."""
+"""Imported on first use: `coro-tutor run` needs neither msgspec (events) nor run.py, and
+the app's screens (their colours need UNATTRIBUTED) not the sandbox's tiers."""
 
 
 def __getattr__(name: str) -> object:
