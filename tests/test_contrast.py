@@ -446,3 +446,40 @@ async def test_course_review_and_help_screens_are_readable_on_every_theme(theme:
                 f"{type(app.screen).__name__} {p}" for p in painted_statics(app, app.screen)
             }
     assert not problems, f"{theme}: " + "; ".join(sorted(problems))
+
+
+@pytest.mark.parametrize("dark", [True, False], ids=["dark", "light"])
+async def test_the_editors_line_numbers_are_readable(dark: bool) -> None:
+    """The gutter of the step's editor and of an exercise's solution: the editor themes'
+    own numbers were 3.6:1 (vscode_dark) and 1.7:1 (github_light). (The numbers only:
+    github_light's own syntax colours are ~3:1, see the closing note of issue 13.)"""
+    from textual.app import App, ComposeResult
+    from textual.widgets import Button, TextArea
+
+    from tutor.app.code_editor import CodeEditor, readable_gutters
+    from tutor.app.step_pane import EDITOR_THEMES
+
+    code = "def work(n):\n    return n\n\nprint(work(1))\n"
+
+    class Host(App):
+        def compose(self) -> ComposeResult:
+            yield CodeEditor(code, language="python", theme=EDITOR_THEMES[dark])
+            yield readable_gutters(
+                TextArea.code_editor(code, read_only=True, id="solution"), EDITOR_THEMES[dark]
+            )
+            yield Button("elsewhere")
+
+    app = Host()
+    app.theme = "textual-dark" if dark else "textual-light"
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.query_one(Button).focus()
+        await pilot.pause()
+        problems = set()
+        for editor in app.query(TextArea):
+            background = editor.background_colors[1]
+            gutter = editor.gutter_width
+            for line in (1, 2, 4):  # 1: the cursor's line
+                strip = editor.render_line(line - 1).crop(0, gutter)
+                problems |= unreadable(app, [strip], background, f"{editor.id} line {line} ")
+    assert not problems, "; ".join(sorted(problems))

@@ -9,20 +9,48 @@ text changes.
 
 from __future__ import annotations
 
-from typing import Any
+import dataclasses
+from typing import Any, TypeVar
 
 from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding
+from textual.color import Color
 from textual.geometry import Offset, Region
 from textual.strip import Strip
 from textual.widgets import TextArea
+from textual.widgets.text_area import TextAreaTheme
 
 from tutor.app.code_marks import MARK_CSS
+from tutor.app.colors import readable
 from tutor.app.looks import marked_look, readable_on
 from tutor.glyphs import PAUSED, RESUMES
 
 BOLD = Style(bold=True)
+EDITOR_THEMES = {True: "vscode_dark", False: "github_light"}
+"""The editor theme for a dark or light app theme (the step's editor, a solution)."""
+Area = TypeVar("Area", bound=TextArea)
+
+
+def readable_gutters(area: Area, theme: str) -> Area:
+    """`area` in `theme`, with the editor themes' line numbers moved to 4.5:1 on their
+    background (github_light's are 1.7:1, vscode_dark's 3.6:1): the same themes,
+    registered on it under their own names before it takes one."""
+    for name in EDITOR_THEMES.values():
+        base = TextAreaTheme.get_builtin_theme(name)
+        if base is None or base.gutter_style is None or base.base_style is None:
+            continue
+        styles = {}
+        for field in ("gutter_style", "cursor_line_gutter_style"):  # the cursor's line too
+            gutter = getattr(base, field)
+            background = gutter and (gutter.bgcolor or base.base_style.bgcolor)
+            if gutter is not None and gutter.color is not None and background is not None:
+                on = (Color.from_rich_color(background),)
+                color = readable(Color.from_rich_color(gutter.color).hex, on)
+                styles[field] = gutter + Style(color=color)
+        area.register_theme(dataclasses.replace(base, **styles))
+    area.theme = theme
+    return area
 
 
 class CodeEditor(TextArea):
@@ -37,7 +65,9 @@ class CodeEditor(TextArea):
     COMPONENT_CLASSES = {"code--paused", "code--resumes"}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        theme = kwargs.pop("theme", "css")
         super().__init__(*args, **kwargs)
+        readable_gutters(self, theme)
         self.marks: dict[int, str] = {}
         """Marked lines: 1-based line -> glyph (PAUSED or RESUMES); empty: none."""
 

@@ -24,6 +24,7 @@ from textual.reactive import var
 from textual.screen import ModalScreen
 from textual.widgets import Static, TextArea
 
+from tutor.app.code_editor import EDITOR_THEMES, readable_gutters
 from tutor.app.i18n import tr
 from tutor.app.looks import LOOK_CLASSES, looks_css, looks_of
 from tutor.app.textual_private import is_leaving
@@ -184,10 +185,12 @@ class SolutionScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(Text(tr("exercise.solution_title", self.lang)), id="solution-title")
-            yield TextArea.code_editor(
-                self.step.solution,
-                language="python",
-                read_only=True,
-                id="solution",
-                theme="vscode_dark" if self.dark else "github_light",
+            yield readable_gutters(
+                TextArea.code_editor(
+                    self.step.solution,
+                    language="python",
+                    read_only=True,
+                    id="solution",
+                ),
+                EDITOR_THEMES[self.dark],
             )

@@ -13,7 +13,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.reactive import var
 from textual.widgets import Button, Markdown, Static
 
-from tutor.app.code_editor import CodeEditor
+from tutor.app.code_editor import EDITOR_THEMES, CodeEditor
 from tutor.app.course_screen import missing_sentence
 from tutor.app.exercise_panel import ExercisePanel
 from tutor.app.i18n import tr
@@ -32,7 +32,6 @@ if TYPE_CHECKING:
 
 PROGRAM_STEPS = (RunStep, ExerciseStep)
 """Steps with a program in the editor that Run runs."""
-EDITOR_THEMES = {True: "vscode_dark", False: "github_light"}
 BUTTONS: list[tuple[str, str, ButtonVariant]] = [  # (id, action on the screen, variant)
     ("run", "run", "success"),
     ("stop", "stop", "error"),
