@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, TypeVar
 
+from rich.color import Color as RichColor
 from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding
@@ -32,23 +33,40 @@ EDITOR_THEMES = {True: "vscode_dark", False: "github_light"}
 Area = TypeVar("Area", bound=TextArea)
 
 
-def readable_gutters(area: Area, theme: str) -> Area:
-    """`area` in `theme`, with the editor themes' line numbers moved to 4.5:1 on their
-    background (github_light's are 1.7:1, vscode_dark's 3.6:1): the same themes,
-    registered on it under their own names before it takes one."""
+def readable_themes(area: Area, theme: str) -> Area:
+    """`area` in `theme`, the editor themes' text moved to 4.5:1 where it falls short: line
+    numbers (github_light's are 1.7:1, vscode_dark's 3.6:1) and syntax colours (several of
+    github_light's are 3:1) on the code's background and the cursor line's. The same
+    themes, registered on it under their own names before it takes one."""
     for name in EDITOR_THEMES.values():
         base = TextAreaTheme.get_builtin_theme(name)
-        if base is None or base.gutter_style is None or base.base_style is None:
+        if base is None or base.base_style is None or base.base_style.bgcolor is None:
             continue
-        styles = {}
-        for field in ("gutter_style", "cursor_line_gutter_style"):  # the cursor's line too
-            gutter = getattr(base, field)
-            background = gutter and (gutter.bgcolor or base.base_style.bgcolor)
-            if gutter is not None and gutter.color is not None and background is not None:
-                on = (Color.from_rich_color(background),)
-                color = readable(Color.from_rich_color(gutter.color).hex, on)
-                styles[field] = gutter + Style(color=color)
-        area.register_theme(dataclasses.replace(base, **styles))
+        code_bg = base.base_style.bgcolor
+        cursor_bg = (base.cursor_line_style and base.cursor_line_style.bgcolor) or code_bg
+
+        def moved(style: Style | None, *on: RichColor) -> Style | None:
+            if style is None or style.color is None or style.color.triplet is None:
+                return style
+            backgrounds = tuple(Color.from_rich_color(bg) for bg in on)
+            return style + Style(
+                color=readable(Color.from_rich_color(style.color).hex, backgrounds)
+            )
+
+        gutter, cursor_gutter = base.gutter_style, base.cursor_line_gutter_style
+        area.register_theme(
+            dataclasses.replace(
+                base,
+                gutter_style=moved(gutter, (gutter and gutter.bgcolor) or code_bg),
+                cursor_line_gutter_style=moved(
+                    cursor_gutter, (cursor_gutter and cursor_gutter.bgcolor) or cursor_bg
+                ),
+                syntax_styles={
+                    key: moved(style, code_bg, cursor_bg) or style
+                    for key, style in base.syntax_styles.items()
+                },
+            )
+        )
     area.theme = theme
     return area
 
@@ -67,7 +85,7 @@ class CodeEditor(TextArea):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         theme = kwargs.pop("theme", "css")
         super().__init__(*args, **kwargs)
-        readable_gutters(self, theme)
+        readable_themes(self, theme)
         self.marks: dict[int, str] = {}
         """Marked lines: 1-based line -> glyph (PAUSED or RESUMES); empty: none."""
 

@@ -24,7 +24,7 @@ from textual.reactive import var
 from textual.screen import ModalScreen
 from textual.widgets import Static, TextArea
 
-from tutor.app.code_editor import EDITOR_THEMES, readable_gutters
+from tutor.app.code_editor import EDITOR_THEMES, readable_themes
 from tutor.app.i18n import tr
 from tutor.app.looks import LOOK_CLASSES, looks_css, looks_of
 from tutor.app.textual_private import is_leaving
@@ -185,7 +185,7 @@ class SolutionScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(Text(tr("exercise.solution_title", self.lang)), id="solution-title")
-            yield readable_gutters(
+            yield readable_themes(
                 TextArea.code_editor(
                     self.step.solution,
                     language="python",
