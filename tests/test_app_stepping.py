@@ -100,7 +100,11 @@ def rendered_rows(view, lines: int | None = None) -> list[str]:
 
 
 def dimmed(view, y: int) -> bool:
-    return any(s.style is not None and s.style.dim for s in view.render_line(y) if s.text.strip())
+    """An output line (its runner's bar first) faded: its bar in no runner's colour (a
+    readable fade toward the background, not Rich's `dim`)."""
+    segments = [s for s in view.render_line(y) if s.text.strip()]
+    colors = {view.runner_colors.style(r).color for r in view.runner_colors.runners}
+    return bool(segments) and segments[0].text == "▌" and segments[0].style.color not in colors
 
 
 def assert_shows_switch(screen, k: int, lang: str) -> None:

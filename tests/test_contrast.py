@@ -482,3 +482,33 @@ async def test_the_editors_code_and_line_numbers_are_readable(dark: bool) -> Non
                 strip = editor.render_line(line - 1)
                 problems |= unreadable(app, [strip], background, f"{editor.id} line {line} ")
     assert not problems, "; ".join(sorted(problems))
+
+
+@pytest.mark.parametrize("theme", all_themes())
+async def test_lines_after_the_stepped_switch_are_readable_on_every_theme(theme: str) -> None:
+    """Stepping through a run fades the lines printed after the moment shown: faded, but
+    still 4.5:1 (they were Rich's `dim`)."""
+    from textual.app import App, ComposeResult
+    from textual.strip import Strip
+
+    from tutor.app.output_view import STDERR, STDOUT
+
+    class Pane(App):
+        def compose(self) -> ComposeResult:
+            yield OutputView(id="out")
+
+    app = Pane()
+    app.theme = theme
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        output = app.query_one(OutputView)
+        for seq, runner in enumerate(["main", "task1", "task2", "task3"], 1):
+            output.add(seq, runner, STDOUT, f"line {seq} of {runner}")
+        output.add(5, "task1", STDERR, "an error line")
+        output.flush()
+        output.show_until(1)
+        await pilot.pause()
+        background = output.background_colors[1]
+        strips = [Strip(output.render_line(y)) for y in range(1, 5)]
+        problems = unreadable(app, strips, background)
+    assert not problems, f"{theme}: " + "; ".join(sorted(problems))

@@ -10,15 +10,14 @@ from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual.color import Color
 from textual.geometry import Size
 
-from tutor.app.colors import RunnerColors
+from tutor.app.colors import RunnerColors, readable
 from tutor.app.line_view import LineView, Row, clean
 from tutor.app.wrap_map import wrap_cuts
 
 STDOUT, STDERR, NOTICE, ERROR_NOTICE = 0, 1, 2, 3
-LATER = Style(dim=True)
-"""Stepping through a run: a line printed after the moment shown."""
 
 
 class OutLine(NamedTuple):
@@ -173,5 +172,15 @@ class OutputView(LineView):
             style = self._style("error-notice" if line.kind == ERROR_NOTICE else "notice")
             segments = [Segment(text, style)]
         if self.until is not None and line.seq > self.until and index != self.cursor:
-            segments = [Segment(s.text, (s.style or LATER) + LATER) for s in segments]
+            segments = [Segment(s.text, self._faded(s.style)) for s in segments]
         return segments
+
+    def _faded(self, style: Style | None) -> Style:
+        """A line printed after the moment shown while stepping: its colour halfway to the
+        background, then back up to 4.5:1 (Rich's `dim` goes under it)."""
+        style = style or self.rich_style
+        color, backgrounds = style.color, self.runner_colors.backgrounds
+        if color is None or color.triplet is None or not backgrounds:
+            return style + Style(dim=True)  # the terminal's own colours (ANSI themes)
+        faded = Color.from_rich_color(color).blend(backgrounds[0], 0.5)
+        return style + Style(color=readable(faded.hex, backgrounds))
