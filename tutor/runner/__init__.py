@@ -67,7 +67,5 @@ def __getattr__(name: str) -> object:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(name)
-    import importlib
-
-    found = importlib.import_module(module)
+    found = __import__(module, fromlist=["_"])  # not importlib: `coro-tutor run` never loads it
     return found if name == "events" else getattr(found, name)
