@@ -285,6 +285,54 @@ def test_explicit_close_shows_only_when_the_generator_prints(py, tmp_path):
     assert_consistent(res)
 
 
+MIXED_SWITCHES = """\
+    def leaf(n):
+        for i in range(n):
+            got = yield i
+            print('leaf got', got, end=' ')
+        return n
+
+    def mid(n):
+        r = yield from leaf(n)
+        print('mid', r)
+        yield r
+
+    def pair():
+        a = mid(2)
+        next(a)
+        a.send('x')
+        yield 'pair'
+        for v in a:
+            print('pair saw', v)
+
+    gs = [leaf(3) for _ in range(4)]
+    for g in gs:
+        next(g)
+    for g in gs:
+        g.send('s')
+    for v in pair():
+        print('main saw', v)
+    print(list(leaf(3)), sum(1 for _ in mid(2)))
+    """
+
+
+@pytest.mark.parametrize("py", INTERPS, ids=[str(i) for i in INTERPS])
+def test_past_the_cap_the_count_is_the_switches_the_stream_would_have(py, tmp_path):
+    """Counting past the cap has its own quick path (plain generators resumed by their
+    caller); whatever the cap, the count is the uncapped stream's number of switches,
+    and the output keeps its runners."""
+    free = run_program(MIXED_SWITCHES, tmp_path, python=py.path)
+    assert free.returncode == 0, free.texts("stderr")
+    total = len(free.switches())
+    assert free.end["switches"] == total > 30
+    for cap in (5, 11, 23):
+        (tmp_path / str(cap)).mkdir()
+        capped = run_program(MIXED_SWITCHES, tmp_path / str(cap), python=py.path, cap=cap)
+        assert capped.lines() == free.lines()
+        assert capped.switches() == free.switches()[:cap]
+        assert (capped.end["switches"], capped.end["dropped"]) == (total, total - cap), cap
+
+
 @pytest.mark.parametrize("py", INTERPS, ids=[str(i) for i in INTERPS])
 def test_past_the_cap_names_and_counts_are_as_without_it(py, tmp_path):
     """Generators first resumed past the cap are named when they write (not when they

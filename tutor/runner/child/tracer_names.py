@@ -196,6 +196,20 @@ def lesson_line(f):
 _lines = {}  # (f_lasti, id(lesson code)) as one int -> the line there
 
 
+def line_at(code, off):
+    """The line of instruction `off` of lesson code `code` (3.12+: the hooks are given the
+    offset, which is the frame's f_lasti then, so the cache is lesson_line's)."""
+    k = (off << 48) | id(code)
+    n = _lines.get(k)
+    if n is None:
+        for start, end, line in code.co_lines():
+            if start <= off < end:
+                n = line
+                break
+        _lines[k] = n
+    return n
+
+
 def lesson_frame(f):
     """The innermost lesson frame from f outwards, or None."""
     while f is not None and lesson_info(f.f_code) is NO_INFO:

@@ -49,6 +49,7 @@ from .tracer_names import (
     lesson_frame,
     lesson_info,
     lesson_line,
+    line_at,
     reg_get,
     register,
     resumer,
@@ -166,7 +167,14 @@ def _report(name, via, lf=None, tf=None):
         if h is not None:
             _held = None
             lf = h
-        send_switch(_reported, name, via, now, lesson_line(lf), lesson_line(tf))
+        send_switch(
+            _reported,
+            name,
+            via,
+            now,
+            lf if type(lf) is int else lesson_line(lf),
+            tf if type(tf) is int else lesson_line(tf),
+        )
         if n == _cap:
             send_cap(_sent, now)
             flush()
@@ -179,6 +187,24 @@ def _report(name, via, lf=None, tf=None):
             u, Hooks.unhook = Hooks.unhook, None
             u()
         _held = None
+    _reported = name
+
+
+def _counted(name):
+    """Past the cap, _report's common case (name != _reported): count a switch."""
+    global _reported, _switches
+    r = _reported
+    if (
+        OUT_WAITING[0]
+        or (type(name) is not str and reg_get(name) is not None)
+        or (type(r) is not str and reg_get(r) is not None)
+    ):
+        _report(name, "next")  # a piece to send first, or maybe the same runner (_named)
+        return
+    n = _switches = _switches + 1
+    if n >= _unhook_at and Hooks.unhook is not None:
+        u, Hooks.unhook = Hooks.unhook, None
+        u()
     _reported = name
 
 
@@ -627,7 +653,7 @@ def _install_monitoring():
     task_tops = _task_tops
     task_named = task_tops_named.get
 
-    def start(code, off):
+    def start(code, off, depth=1):  # depth 2: called by count_start
         global _cur, _cur_via, _tent
         info = infos_get(id(code)) or info_of(code)
         k = info.kind
@@ -635,7 +661,7 @@ def _install_monitoring():
             return DISABLE
         if ident() != MAIN:
             return
-        f = getframe(1)
+        f = getframe(depth)
         if k == K_CORO and _tent is None and _pend_g is None and _pending is None:
             name = task_named(f)
             if name is not None:
@@ -673,7 +699,7 @@ def _install_monitoring():
         else:
             _cur_via = "next"
         if name != _reported:
-            _report(name, _cur_via, resumer(f), f)
+            _report(name, _cur_via, resumer(f), line_at(code, off))
 
     def throw(code, off, exc):
         info = infos_get(id(code)) or info_of(code)
@@ -684,14 +710,14 @@ def _install_monitoring():
         quiet = _pending is None and info.kind == K_GEN
         on_resume(getframe(1), info, False, "close" if quiet else "throw")
 
-    def yield_(code, off, val):
+    def yield_(code, off, val, depth=1):  # depth 2: called by count_yield
         global _cur, _cur_via, _tent
         info = infos_get(id(code)) or info_of(code)
         if info.kind <= 0:
             return DISABLE
         if ident() != MAIN:
             return
-        f = getframe(1)
+        f = getframe(depth)
         if _pend_g is None and f in task_tops:
             t = _tent
             if t is None or t[0] is f:
@@ -727,7 +753,7 @@ def _install_monitoring():
         _cur = rf
         _cur_via = "yield"
         if rf != _reported:
-            _report(rf, "yield", f, b)
+            _report(rf, "yield", line_at(code, off), b)
 
     def return_(code, off, val):
         info = infos_get(id(code)) or info_of(code)
@@ -762,9 +788,65 @@ def _install_monitoring():
     base = E.PY_START | E.PY_RESUME | E.PY_THROW | E.PY_YIELD | E.PY_RETURN | E.PY_UNWIND
     M.set_events(tool, base | E.CALL)
 
+    plain = set()  # ids of plain generator codes that never delegate (the counting path)
+
+    def is_plain(code):
+        info = infos_get(id(code)) or info_of(code)
+        if info.kind == K_GEN and not info.deleg:
+            plain.add(id(code))
+            return True
+        return False
+
+    def count_start(code, off):
+        """Past the cap, start()'s common case: a plain generator resumed by its caller."""
+        global _cur, _cur_via
+        if (
+            (id(code) not in plain and not is_plain(code))
+            or _tent is not None
+            or _pend_g is not None
+            or _pending is not None
+            or ident() != MAIN
+        ):
+            return start(code, off, 2)
+        f = getframe(1)
+        r = names_get(f)
+        name = f if r is None else r[0]  # see _name_new
+        resumed[f] = _cur
+        _cur = name
+        _cur_via = "next"
+        if name != _reported:
+            _counted(name)
+
+    def count_yield(code, off, val):
+        """Past the cap, yield_()'s common case: a plain generator yields to its caller."""
+        global _cur, _cur_via
+        if (
+            id(code) not in plain
+            or _tent is not None
+            or _pend_g is not None
+            or task_tops
+            or ident() != MAIN
+        ):
+            return yield_(code, off, val, 2)
+        f = getframe(1)
+        rf = resumed.pop(f, None)
+        if rf is None:
+            return on_suspend(f, "yield")
+        b = f.f_back
+        if b is not None and b.f_code.co_flags & GENFLAGS:
+            resumed[f] = rf
+            return on_suspend(f, "yield")
+        _cur = rf
+        _cur_via = "yield"
+        if rf != _reported:
+            _counted(rf)
+
     def on_cap():  # counting only: the send/next/throw detail is no longer needed
         try:
             M.set_events(tool, base)
+            M.register_callback(tool, E.PY_START, count_start)
+            M.register_callback(tool, E.PY_RESUME, count_start)
+            M.register_callback(tool, E.PY_YIELD, count_yield)
         except Exception:
             pass
 
