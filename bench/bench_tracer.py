@@ -1,6 +1,6 @@
 """Tracer overhead, as ratios measured in one run (traced / bare, best of N).
 
-    .venv/bin/python bench/bench_tracer.py [--python PATH] [-n 5] [--cap 10000] [--block-ms 50]
+    .venv/bin/python bench/bench_tracer.py [--python PATH] [-n 5] [--cap 2000] [--block-ms 50]
 
 Each switch benchmark times its own hot loop (CPU time: process_time() inside the
 program), run bare (`python -I prog.py`) and traced (`python -I
@@ -13,8 +13,8 @@ switches. The `watch` column is what the blocking watch (issue 14: a `block` eve
 runner holds the event loop past --block-ms) adds to the traced run, measured against the
 same tracer with the watch off (CORO_TUTOR_BLOCK_MS=0): goal <= 5 %.
 
-The tracer sends CORO_TUTOR_CAP switch events (10,000), then counts, then unhooks at 10x
-the cap: a long switch-heavy run pays for ~100k traced switches only.
+The tracer sends CORO_TUTOR_CAP switch events (2,000), then counts, then unhooks after
+100,000 switches: a long switch-heavy run pays for ~100k traced switches only.
 """
 
 from __future__ import annotations
@@ -145,7 +145,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--python", default=sys.executable)
     ap.add_argument("-n", type=int, default=5, help="runs of each, best taken")
-    ap.add_argument("--cap", type=int, default=10000)
+    ap.add_argument("--cap", type=int, default=2000)
     ap.add_argument("--block-ms", default="50", help="the blocking watch (0: off)")
     args = ap.parse_args(argv)
     block_ms = args.block_ms

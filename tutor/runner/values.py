@@ -148,7 +148,7 @@ class RunRequest(Value):
         timeout: float = 15.0,
         isolation: str = "auto",
         path: str | os.PathLike[str] | None = None,
-        cap: int = 10_000,
+        cap: int = 2_000,
         limits: Limits | None = None,
         read_only: tuple[str, ...] | list[str] = (),
         python: str | None = None,

@@ -30,7 +30,7 @@ from . import (
 from .tracer_names import OWN_FILES, State
 from .tracer_streams import EventStream
 from .tracer_switch import settle, unhook_all
-from .tracer_wire import after_fork_child, flush, send_end
+from .tracer_wire import after_fork_child, after_fork_parent, flush, send_end
 
 _pid = os.getpid()  # the original process: the only one that sends `end`
 _exception = None  # the class name of the program's uncaught exception
@@ -123,7 +123,9 @@ def setup(program, source, t0=None):
     tracer_switch.OUT_STREAMS[:] = _streams
     sys.stdout = out
     sys.stderr = err
-    os.register_at_fork(before=flush, after_in_child=_after_fork_child)
+    os.register_at_fork(
+        before=flush, after_in_parent=after_fork_parent, after_in_child=_after_fork_child
+    )
     os._exit = _os_exit
     import atexit
 

@@ -28,18 +28,29 @@ except ImportError:  # pragma: no cover - every CPython has _json
 _T0 = _clock()  # when the bootstrap started (setup)
 
 
-class Wire:
-    fd = 2
-    ok = True
-    pid_tag = ""  # ',"pid":N' in a forked child
-    lock = _RLock()
-    buf = []  # switch/cap lines not yet written
-    size = 0  # their length in characters
-    since = 0.0  # clock() when the oldest of them was made
-    last = 0.0  # clock() at the last write of buffered events
+class _Wire:
+    """The wire's state: one instance, as setting a class attribute (per event) would
+    invalidate the type attribute cache and update the type's slots each time."""
+
+    __slots__ = ("fd", "ok", "pid_tag", "shared", "lock", "buf", "size", "since", "last")
+
+    def __init__(self):
+        self.fd = 2
+        self.ok = True
+        self.pid_tag = ""  # ',"pid":N' in a forked child
+        self.shared = False  # a fork shares the pipe: writes must stay within PIPE_BUF
+        self.lock = _RLock()
+        self.buf = []  # switch/cap lines not yet written
+        self.size = 0  # their length in characters
+        self.since = 0.0  # clock() when the oldest of them was made
+        self.last = 0.0  # clock() at the last write of buffered events
+
+
+Wire = _Wire()
 
 
 _PIPE_BUF = 4096  # writes up to this size are atomic on a pipe (forked writers)
+_BATCH = 16384  # buffered characters written at once (one os.write, unless shared)
 _MAX_AGE = 0.02  # a buffered switch event waits at most this long for company
 
 
@@ -127,7 +138,7 @@ def flush():
     if not W.ok:
         return
     data = "".join(lines).encode("utf-8")
-    if len(data) <= _PIPE_BUF:
+    if len(data) <= _PIPE_BUF or not W.shared:
         _write(data)
         return
     chunk = []
@@ -177,7 +188,7 @@ def _queue(line, now):
         W.since = now
     W.buf.append(line)
     W.size += len(line)
-    if W.size > 1300 or now - W.since > _MAX_AGE:
+    if W.size > _BATCH or now - W.since > _MAX_AGE:
         W.last = now
         flush()
 
@@ -236,11 +247,17 @@ def send_bytes(kind, runner, chunks):
 
 
 def send_switch(frm, to, via, now, line, to_line):
+    a = _jnames.get(frm)
+    if a is None:
+        a = _jname(frm)
+    b = _jnames.get(to)
+    if b is None:
+        b = _jname(to)
     _queue(
         '{"type":"switch","from":%s,"to":%s,"via":"%s","line":%s,"to_line":%s,"t":%.6f%s}\n'
         % (
-            _jname(frm),
-            _jname(to),
+            a,
+            b,
             via,
             "null" if line is None else line,
             "null" if to_line is None else to_line,
@@ -296,6 +313,11 @@ def setup(fd, t0):
         Wire.fd = os.dup(2)
 
 
+def after_fork_parent():
+    Wire.shared = True
+
+
 def after_fork_child():
+    Wire.shared = True
     Wire.lock = _RLock()
     Wire.pid_tag = ',"pid":%d' % os.getpid()
