@@ -183,29 +183,17 @@ def _report(name, via, lf=None, tf=None):
         if n == 1:  # CORO_TUTOR_CAP=0: no switch events at all
             send_cap(0, _clock())
             _counting_only()
-        if n >= _unhook_at and Hooks.unhook is not None:
-            u, Hooks.unhook = Hooks.unhook, None
-            u()
+        if n >= _unhook_at:
+            _unhook_now()
         _held = None
     _reported = name
 
 
-def _counted(name):
-    """Past the cap, _report's common case (name != _reported): count a switch."""
-    global _reported, _switches
-    r = _reported
-    if (
-        OUT_WAITING[0]
-        or (type(name) is not str and reg_get(name) is not None)
-        or (type(r) is not str and reg_get(r) is not None)
-    ):
-        _report(name, "next")  # a piece to send first, or maybe the same runner (_named)
-        return
-    n = _switches = _switches + 1
-    if n >= _unhook_at and Hooks.unhook is not None:
+def _unhook_now():
+    """Enough switches counted: the hooks go, the program gets its speed back."""
+    if Hooks.unhook is not None:
         u, Hooks.unhook = Hooks.unhook, None
         u()
-    _reported = name
 
 
 def counts():
@@ -798,8 +786,10 @@ def _install_monitoring():
         return False
 
     def count_start(code, off):
-        """Past the cap, start()'s common case: a plain generator resumed by its caller."""
-        global _cur, _cur_via
+        """Past the cap, start()'s common case: a plain generator resumed by its caller.
+        A frame not named stands for itself (see _name_new): only a named one, a str, can
+        be the same runner as a frame that got its name since."""
+        global _cur, _reported, _switches
         if (
             (id(code) not in plain and not is_plain(code))
             or _tent is not None
@@ -812,14 +802,20 @@ def _install_monitoring():
         r = names_get(f)
         name = f if r is None else r[0]  # see _name_new
         resumed[f] = _cur
-        _cur = name
-        _cur_via = "next"
+        _cur = name  # (_cur_via is for switch events: none are sent now)
         if name != _reported:
-            _counted(name)
+            r = _reported
+            if OUT_WAITING[0] or (type(r) is not str and names_get(r) is not None):
+                _report(name, "next")  # a piece to send first, or maybe the same runner
+                return
+            _reported = name
+            _switches += 1
+            if _switches >= _unhook_at:
+                _unhook_now()
 
     def count_yield(code, off, val):
         """Past the cap, yield_()'s common case: a plain generator yields to its caller."""
-        global _cur, _cur_via
+        global _cur, _reported, _switches
         if (
             id(code) not in plain
             or _tent is not None
@@ -837,9 +833,19 @@ def _install_monitoring():
             resumed[f] = rf
             return on_suspend(f, "yield")
         _cur = rf
-        _cur_via = "yield"
         if rf != _reported:
-            _counted(rf)
+            r = _reported
+            if (
+                OUT_WAITING[0]
+                or (type(r) is not str and names_get(r) is not None)
+                or (type(rf) is not str and names_get(rf) is not None)
+            ):
+                _report(rf, "yield")  # a piece to send first, or maybe the same runner
+                return
+            _reported = rf
+            _switches += 1
+            if _switches >= _unhook_at:
+                _unhook_now()
 
     def on_cap():  # counting only: the send/next/throw detail is no longer needed
         try:
