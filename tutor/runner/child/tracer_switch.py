@@ -155,10 +155,29 @@ def _report(name, via, lf=None, tf=None):
         _pieces_out()
         if name == _reported:  # the piece's own switch named it already
             return
-    if _switches >= _cap and (type(name) is not str or type(_reported) is not str):
-        if _named(name) == _named(_reported):  # a frame standing for its name: the same
-            _reported = name
-            return
+    if _switches >= _cap:
+        # Only counting. A frame standing for a runner (see _name_new) that got its name
+        # since is the same runner as that name.
+        r = _reported
+        if type(name) is not str or type(r) is not str:
+            a = name if type(name) is str else reg_get(name)
+            b = r if type(r) is str else reg_get(r)
+            if (
+                a is not None
+                and b is not None
+                and (a if type(a) is str else a[0]) == (b if type(b) is str else b[0])
+            ):
+                _reported = name
+                return
+        n = _switches = _switches + 1
+        if n == 1:  # CORO_TUTOR_CAP=0: no switch events at all
+            send_cap(0, _clock())
+            _counting_only()
+        if n >= _unhook_at:
+            _unhook_now()
+        _held = None
+        _reported = name
+        return
     n = _switches = _switches + 1
     if n <= _cap:
         _sent += 1
@@ -179,13 +198,6 @@ def _report(name, via, lf=None, tf=None):
             send_cap(_sent, now)
             flush()
             _counting_only()
-    else:
-        if n == 1:  # CORO_TUTOR_CAP=0: no switch events at all
-            send_cap(0, _clock())
-            _counting_only()
-        if n >= _unhook_at:
-            _unhook_now()
-        _held = None
     _reported = name
 
 
@@ -330,14 +342,6 @@ def _note_chain(obj):
 # close()/throw(): like close(), not a switch of its own (3.10 cannot tell that resume
 # from an ordinary one, so it is made a pending close()).
 _closing = None
-
-
-def _named(r):
-    """A runner's name, also for a frame standing for it (see _name_new)."""
-    if type(r) is str:
-        return r
-    n = reg_get(r)
-    return n[0] if n is not None else r
 
 
 def _name_new(f, base):
@@ -941,7 +945,7 @@ def _profile(frame, event, arg):
         _resumed[frame] = _cur
         _cur = name
         if name != _reported:
-            _report(name, _cur_via, resumer(frame), frame)
+            _report(name, _cur_via, resumer(frame) if _switches < _cap else None, frame)
     elif event == "return":
         if (
             frame.f_lasti not in info.yields
