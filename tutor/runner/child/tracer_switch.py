@@ -893,7 +893,7 @@ def _profile(frame, event, arg):
     C call and return in the thread, 38 times per asyncio event-loop step, so what is
     common comes first and costs few bytecodes: c_return at once, other files' code by
     one set lookup, and it keeps few local variables (each one costs on every call)."""
-    global _pending, _cur, _cur_via
+    global _pending, _cur, _cur_via, _reported, _switches
     if event == "c_call":
         if type(arg.__self__) in _GEN_TYPES:  # gen.send/throw/close, agen.asend/...
             v = _VIA_OF.get(arg.__name__)
@@ -945,7 +945,18 @@ def _profile(frame, event, arg):
         _resumed[frame] = _cur
         _cur = name
         if name != _reported:
-            _report(name, _cur_via, resumer(frame) if _switches < _cap else None, frame)
+            if (
+                _switches <= _cap  # (CORO_TUTOR_CAP=0: the first sends the cap event)
+                or OUT_WAITING[0]
+                or type(name) is str
+                or type(_reported) is not str
+            ):
+                _report(name, _cur_via, resumer(frame) if _switches < _cap else None, frame)
+            else:  # counting only, a frame not named (see _name_new): _report's count, inline
+                _reported = name
+                _switches += 1
+                if _switches >= _unhook_at:
+                    _unhook_now()
     elif event == "return":
         if (
             frame.f_lasti not in info.yields
@@ -964,7 +975,19 @@ def _profile(frame, event, arg):
         _cur = name
         _cur_via = "yield"
         if name != _reported:
-            _report(name, "yield", frame, frame.f_back)
+            if (
+                _switches <= _cap
+                or OUT_WAITING[0]
+                or type(name) is not str
+                or type(_reported) is str
+                or reg_get(_reported) is not None
+            ):
+                _report(name, "yield", frame, frame.f_back)
+            else:  # counting only, back from a frame not named: _report's count, inline
+                _reported = name
+                _switches += 1
+                if _switches >= _unhook_at:
+                    _unhook_now()
 
 
 def _profile_info(co):
