@@ -50,6 +50,8 @@ FORGER = textwrap.dedent(
         b'{"type":"switch","seq":3,"t":1e999,"from":"a","to":"b","via":"x"}\n',
         b'{"type":"stdout","seq":4,"t":1.0,"runner":"\\udfff","text":"x\\n"}\n',
         b'{"t":1e999}\n',
+        b'{"type":"stdout","seq":5,"t":1.0,"runner":"main","text":"cut\n',
+        b'{"type":"stdout","seq":6,"t":1.0,"runner":"main","text":"bad \\x escape"}\n',
         b'garbage\xff\n',
     ]
     for fd in range(3, 30):

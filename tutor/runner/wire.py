@@ -46,7 +46,10 @@ def line_decoder() -> Decoder:
 
         def loads(line: bytes) -> Any:
             text = line.decode("utf-8", "replace")
-            value, end = scan(text, 0)
+            try:
+                value, end = scan(text, 0)
+            except SystemError:  # malformed: the scanner's own error needs json.decoder
+                raise ValueError("not a JSON line") from None
             if end != len(text) and text[end:].strip():
                 raise ValueError("extra data")
             return value
