@@ -528,6 +528,10 @@ def python_output(code: str, tmp_path, python=None) -> subprocess.CompletedProce
 FIDELITY = {
     "unterminated": "print('a', end=' ')\nprint('b', end='')\n",
     "long lines": "print('x' * 5000)\nprint('y' * 70000, end='')\nprint('z' * 4096)\n",
+    "long lines to escape": (
+        "import sys\nprint('q\"\\\\\\t' * 3000)\nprint('y' * 9000 + '\\x01')\n"
+        "print('z' * 5000 + '\\r')\nsys.stdout.write('w' * 6000 + '\\n\\n')\n"
+    ),
     "one byte": "import sys\nsys.stdout.write('q')\n",
     "cr nul": "print('a\\rb\\x00c\\r\\n')\nprint('\\x00', end='')\n",
     "undecodable": "print('bad \\udcff\\udcfe bytes')\nprint('ok é 中')\n",
