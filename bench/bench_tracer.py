@@ -13,8 +13,8 @@ switches. The `watch` column is what the blocking watch (issue 14: a `block` eve
 runner holds the event loop past --block-ms) adds to the traced run, measured against the
 same tracer with the watch off (CORO_TUTOR_BLOCK_MS=0): goal <= 5 %.
 
-The tracer sends CORO_TUTOR_CAP switch events (2,000), then counts, then unhooks after
-100,000 switches: a long switch-heavy run pays for ~100k traced switches only.
+The tracer sends CORO_TUTOR_CAP switch events (2,000), then counts, then unhooks at 10x
+the cap: a long switch-heavy run pays for ~20k traced switches only.
 """
 
 from __future__ import annotations

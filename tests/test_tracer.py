@@ -694,20 +694,14 @@ def test_cap_then_count(tmp_path):
     assert res.lines() == [("main", "done")]
 
 
-def test_the_hooks_go_after_100k_switches_and_the_count_is_a_lower_bound(tmp_path):
-    """Counting goes on well past the cap (every switch up to 100,000 is counted, so a
-    long program's number is exact), then the hooks go and the program gets its speed
-    back; output is still attributed."""
+def test_unhook_at_ten_times_cap_counts_a_lower_bound(tmp_path):
     res = run_program(
         """\
         def g():
             while True:
                 yield
         it = g()
-        for _ in range(30000):
-            next(it)
-        print('at', 60000)
-        for _ in range(45000):
+        for _ in range(10000):
             next(it)
         def h():
             print('still attributed')
@@ -717,9 +711,8 @@ def test_the_hooks_go_after_100k_switches_and_the_count_is_a_lower_bound(tmp_pat
         tmp_path,
         cap=10,
     )
-    assert 100_000 <= res.end["switches"] < 150_000
-    assert res.end["dropped"] == res.end["switches"] - 10
-    assert res.lines() == [("main", "at 60000"), ("h", "still attributed")]
+    assert 100 <= res.end["switches"] < 20000
+    assert res.lines() == [("h", "still attributed")]
 
 
 def test_program_sees_a_normal_main(tmp_path):

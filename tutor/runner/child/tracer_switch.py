@@ -73,7 +73,7 @@ _pending = None  # (via, target object) from a send/next/throw/close call just m
 _switches = 0  # switches seen (sent + only counted)
 _sent = 0  # switch events sent
 _cap = 2000  # switch events sent before only counting (CORO_TUTOR_CAP)
-_unhook_at = 100000  # switches after which the hooks go (100k, or 10x a larger cap)
+_unhook_at = 20000  # switches after which the hooks go (10x the cap)
 _resumed = {}  # frame -> name of the runner that resumed it
 _task_tops = set()  # frames of task coroutines in the middle of a step
 
@@ -1076,15 +1076,14 @@ def unhook_all():
 
 
 def install(cap, source, block_ms=None):
-    """Start the switch trace: send `cap` switch events (None: 2000), count to 100,000
-    switches (or 10x a larger cap), then unhook; watch for blocking stretches past
-    block_ms (None: 50, 0: off)."""
+    """Start the switch trace: send `cap` switch events (None: 2000), count to 10x the
+    cap, then unhook; watch for blocking stretches past block_ms (None: 50, 0: off)."""
     global _cap, _unhook_at, block_s
     if cap is not None:
         _cap = cap
     if block_ms is not None:
         block_s = block_ms / 1000
-    _unhook_at = max(10 * _cap, 100_000)
+    _unhook_at = max(10 * _cap, 1)
     if PY >= (3, 12):
         Hooks.hooked = _install_monitoring()
     elif b"yield" in source or b"await" in source or b"async" in source:
