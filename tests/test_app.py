@@ -104,6 +104,31 @@ async def test_enter_opens_lesson_and_position_is_remembered(tutor_home):
 # --- the run cycle --------------------------------------------------------------------
 
 
+async def test_the_timeline_title_says_when_the_count_is_a_lower_bound():
+    """Past 10x the cap the child stops counting switches: the title says 'at least'."""
+    from tutor.runner import RunRequest, start_run
+
+    code = (
+        "def g():\n    while True:\n        yield\nit = g()\nfor _ in range(15000):\n    next(it)\n"
+    )
+    runs = []
+    for cap in (2000, 5000):  # 30,000 switches: counting stopped at 20,000, not at 50,000
+        run = await start_run(RunRequest(code=code, isolation="basic", cap=cap))
+        runs.append([e async for e in run.events()])
+    titles = []
+    for events in runs:
+        app = make_app(events=events)
+        async with app.run_test(size=SIZE) as pilot:
+            await open_first_run_step(pilot)
+            await pilot.press("f5")
+            screen = app.screen
+            await wait_for(pilot, lambda: not screen.running and screen.run_pane.cap_event)
+            await pilot.pause()
+            titles.append(str(screen.query_one("#timeline-title").render()))
+    assert "Switches: at least 20000 (the first 2000 are drawn)" in titles[0]
+    assert "Switches: 30000 (the first 5000 are drawn)" in titles[1]
+
+
 @pytest.mark.slow
 async def test_open_run_output_coloured_stop_reset_next():
     runs: list = []

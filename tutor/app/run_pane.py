@@ -63,7 +63,7 @@ class RunPane(Vertical):
         self.tier: str | None = None
         self.outcome: Exit | None = None
         self.switch_total = 0
-        self.cap_after: int | None = None
+        self.cap_event: Cap | None = None
         self.switch_seqs: list[int] = []
         self.runs_here = 0
         """Runs started since the step was shown (its output is this step's own)."""
@@ -171,7 +171,7 @@ class RunPane(Vertical):
         self.runner_colors.clear()
         self.switch_seqs = []
         self.switch_total = 0
-        self.cap_after = None
+        self.cap_event = None
         self.outcome = None
         self.tier = None
         self.saw_traceback = False
@@ -235,7 +235,7 @@ class RunPane(Vertical):
                 self.tier = event.isolation
                 self.update_status()
             elif isinstance(event, Cap):
-                self.cap_after = event.after
+                self.cap_event = event
             elif isinstance(event, Exit):
                 self._show_exit(event)
         if len(colors.order) != self._legend_size:
@@ -329,8 +329,13 @@ class RunPane(Vertical):
         total = max(self.switch_total, shown)
         if total == 0:
             timeline_title.append(tr("lesson.no_switches", lang), muted)
-        elif self.cap_after is not None and total > shown:
-            timeline_title.append(tr("lesson.switch_cap", lang, n=total, shown=shown))
+        elif self.cap_event is not None and total > shown:
+            key = (
+                "lesson.switch_cap_stopped"
+                if self.cap_event.counted_to(total)
+                else "lesson.switch_cap"
+            )
+            timeline_title.append(tr(key, lang, n=total, shown=shown))
         else:
             timeline_title.append(tr("lesson.switch_count", lang, n=total))
         if self.can_step:

@@ -89,6 +89,11 @@ class Block(_Event, tag="block"):
 class Cap(_Event, tag="cap"):
     after: int
 
+    def counted_to(self, switches: int) -> bool:
+        """Did counting stop? The child counts switches up to 10x the cap, then removes
+        its hooks so the program gets its speed back: `switches` is then a lower bound."""
+        return self.after > 0 and switches >= 10 * self.after
+
 
 class Exit(_Event, tag="exit"):
     returncode: int

@@ -64,6 +64,7 @@ STRINGS: dict[str, str] = {
     "lesson.stderr": "! = stderr",
     "lesson.switch_count": "{n}",
     "lesson.switch_cap": "{n} (the first {shown} are drawn)",
+    "lesson.switch_cap_stopped": "at least {n} (the first {shown} are drawn)",
     "timeline.block": "{runner} held the loop {ms} ms",
     "step.switch": "Switch {n} of {total}: {paused}; {resumes}.",
     "step.paused": "{mark} {runner} paused at line {line} (`{code}`)",

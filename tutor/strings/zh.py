@@ -64,6 +64,7 @@ STRINGS: dict[str, str] = {
     "lesson.stderr": "! = 标准错误",
     "lesson.switch_count": "{n} 次",
     "lesson.switch_cap": "{n} 次（只画出前 {shown} 次）",
+    "lesson.switch_cap_stopped": "至少 {n} 次（只画出前 {shown} 次）",
     "timeline.block": "{runner} 占住事件循环 {ms} 毫秒",
     "step.switch": "第 {n}/{total} 次切换：{paused}；{resumes}。",
     "step.paused": "{mark} {runner} 停在第 {line} 行（`{code}`）",
