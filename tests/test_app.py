@@ -115,18 +115,25 @@ async def test_the_timeline_title_says_when_the_count_is_a_lower_bound():
     for cap in (2000, 5000):  # 30,000 switches: counting stopped at 20,000, not at 50,000
         run = await start_run(RunRequest(code=code, isolation="basic", cap=cap))
         runs.append([e async for e in run.events()])
-    titles = []
+    titles, notes = [], []
     for events in runs:
         app = make_app(events=events)
         async with app.run_test(size=SIZE) as pilot:
             await open_first_run_step(pilot)
             await pilot.press("f5")
             screen = app.screen
-            await wait_for(pilot, lambda: not screen.running and screen.run_pane.cap_event)
+            await wait_for(pilot, lambda s=screen: not s.running and s.run_pane.cap_event)
             await pilot.pause()
             titles.append(str(screen.query_one("#timeline-title").render()))
+            texts = [line.text for line in screen.query_one(OutputView).lines]
+            notes.append(" ".join(texts[texts.index("The program finished.") + 1 :]))
     assert "Switches: at least 20000 (the first 2000 are drawn)" in titles[0]
     assert "Switches: 30000 (the first 5000 are drawn)" in titles[1]
+    assert notes == [
+        "18000 more switches were counted, not drawn; then counting stopped, so the program"
+        " ran at full speed.",
+        "25000 more switches were counted, not drawn.",
+    ]
 
 
 @pytest.mark.slow

@@ -295,7 +295,9 @@ class RunPane(Vertical):
         for note in notes:
             self.output.notice(note, seq=event.seq)
         if event.dropped:
-            self.output.notice(tr("lesson.dropped", lang, n=event.dropped), seq=event.seq)
+            stopped = self.cap_event is not None and self.cap_event.counted_to(event.switches)
+            key = "lesson.dropped_stopped" if stopped else "lesson.dropped"
+            self.output.notice(tr(key, lang, n=event.dropped), seq=event.seq)
         self.timeline.flush()
         if self._first_output:
             self._show_first()
