@@ -14,7 +14,7 @@ import textwrap
 
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import REPO, run_cli
 
 PROGRAMS = {
     "unterminated last line": "print('a', end=' ')\nprint('b', end='')\n",
@@ -160,3 +160,43 @@ def test_a_terminal_gets_one_sentence_per_block(tmp_path):
     text = err.decode("utf-8", "replace")
     assert "fetch#2 held the event loop for" in text
     assert "at line 5 (time.sleep)" in text
+
+
+HOOKED = """\
+import sys
+def g():
+    yield
+for _ in g():  # two switches
+    pass
+if sys.version_info >= (3, 12):
+    print('hooked' if any(sys.monitoring.get_tool(i) for i in range(6)) else 'free')
+else:
+    print('hooked' if sys.getprofile() is not None else 'free')
+"""
+
+
+def test_a_run_piped_both_ways_is_not_traced(tmp_path):
+    """Piped, `coro-tutor run` shows only the program's bytes and the outcome: the child
+    drops its hooks at the first switch (no trace to pay for); with a terminal on stderr
+    (where blocks are reported) or `--json` the trace stays."""
+    prog = tmp_path / "prog.py"
+    prog.write_text(HOOKED)
+    piped = run_cli("run", str(prog))
+    assert (piped.returncode, piped.stdout) == (0, "free\n")
+    as_json = run_cli("run", "--json", str(prog))
+    texts = [json.loads(line).get("text") for line in as_json.stdout.splitlines()]
+    assert "hooked\n" in texts
+    master, slave = pty.openpty()
+    try:
+        p = subprocess.Popen(
+            [sys.executable, "-m", "tutor", "run", str(prog)],
+            cwd=REPO,
+            env={**os.environ, "NO_COLOR": "1"},
+            stdout=subprocess.PIPE,
+            stderr=slave,
+        )
+        os.close(slave)
+        out, _ = p.communicate(timeout=120)
+    finally:
+        os.close(master)
+    assert out == b"hooked\n"

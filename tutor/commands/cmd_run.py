@@ -336,6 +336,12 @@ def run(args: _Args | argparse.Namespace) -> int:
 
     else:
         plain = _Plain(args.lang or "en")
+        if not (plain.tty or plain.colour or plain.tty_err):
+            # Piped both ways: only the program's bytes and the outcome line are shown, so
+            # the child need not trace switches nor watch for blocks (a switch-heavy
+            # program would pay for a trace nobody sees).
+            request.cap = 0
+            request.block_ms = 0
 
         def on_event(event: Wire) -> None:
             plain(event)
