@@ -146,7 +146,8 @@ def _write(b):
 
 
 def flush():
-    """Write the buffered switch events: whole lines, at most PIPE_BUF bytes a write."""
+    """Write the buffered events: whole lines, in one write, or (once a fork shares the
+    pipe) at most PIPE_BUF bytes a write."""
     W = Wire
     if not W.buf:
         return
