@@ -669,6 +669,37 @@ def test_fork_child_events_carry_pid(tmp_path):
     assert [e["type"] for e in res.events].count("end") == 1
 
 
+def test_a_fork_and_its_parent_switching_at_once_never_mix_their_event_lines(tmp_path):
+    """Switch events go out in 16 KB writes until a fork shares the pipe; then both sides
+    keep to PIPE_BUF, so their lines never interleave."""
+    res = run_program(
+        """\
+        import os
+        def g():
+            while True:
+                yield
+        s = g()
+        next(s)
+        pid = os.fork()
+        for i in range(6000):
+            next(s)
+            if i % 100 == 0:
+                print('x' * 60, i)
+        if pid == 0:
+            os._exit(0)
+        os.waitpid(pid, 0)
+        """,
+        tmp_path,
+        cap=30000,
+        read_after=0.5,
+    )
+    assert res.returncode == 0
+    child = [e["text"] for e in res.events if e["type"] == "stdout" and "pid" in e]
+    parent = [e["text"] for e in res.events if e["type"] == "stdout" and "pid" not in e]
+    assert child == parent == ["x" * 60 + f" {i}\n" for i in range(0, 6000, 100)]
+    assert sum(e["type"] == "switch" and "pid" in e for e in res.events) == 12000
+
+
 # --------------------------------------------------------------------------- counting
 
 

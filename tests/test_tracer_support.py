@@ -77,6 +77,7 @@ def run_program(
     name: str = "lesson.py",
     dedent: bool = True,
     args: list | None = None,
+    read_after: float = 0.0,
 ) -> Result:
     scratch = tmp_path / "scratch"
     scratch.mkdir(exist_ok=True)
@@ -106,6 +107,9 @@ def run_program(
     chunks = []
 
     def reader():
+        import time
+
+        time.sleep(read_after)  # a slow reader: the pipe fills and writers block mid-write
         with os.fdopen(r, "rb") as f:
             chunks.append(f.read())
 
