@@ -131,9 +131,8 @@ def test_json_carries_the_block_event(tmp_path):
     assert b'"block"' not in off.stdout
 
 
-def test_a_terminal_gets_one_sentence_per_block(tmp_path):
-    prog = tmp_path / "prog.py"
-    prog.write_text(BLOCKING)
+def run_with_stderr_on_a_terminal(prog) -> tuple[bytes, bytes]:
+    """`coro-tutor run PROG` with stdout piped and stderr on a pseudo-terminal: (out, err)."""
     master, slave = pty.openpty()
     try:
         p = subprocess.Popen(
@@ -156,6 +155,13 @@ def test_a_terminal_gets_one_sentence_per_block(tmp_path):
             err += chunk
     finally:
         os.close(master)
+    return out, err
+
+
+def test_a_terminal_gets_one_sentence_per_block(tmp_path):
+    prog = tmp_path / "prog.py"
+    prog.write_text(BLOCKING)
+    out, err = run_with_stderr_on_a_terminal(prog)
     assert out == b""  # the program printed nothing
     text = err.decode("utf-8", "replace")
     assert "fetch#2 held the event loop for" in text
@@ -186,17 +192,5 @@ def test_a_run_piped_both_ways_is_not_traced(tmp_path):
     as_json = run_cli("run", "--json", str(prog))
     texts = [json.loads(line).get("text") for line in as_json.stdout.splitlines()]
     assert "hooked\n" in texts
-    master, slave = pty.openpty()
-    try:
-        p = subprocess.Popen(
-            [sys.executable, "-m", "tutor", "run", str(prog)],
-            cwd=REPO,
-            env={**os.environ, "NO_COLOR": "1"},
-            stdout=subprocess.PIPE,
-            stderr=slave,
-        )
-        os.close(slave)
-        out, _ = p.communicate(timeout=120)
-    finally:
-        os.close(master)
+    out, _ = run_with_stderr_on_a_terminal(prog)
     assert out == b"hooked\n"
