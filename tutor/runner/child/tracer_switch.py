@@ -21,13 +21,14 @@ the same switch state (_cur, _reported, _pending, _tent, _pend_g, _switches ...)
 module attribute store and each read an attribute load: measured on 3.11 here, a global
 store costs ~23 ns, a module attribute store ~80 ns and a call to a helper that does the
 store ~155 ns; a switch does 3-5 stores and ~10 reads, so +0.2-0.4 us on a switch that
-costs ~1.5 us (the 3.10 generator benchmark sits on its 3x line). What is not on that
+costs ~1 us while counting (issue 12 measured every 10 % of it). What is not on that
 path lives elsewhere: lesson code and the name registry (tracer_names.py), who is
 running (tracer_who.py), the wire (tracer_wire.py), the blocking watch
 (tracer_block.py), greenlet.settrace's installation (tracer_greenlet.py). Sections,
 in order: state; the blocking watch's stores; reporting and counting;
 generators (resume, suspend, close()/throw() through delegation, call detection);
-greenlet; the 3.12+ callbacks; the 3.10/3.11 profile function; set-up.
+greenlet; the 3.12+ callbacks (and the two that count past the cap); the 3.10/3.11
+profile function; set-up.
 """
 
 import sys

@@ -280,17 +280,11 @@ def send_bytes(kind, runner, chunks):
 
 
 def send_switch(frm, to, via, now, line, to_line):
-    a = _jnames.get(frm)
-    if a is None:
-        a = _jname(frm)
-    b = _jnames.get(to)
-    if b is None:
-        b = _jname(to)
     _queue(
         '{"type":"switch","from":%s,"to":%s,"via":"%s","line":%s,"to_line":%s,"t":%.6f%s}\n'
         % (
-            a,
-            b,
+            _jname(frm),
+            _jname(to),
             via,
             "null" if line is None else line,
             "null" if to_line is None else to_line,
